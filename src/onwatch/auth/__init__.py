@@ -1,0 +1,1 @@
+"""Who may do what: login accounts, API tokens, web sessions and the three roles."""

@@ -1,0 +1,1 @@
+"""The `onwatch` command: one Typer sub-app per domain."""

@@ -1,0 +1,81 @@
+"""apply, export and the config reference: the organisation as a file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from onwatch.cli.runtime import actor, fail, open_database, reported, settings
+from onwatch.config import document, reference
+from onwatch.config.apply import Plan, apply, export
+from onwatch.core.clock import SystemClock
+
+app = typer.Typer(no_args_is_help=True, help="The config file: reference documentation.")
+
+
+class _DryRun(Exception):
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror}", 2)
+    raise AssertionError  # unreachable: fail() exits
+
+
+def apply_command(
+    file: str = typer.Option(..., "-f", "--file", help="Config file (YAML or JSON); - for stdin."),
+    prune: bool = typer.Option(
+        False, "--prune", help="Also delete what the file does not declare."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the changes; write nothing."),
+) -> None:
+    """Make the database match FILE, all or nothing. Applying it again changes nothing."""
+    db = open_database(settings())
+    with reported():
+        doc = document.read(document.parse_text(_read(file), file))
+        try:
+            with db.transaction() as session:
+                plan = apply(session, doc, prune=prune, actor=actor(), now=SystemClock().now())
+                if dry_run:
+                    raise _DryRun(plan)
+        except _DryRun as rolled_back:
+            plan = rolled_back.plan
+    for change in plan.changes:
+        typer.echo(str(change))
+    for warning in plan.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    count = len(plan.changes)
+    verb = "would change" if dry_run else "changed"
+    typer.echo(
+        "no changes"
+        if count == 0
+        else f"{verb} {count} object{'s' * (count != 1)}"
+        + (" (dry run: nothing written)" if dry_run else "")
+    )
+
+
+def export_command(
+    output: str = typer.Option("-", "-o", "--output", help="File to write; - for stdout."),
+) -> None:
+    """Write the whole configuration as YAML that `apply` takes back with no changes."""
+    db = open_database(settings())
+    with db.read() as session:
+        text = export(session)
+    if output == "-":
+        typer.echo(text, nl=False)
+    else:
+        Path(output).write_text(text)
+
+
+@app.command("reference")
+def reference_command() -> None:
+    """Print the config-file reference (Markdown), generated from the code."""
+    typer.echo(reference.markdown(), nl=False)

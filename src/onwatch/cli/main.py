@@ -1,0 +1,29 @@
+"""The `onwatch` command."""
+
+from __future__ import annotations
+
+import typer
+
+from onwatch.cli import access, config, server
+
+cli = typer.Typer(
+    name="onwatch",
+    no_args_is_help=True,
+    help="Self-hosted incident response and on-call. Settings come from ONWATCH_* variables "
+    "(ONWATCH_DATABASE_URL picks the database; the default is a SQLite file).",
+    pretty_exceptions_enable=False,
+)
+cli.command("serve")(server.serve)
+cli.command("engine")(server.engine_command)
+cli.command("migrate")(server.migrate)
+cli.command("apply")(config.apply_command)
+cli.command("export")(config.export_command)
+cli.command("audit")(access.audit)
+cli.add_typer(config.app, name="config")
+cli.add_typer(access.users, name="users")
+cli.add_typer(access.tokens, name="tokens")
+cli.add_typer(access.integrations, name="integrations")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,127 @@
+"""serve, engine, migrate: running onwatch."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+
+import typer
+import uvicorn
+
+from onwatch.auth import actions as auth
+from onwatch.cli.runtime import open_database, settings
+from onwatch.core.clock import SystemClock
+from onwatch.core.db import Database
+from onwatch.engine.assembly import build_engine
+from onwatch.migrations import runner
+from onwatch.web.app import create_app
+from onwatch.web.context import AppContext
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _bootstrap_admin(db: Database, clock: SystemClock) -> str | None:
+    """On a brand-new install, create `admin` with a random password and say it once."""
+    with db.transaction() as session:
+        if auth.has_any_user(session):
+            return None
+        password = secrets.token_urlsafe(12)
+        auth.create_user(
+            session,
+            username="admin",
+            password=password,
+            role="admin",
+            actor="system:bootstrap",
+            now=clock.now(),
+        )
+    return password
+
+
+def run_server(
+    *,
+    engine: bool,
+    host: str | None,
+    port: int | None,
+    migrate: bool | None,
+    banner: list[str] | None = None,
+) -> None:
+    config = settings()
+    if host:
+        config.host = host
+    if port:
+        config.port = port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    db = open_database(config, migrate=migrate)
+    clock = SystemClock()
+    typer.echo(f"onwatch: database {db.engine.url.render_as_string(hide_password=True)}")
+    typer.echo(
+        f"onwatch: listening on {config.resolved_base_url()}"
+        f" ({'with' if engine else 'without'} the engine)"
+    )
+    password = _bootstrap_admin(db, clock)
+    if password:
+        typer.echo(
+            f"onwatch: first start: log in as admin / {password} (shown once; "
+            "change it with `onwatch users password admin`)"
+        )
+    for line in banner or []:
+        typer.echo(line)
+    ctx = AppContext(db=db, settings=config, clock=clock)
+    stop = threading.Event()
+    worker = None
+    if engine:
+        loop = build_engine(db, clock)
+        worker = threading.Thread(
+            target=loop.run_forever,
+            name="onwatch-engine",
+            daemon=True,
+            args=(stop, config.engine_interval_seconds, ctx.engine_wakeup),
+        )
+        worker.start()
+    try:
+        uvicorn.run(create_app(ctx), host=config.host, port=config.port, log_level="warning")
+    finally:
+        stop.set()
+        ctx.engine_wakeup.set()
+        if worker:
+            worker.join(timeout=10)
+        db.dispose()
+
+
+@app.command()
+def serve(
+    no_engine: bool = typer.Option(
+        False, "--no-engine", help="HTTP only; run `onwatch engine` elsewhere."
+    ),
+    host: str = typer.Option(None, help="Listen address (default ONWATCH_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default ONWATCH_PORT or 8080)."),
+    migrate: bool = typer.Option(
+        None, "--migrate/--no-migrate", help="Apply migrations first (default: yes on SQLite)."
+    ),
+) -> None:
+    """Run the HTTP server (API, UI, intake) and, unless --no-engine, the engine."""
+    run_server(engine=not no_engine, host=host, port=port, migrate=migrate)
+
+
+@app.command("engine")
+def engine_command() -> None:
+    """Run only the engine loop (escalations, deadlines, delivery). Several may run at once."""
+    config = settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    db = open_database(config)
+    loop = build_engine(db, SystemClock())
+    typer.echo(f"onwatch engine: database {db.engine.url.render_as_string(hide_password=True)}")
+    stop = threading.Event()
+    try:
+        loop.run_forever(stop, config.engine_interval_seconds, threading.Event())
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    db = open_database(settings(), migrate=True)
+    state = "behind" if runner.pending(db) else "up to date"
+    typer.echo(f"database {db.engine.url.render_as_string(hide_password=True)}: schema {state}")

@@ -1,0 +1,1 @@
+"""Config as code: a YAML file declares the organisation; apply makes the database match it."""

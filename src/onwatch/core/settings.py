@@ -1,0 +1,36 @@
+"""Settings, read from ONWATCH_* environment variables when the CLI or app factory asks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("onwatch-data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONWATCH_", extra="ignore")
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where the embedded SQLite file lives.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means sqlite:///<data_dir>/onwatch.db."
+    )
+    host: str = Field("127.0.0.1", description="Address `onwatch serve` listens on.")
+    port: int = Field(8080, description="Port `onwatch serve` listens on.")
+    base_url: str = Field("", description="Public URL used in links; default http://host:port.")
+    max_body_bytes: int = Field(1024 * 1024, description="Largest request body accepted (413).")
+    intake_max_body_bytes: int = Field(512 * 1024, description="Largest intake body (413).")
+    engine_interval_seconds: float = Field(1.0, description="Pause between engine ticks.")
+    session_hours: int = Field(12, description="How long a web login lasts.")
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (set behind HTTPS).")
+    db_pool_size: int = Field(10, description="Connections per process (PostgreSQL).")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'onwatch.db').resolve()}"
+
+    def resolved_base_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")

@@ -1,0 +1,1 @@
+"""People, teams and services, and who is responsible for what."""

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onwatch.core.db import Base
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    contact_methods: Mapped[list[ContactMethod]] = relationship(
+        cascade="all, delete-orphan", order_by="ContactMethod.position", lazy="selectin"
+    )
+
+
+class ContactMethod(Base):
+    __tablename__ = "contact_method"
+    __table_args__ = (UniqueConstraint("person_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(500))
+    label: Mapped[str | None] = mapped_column(String(100))
+
+
+class Team(Base):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    tech_lead_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    members: Mapped[list[TeamMember]] = relationship(
+        cascade="all, delete-orphan", order_by="TeamMember.position", lazy="selectin"
+    )
+    roles: Mapped[list[TeamRole]] = relationship(
+        cascade="all, delete-orphan", order_by="TeamRole.role", lazy="selectin"
+    )
+
+
+class TeamMember(Base):
+    __tablename__ = "team_member"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("team.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    position: Mapped[int]
+
+
+class TeamRole(Base):
+    __tablename__ = "team_role"
+    __table_args__ = (UniqueConstraint("team_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    backup_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class Service(Base):
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    tech_lead_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    controlled: Mapped[bool] = mapped_column(default=True)
+    dependencies: Mapped[list[ServiceDependency]] = relationship(
+        cascade="all, delete-orphan",
+        foreign_keys="ServiceDependency.service_id",
+        order_by="ServiceDependency.position",
+        lazy="selectin",
+    )
+    runbooks: Mapped[list[Runbook]] = relationship(
+        cascade="all, delete-orphan", order_by="Runbook.position", lazy="selectin"
+    )
+
+
+class ServiceDependency(Base):
+    __tablename__ = "service_dependency"
+    __table_args__ = (CheckConstraint("service_id <> depends_on_id", name="not_self"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    depends_on_id: Mapped[int] = mapped_column(ForeignKey("service.id"), primary_key=True)
+    position: Mapped[int]
+
+
+class Runbook(Base):
+    __tablename__ = "runbook"
+    __table_args__ = (UniqueConstraint("service_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(2000))

@@ -1,0 +1,60 @@
+"""The engine's steps, in the order they run each tick. A step is a function of (session, now)
+that returns how much it did. Due jobs are dispatched by kind to their handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from onwatch.auth.actions import purge_expired_sessions
+from onwatch.core import jobs
+
+JobHandler = Callable[[Session, dict[str, Any], datetime], None]
+StepFunction = Callable[[Session, datetime], int]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: StepFunction
+
+
+@dataclass
+class JobStep:
+    """Runs due jobs of the kinds it has handlers for; one savepoint per job, so a failing job
+    is retried later without undoing the others."""
+
+    handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+    batch: int = 100
+
+    def __call__(self, session: Session, now: datetime) -> int:
+        if not self.handlers:
+            return 0
+        done = 0
+        for job in jobs.claim_due(session, list(self.handlers), now, self.batch):
+            try:
+                with session.begin_nested():
+                    self.handlers[job.kind](session, dict(job.payload), now)
+            except Exception as error:
+                jobs.retry_later(job, now, f"{type(error).__name__}: {error}")
+                continue
+            jobs.finish(session, job)
+            done += 1
+        return done
+
+
+def housekeeping(session: Session, now: datetime) -> int:
+    return purge_expired_sessions(session, now)
+
+
+def default_steps(job_handlers: Mapping[str, JobHandler] | None = None) -> list[Step]:
+    """The fixed order. Later capabilities insert their steps here (escalations due, ack
+    deadlines, heartbeats, SLI rules, silence and maintenance expiry, reminders, delivery)."""
+    return [
+        Step("jobs", JobStep(dict(job_handlers or {}))),
+        Step("housekeeping", housekeeping),
+    ]

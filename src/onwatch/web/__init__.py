@@ -1,0 +1,1 @@
+"""HTTP: the REST API, the web UI, intake endpoints, health and metrics."""

@@ -1,0 +1,1 @@
+"""REST JSON under /api/v1/, one module per domain."""

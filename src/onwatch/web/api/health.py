@@ -1,0 +1,33 @@
+"""Liveness, readiness and Prometheus metrics: unauthenticated, for load balancers and scrapers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from onwatch import __version__
+from onwatch.web.security import context
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    try:
+        with context(request).db.read() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as error:
+        return JSONResponse({"status": "unavailable", "database": type(error).__name__}, 503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    return Response(generate_latest(context(request).registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,41 @@
+"""The app factory: everything is built here from an AppContext, nothing at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from onwatch import __version__
+from onwatch.web import errors
+from onwatch.web.api import access, directory, health
+from onwatch.web.context import AppContext
+from onwatch.web.middleware import BodyLimit, Metrics, SecurityHeaders
+from onwatch.web.pages import routes as pages
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(ctx: AppContext) -> FastAPI:
+    app = FastAPI(
+        title="onwatch",
+        version=__version__,
+        description="Self-hosted incident response and on-call.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    for router in (health.router, directory.router, access.router, pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Outermost first: headers on everything, metrics around everything, limits before parsing.
+    app.add_middleware(
+        BodyLimit,
+        limit=ctx.settings.max_body_bytes,
+        intake_limit=ctx.settings.intake_max_body_bytes,
+    )
+    app.add_middleware(Metrics, registry=ctx.registry)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,93 @@
+"""One error body for every 4xx/5xx, and the one place domain errors become HTTP statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from onwatch.core.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    OnwatchError,
+    RateLimited,
+    Unauthorized,
+)
+
+STATUS: dict[type[OnwatchError], int] = {
+    Invalid: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Unauthorized: 401,
+    Forbidden: 403,
+    RateLimited: 429,
+}
+
+
+def error_body(code: str, message: str, fields: list[FieldError] | None = None) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "fields": [{"field": f.field, "message": f.message} for f in fields or []],
+        }
+    }
+
+
+def status_of(error: OnwatchError) -> int:
+    for kind, status in STATUS.items():
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def location(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'teams', 2, 'tech_lead') -> 'teams[2].tech_lead'."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:] if parts[0] == "body" else parts
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> list[FieldError]:
+    return [FieldError(location(e.get("loc", ())), e.get("msg", "invalid")) for e in errors]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(OnwatchError)
+    async def _domain(_request: Request, error: OnwatchError) -> JSONResponse:
+        fields = error.errors if isinstance(error, Invalid) else None
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+        return JSONResponse(
+            error_body(error.code, error.message, fields),
+            status_code=status_of(error),
+            headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        raw = list(error.errors())
+        if any(e.get("type") == "json_invalid" for e in raw):
+            return JSONResponse(error_body("invalid_json", "body: not valid JSON"), 400)
+        fields = validation_fields(raw)
+        return JSONResponse(error_body("invalid", "; ".join(map(str, fields)), fields), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            error_body(f"http_{error.status_code}", str(error.detail)),
+            status_code=error.status_code,
+            headers=error.headers,
+        )
