@@ -27,3 +27,7 @@ cli.add_typer(access.integrations, name="integrations")
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -8,17 +8,31 @@ import threading
 
 import typer
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from onwatch.auth import actions as auth
 from onwatch.cli.runtime import open_database, settings
 from onwatch.core.clock import SystemClock
-from onwatch.core.db import Database
+from onwatch.core.db import Database, normalize_url
 from onwatch.engine.assembly import build_engine
 from onwatch.migrations import runner
 from onwatch.web.app import create_app
 from onwatch.web.context import AppContext
 
 app = typer.Typer(no_args_is_help=True)
+
+
+class _Server(uvicorn.Server):
+    """Says "ready" once the socket listens: scripts and tests wait on a line, not a timer."""
+
+    def __init__(self, config: uvicorn.Config, url: str) -> None:
+        super().__init__(config)
+        self.url = url
+
+    async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
+        await super().startup(sockets)
+        if not self.should_exit:
+            print(f"onwatch: ready at {self.url}", flush=True)
 
 
 def _bootstrap_admin(db: Database, clock: SystemClock) -> str | None:
@@ -38,6 +52,15 @@ def _bootstrap_admin(db: Database, clock: SystemClock) -> str | None:
     return password
 
 
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _shown(url: str) -> str:
+    return make_url(normalize_url(url)).render_as_string(hide_password=True)
+
+
 def run_server(
     *,
     engine: bool,
@@ -51,10 +74,10 @@ def run_server(
         config.host = host
     if port:
         config.port = port
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _logging()
+    typer.echo(f"onwatch: database {_shown(config.resolved_database_url())}")
     db = open_database(config, migrate=migrate)
     clock = SystemClock()
-    typer.echo(f"onwatch: database {db.engine.url.render_as_string(hide_password=True)}")
     typer.echo(
         f"onwatch: listening on {config.resolved_base_url()}"
         f" ({'with' if engine else 'without'} the engine)"
@@ -80,7 +103,10 @@ def run_server(
         )
         worker.start()
     try:
-        uvicorn.run(create_app(ctx), host=config.host, port=config.port, log_level="warning")
+        server_config = uvicorn.Config(
+            create_app(ctx), host=config.host, port=config.port, log_level="warning"
+        )
+        _Server(server_config, config.resolved_base_url()).run()
     finally:
         stop.set()
         ctx.engine_wakeup.set()
@@ -108,10 +134,10 @@ def serve(
 def engine_command() -> None:
     """Run only the engine loop (escalations, deadlines, delivery). Several may run at once."""
     config = settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _logging()
+    typer.echo(f"onwatch engine: database {_shown(config.resolved_database_url())}")
     db = open_database(config)
     loop = build_engine(db, SystemClock())
-    typer.echo(f"onwatch engine: database {db.engine.url.render_as_string(hide_password=True)}")
     stop = threading.Event()
     try:
         loop.run_forever(stop, config.engine_interval_seconds, threading.Event())

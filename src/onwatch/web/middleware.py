@@ -12,10 +12,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 INTAKE_PREFIXES = ("/v2/", "/api/v1/intake/", "/heartbeats/")
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 def _too_large(limit: int) -> bytes:
     return json.dumps(
         {
@@ -45,28 +41,36 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(send, limit)
             return
+        if declared is not None:
+            # The server reads exactly Content-Length bytes, so the check above is enough.
+            await self.app(scope, receive, send)
+            return
+        # No length (chunked): read up to the limit here, then hand the body on.
+        chunks: list[bytes] = []
         seen = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > limit:
                 await self._refuse(send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:
