@@ -1,0 +1,134 @@
+"""Prometheus Alertmanager webhook, payload version "4": one AlertEvent per entry of `alerts[]`,
+keyed by its fingerprint, `firing` → trigger and `resolved` → resolve.
+
+Severity comes from the `severity` label (`critical`, `error`, `warning`, `info` and common
+synonyms such as `crit`, `page`, `warn`, `P1`…`P5`, see alerts.events). A missing or unknown
+severity label reads as `warning`: high enough to open an incident, and the service's
+escalation policy, not a guess here, decides whether it pages. Unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from onwatch.alerts.events import (
+    Action,
+    AlertEvent,
+    Link,
+    Severity,
+    cut_summary,
+    severity_from_word,
+)
+from onwatch.core.errors import Invalid
+from onwatch.integrations.body import BodyReader, join_path, require_object, type_name
+
+SUPPORTED_VERSION = "4"
+DEFAULT_SEVERITY: Severity = "warning"
+_STATUS_ACTIONS: dict[str, Action] = {"firing": "trigger", "resolved": "resolve"}
+# Labels that name the affected system, best first; PagerDuty calls this the event's source.
+_SOURCE_LABELS = ("instance", "job", "service", "app")
+
+
+def parse(body: Any, now: datetime) -> list[AlertEvent]:
+    """One event per alert of an Alertmanager webhook; Invalid listing every problem, or saying
+    plainly that the version is not "4"."""
+    webhook = require_object(body, 'an Alertmanager webhook, version "4"')
+    version = webhook.get("version")
+    if version != SUPPORTED_VERSION:
+        got = "none" if version is None else repr(version)
+        raise Invalid(
+            f'onwatch reads Alertmanager webhook version "4" (got {got})', field="version"
+        )
+    read = BodyReader()
+    context = read_group(read, webhook)
+    events = [
+        alert_event(read, alert, join_path("alerts", index), now, context, "alertmanager")
+        for index, alert in enumerate(read.array(webhook, "alerts", "alerts", required=True))
+    ]
+    read.raise_if_invalid()
+    return [event for event in events if event is not None]
+
+
+def read_group(read: BodyReader, webhook: dict[str, Any]) -> dict[str, Any]:
+    """What the webhook says about the whole group, kept in every event's details."""
+    context: dict[str, Any] = {
+        "receiver": read.string(webhook, "receiver", "receiver"),
+        "groupKey": read.string(webhook, "groupKey", "groupKey"),
+        "groupLabels": read.string_map(webhook, "groupLabels", "groupLabels"),
+        "externalURL": read.string(webhook, "externalURL", "externalURL"),
+    }
+    truncated = webhook.get("truncatedAlerts")
+    if isinstance(truncated, int) and not isinstance(truncated, bool) and truncated > 0:
+        context["truncatedAlerts"] = truncated
+    return {name: value for name, value in context.items() if value}
+
+
+def alert_event(
+    read: BodyReader,
+    alert: Any,
+    path: str,
+    now: datetime,
+    context: dict[str, Any],
+    default_source: str,
+) -> AlertEvent | None:
+    """The event for one entry of `alerts[]`; None (with the problems recorded) if it is wrong.
+    Grafana's webhook shares this shape, so grafana.py builds on it."""
+    if not isinstance(alert, dict):
+        read.problem(path, f"must be an object, not {type_name(alert)}")
+        return None
+    problems = len(read.errors)
+    status = read.string(
+        alert, "status", join_path(path, "status"), required=True, choices=_STATUS_ACTIONS
+    )
+    labels = read.string_map(alert, "labels", join_path(path, "labels"))
+    annotations = read.string_map(alert, "annotations", join_path(path, "annotations"))
+    starts_at = read.instant(alert, "startsAt", join_path(path, "startsAt"))
+    ends_at = read.instant(alert, "endsAt", join_path(path, "endsAt"))
+    generator_url = read.string(alert, "generatorURL", join_path(path, "generatorURL"))
+    fingerprint = read.string(alert, "fingerprint", join_path(path, "fingerprint"))
+    if len(read.errors) > problems:
+        return None
+
+    action = _STATUS_ACTIONS[status]
+    links = [Link(href=generator_url, text="Source")] if generator_url else []
+    if annotations.get("runbook_url"):
+        links.append(Link(href=annotations["runbook_url"], text="Runbook"))
+    return AlertEvent(
+        action=action,
+        dedup_key=fingerprint or labels_fingerprint(labels),
+        summary=alert_summary(labels, annotations),
+        severity=severity_from_word(labels.get("severity", "")) or DEFAULT_SEVERITY,
+        source=next((labels[n] for n in _SOURCE_LABELS if labels.get(n)), default_source),
+        occurred_at=(starts_at if action == "trigger" else ends_at) or now,
+        labels=labels,
+        annotations=annotations,
+        details=dict(context),
+        links=tuple(links),
+        generator_url=generator_url,
+        raw=alert,
+    )
+
+
+def alert_summary(labels: dict[str, str], annotations: dict[str, str]) -> str:
+    for text in (
+        annotations.get("summary"),
+        annotations.get("description"),
+        annotations.get("message"),
+        labels.get("alertname"),
+    ):
+        if text and text.strip():
+            return cut_summary(text)
+    return "Alert " + labels_fingerprint(labels)
+
+
+def labels_fingerprint(labels: dict[str, str]) -> str:
+    """A stable 16-hex-digit key for a label set, for alerts sent without a fingerprint.
+
+    Alertmanager's own fingerprint is also a hash of the labels alone, so the key means the
+    same thing: the same label set is the same alert.
+    """
+    canonical = json.dumps(sorted(labels.items()), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]

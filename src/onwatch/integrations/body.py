@@ -1,0 +1,198 @@
+"""Decoding a request body and reading typed fields out of it, collecting every problem with its
+JSON path (`payload.severity`, `alerts[2].labels`) so one answer lists them all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from datetime import UTC, datetime
+from typing import Any
+
+from onwatch.alerts.events import Image, Link
+from onwatch.core.errors import FieldError, Invalid
+
+# PagerDuty documents 512 KB as the Events API limit; the web layer answers 413 above it.
+MAX_BODY_BYTES = 512 * 1024
+# Go's zero time.Time: Alertmanager and Grafana send it for "not set" (endsAt of a firing alert).
+_GO_ZERO_YEAR = 1
+
+
+def parse_json(body: bytes) -> Any:
+    """The decoded JSON value of `body`, or Invalid saying where it stops being JSON."""
+    if not body.strip():
+        raise Invalid("body is empty; expected a JSON document")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"body is not UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Invalid(
+            f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def join_path(base: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{base}[{key}]"
+    return f"{base}.{key}" if base else key
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def parse_instant(text: str) -> datetime | None:
+    """An ISO-8601 instant in UTC; None if `text` is not one. A time without a zone is read as
+    UTC, because senders that omit it (shell scripts, cron jobs) almost always mean UTC."""
+    try:
+        instant = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=UTC)
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+class BodyReader:
+    """Reads fields of a decoded JSON body; each wrong field adds a FieldError and yields a
+    neutral value, so parsing goes on and `raise_if_invalid` reports everything at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.errors.append(FieldError(path, message))
+
+    def raise_if_invalid(self) -> None:
+        if self.errors:
+            raise Invalid(self.errors)
+
+    def object(self, obj: dict[str, Any], key: str, path: str, *, required: bool = False) -> dict:
+        value = obj.get(key)
+        if value is None:
+            if required:
+                self.problem(path, "is required")
+            return {}
+        if not isinstance(value, dict):
+            self.problem(path, f"must be an object, not {type_name(value)}")
+            return {}
+        return value
+
+    def array(self, obj: dict[str, Any], key: str, path: str, *, required: bool = False) -> list:
+        value = obj.get(key)
+        if value is None:
+            if required:
+                self.problem(path, "is required")
+            return []
+        if not isinstance(value, list):
+            self.problem(path, f"must be an array, not {type_name(value)}")
+            return []
+        return value
+
+    def string(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = False,
+        max_length: int | None = None,
+        choices: Collection[str] | None = None,
+    ) -> str:
+        """The string at `key`, stripped of nothing; "" when absent. Blank counts as absent for
+        `required`, because a blank summary or key is as useless as a missing one."""
+        value = obj.get(key)
+        if value is None or value == "":
+            if required:
+                self.problem(path, "is required")
+            return ""
+        if not isinstance(value, str):
+            self.problem(path, f"must be a string, not {type_name(value)}")
+            return ""
+        if required and not value.strip():
+            self.problem(path, "must not be blank")
+            return ""
+        if max_length is not None and len(value) > max_length:
+            self.problem(path, f"must be at most {max_length} characters (got {len(value)})")
+            return ""
+        if choices is not None and value not in choices:
+            self.problem(path, f"must be one of {', '.join(choices)} (got {value!r})")
+            return ""
+        return value
+
+    def instant(
+        self, obj: dict[str, Any], key: str, path: str, *, required: bool = False
+    ) -> datetime | None:
+        """An ISO-8601 instant in UTC; None when absent or Go's zero time."""
+        text = self.string(obj, key, path, required=required)
+        if not text:
+            return None
+        instant = parse_instant(text)
+        if instant is None:
+            self.problem(path, f"must be an ISO-8601 date and time (got {text!r})")
+            return None
+        return None if instant.year == _GO_ZERO_YEAR else instant
+
+    def string_map(self, obj: dict[str, Any], key: str, path: str) -> dict[str, str]:
+        """An object whose values are all strings (labels, annotations)."""
+        mapping = self.object(obj, key, path)
+        result: dict[str, str] = {}
+        for name, value in mapping.items():
+            if isinstance(value, str):
+                result[name] = value
+            else:
+                self.problem(join_path(path, name), f"must be a string, not {type_name(value)}")
+        return result
+
+    def links(self, obj: dict[str, Any], key: str, path: str) -> tuple[Link, ...]:
+        """`[{"href": …, "text": …}]` as PagerDuty defines it; a bare URL string is accepted."""
+        result = []
+        for index, item in enumerate(self.array(obj, key, path)):
+            item_path = join_path(path, index)
+            if isinstance(item, str) and item:
+                result.append(Link(href=item))
+            elif isinstance(item, dict):
+                href = self.string(item, "href", join_path(item_path, "href"), required=True)
+                text = self.string(item, "text", join_path(item_path, "text"))
+                if href:
+                    result.append(Link(href=href, text=text))
+            else:
+                self.problem(item_path, f"must be an object with href, not {type_name(item)}")
+        return tuple(result)
+
+    def images(self, obj: dict[str, Any], key: str, path: str) -> tuple[Image, ...]:
+        """`[{"src": …, "href": …, "alt": …}]` as PagerDuty defines it."""
+        result = []
+        for index, item in enumerate(self.array(obj, key, path)):
+            item_path = join_path(path, index)
+            if not isinstance(item, dict):
+                self.problem(item_path, f"must be an object with src, not {type_name(item)}")
+                continue
+            src = self.string(item, "src", join_path(item_path, "src"), required=True)
+            href = self.string(item, "href", join_path(item_path, "href"))
+            alt = self.string(item, "alt", join_path(item_path, "alt"))
+            if src:
+                result.append(Image(src=src, href=href, alt=alt))
+        return tuple(result)
+
+
+def require_object(body: Any, what: str) -> dict[str, Any]:
+    """`body` if it is a JSON object; Invalid naming the expected shape otherwise."""
+    if not isinstance(body, dict):
+        raise Invalid(f"body must be a JSON object ({what}), not {type_name(body)}")
+    return body

@@ -1,0 +1,149 @@
+"""PagerDuty Events API v2, as PagerDuty documents it: alert events (`POST /v2/enqueue`) and change
+events (`POST /v2/change/enqueue`) parsed into AlertEvent and ChangeEvent, and PD's answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from onwatch.alerts.events import (
+    ACTIONS,
+    MAX_DEDUP_KEY,
+    MAX_SUMMARY,
+    SEVERITIES_HIGHEST_FIRST,
+    Action,
+    AlertEvent,
+    ChangeEvent,
+    Link,
+    Severity,
+)
+from onwatch.core.errors import Invalid
+from onwatch.integrations.body import BodyReader, require_object
+
+# PD-CEF fields copied into labels, so routing rules and label grouping work for PD events too.
+_LABEL_FIELDS = ("source", "component", "group", "class", "severity")
+
+
+def parse_event(body: Any, now: datetime, new_dedup_key: str) -> AlertEvent:
+    """The alert event in an `/v2/enqueue` body.
+
+    `new_dedup_key` (a fresh UUID from the caller) becomes the key of a trigger sent without
+    one; PagerDuty does the same and echoes the key in its answer. A trigger needs
+    `payload.summary`, `payload.source` and `payload.severity`; acknowledge and resolve need
+    only `routing_key` and `dedup_key`. Raises Invalid listing every problem.
+    """
+    event = require_object(body, "a PagerDuty Events API v2 event")
+    read = BodyReader()
+    read.string(event, "routing_key", "routing_key", required=True)
+    action = read.string(event, "event_action", "event_action", required=True, choices=ACTIONS)
+    key_problems = len(read.errors)
+    dedup_key = read.string(event, "dedup_key", "dedup_key", max_length=MAX_DEDUP_KEY)
+    key_is_wrong = len(read.errors) > key_problems
+    if action in ("acknowledge", "resolve") and not dedup_key and not key_is_wrong:
+        read.problem("dedup_key", f"is required to {action}")
+    if action != "trigger":
+        read.raise_if_invalid()
+        # PD ignores the payload of acknowledge and resolve events, so we do not check it.
+        return AlertEvent(
+            action=cast(Action, action), dedup_key=dedup_key, occurred_at=now, raw=event
+        )
+
+    payload = read.object(event, "payload", "payload", required=True)
+    summary = read.string(
+        payload, "summary", "payload.summary", required=True, max_length=MAX_SUMMARY
+    )
+    source = read.string(payload, "source", "payload.source", required=True)
+    severity = read.string(
+        payload, "severity", "payload.severity", required=True, choices=SEVERITIES_HIGHEST_FIRST
+    )
+    occurred_at = read.instant(payload, "timestamp", "payload.timestamp")
+    component = read.string(payload, "component", "payload.component")
+    group = read.string(payload, "group", "payload.group")
+    class_ = read.string(payload, "class", "payload.class")
+    links = read.links(event, "links", "links")
+    images = read.images(event, "images", "images")
+    client = read.string(event, "client", "client")
+    client_url = read.string(event, "client_url", "client_url")
+    read.raise_if_invalid()
+
+    if client_url:
+        links = (Link(href=client_url, text=client or "View in monitor"), *links)
+    cef = {
+        "source": source,
+        "component": component,
+        "group": group,
+        "class": class_,
+        "severity": severity,
+    }
+    return AlertEvent(
+        action="trigger",
+        dedup_key=dedup_key or new_dedup_key,
+        summary=summary,
+        severity=cast(Severity, severity),
+        source=source,
+        occurred_at=occurred_at or now,
+        labels={name: cef[name] for name in _LABEL_FIELDS if cef[name]},
+        details=_details(payload.get("custom_details")),
+        links=links,
+        images=images,
+        component=component,
+        group=group,
+        class_=class_,
+        raw=event,
+    )
+
+
+def parse_change(body: Any, now: datetime) -> ChangeEvent:
+    """The change event in a `/v2/change/enqueue` body; Invalid listing every problem."""
+    event = require_object(body, "a PagerDuty change event")
+    read = BodyReader()
+    read.string(event, "routing_key", "routing_key", required=True)
+    payload = read.object(event, "payload", "payload", required=True)
+    summary = read.string(
+        payload, "summary", "payload.summary", required=True, max_length=MAX_SUMMARY
+    )
+    source = read.string(payload, "source", "payload.source")
+    occurred_at = read.instant(payload, "timestamp", "payload.timestamp")
+    links = read.links(event, "links", "links")
+    read.raise_if_invalid()
+    return ChangeEvent(
+        summary=summary,
+        occurred_at=occurred_at or now,
+        source=source,
+        details=_details(payload.get("custom_details")),
+        links=links,
+        raw=event,
+    )
+
+
+def accepted_body(dedup_key: str) -> dict[str, str]:
+    """PagerDuty's 202 answer to an alert event."""
+    return {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
+
+
+def change_accepted_body() -> dict[str, str]:
+    """PagerDuty's 202 answer to a change event."""
+    return {"status": "success", "message": "Change event processed"}
+
+
+def error_strings(invalid: Invalid) -> list[str]:
+    """The `errors` list of PagerDuty's 400 answer: one `path: problem` string per problem."""
+    return [str(error) for error in invalid.errors]
+
+
+def invalid_event_body(invalid: Invalid) -> dict[str, Any]:
+    """PagerDuty's 400 answer to an event it cannot accept."""
+    return {
+        "status": "invalid event",
+        "message": "Event object is invalid",
+        "errors": error_strings(invalid),
+    }
+
+
+def _details(custom_details: Any) -> dict[str, Any]:
+    # PD documents an object but shows any JSON value; keep a non-object under one key.
+    if custom_details is None:
+        return {}
+    if isinstance(custom_details, dict):
+        return custom_details
+    return {"custom_details": custom_details}

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from onwatch.core.errors import Invalid
+from onwatch.integrations.body import MAX_BODY_BYTES, parse_instant, parse_json
+
+
+def test_json_body_is_decoded():
+    assert parse_json(b'{"routing_key": "k", "n": [1, 2]}') == {"routing_key": "k", "n": [1, 2]}
+
+
+def test_json_body_with_byte_order_mark_is_decoded():
+    assert parse_json('\ufeff{"a": "é"}'.encode()) == {"a": "é"}
+
+
+def test_non_json_body_says_where_it_stops_being_json():
+    with pytest.raises(Invalid) as caught:
+        parse_json(b'{"routing_key": "k",\n "payload": oops}')
+
+    assert caught.value.message == ("body is not valid JSON: Expecting value at line 2 column 13")
+
+
+def test_empty_body_is_invalid():
+    with pytest.raises(Invalid, match="body is empty"):
+        parse_json(b"  \n")
+
+
+def test_body_that_is_not_utf8_is_invalid():
+    with pytest.raises(Invalid, match="not UTF-8"):
+        parse_json(b'{"a": "\xff"}')
+
+
+def test_body_limit_is_pagerdutys_512_kb():
+    assert MAX_BODY_BYTES == 524_288
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("2015-07-17T08:42:58.315+0000", datetime(2015, 7, 17, 8, 42, 58, 315000, tzinfo=UTC)),
+        ("2026-03-02T13:51:03.157076589Z", datetime(2026, 3, 2, 13, 51, 3, 157076, tzinfo=UTC)),
+        ("2026-03-02T15:00:00+01:00", datetime(2026, 3, 2, 14, 0, tzinfo=UTC)),
+        ("2026-03-02T14:00:00", datetime(2026, 3, 2, 14, 0, tzinfo=UTC)),
+    ],
+)
+def test_instants_in_the_forms_monitors_send_are_read_as_utc(text: str, instant: datetime):
+    assert parse_instant(text) == instant
+
+
+def test_text_that_is_not_an_instant_reads_as_none():
+    assert parse_instant("yesterday at noon") is None
