@@ -1,10 +1,21 @@
 """Every table, imported in one place so Alembic and the test schema see the whole model."""
 
+from onwatch.alerts import models as alert_models
 from onwatch.audit import models as audit_models
 from onwatch.auth import models as auth_models
 from onwatch.core import jobs
 from onwatch.core.db import Base
 from onwatch.directory import models as directory_models
+from onwatch.incidents import models as incident_models
 from onwatch.integrations import models as integration_models
 
-__all__ = ["Base", "audit_models", "auth_models", "directory_models", "integration_models", "jobs"]
+__all__ = [
+    "Base",
+    "alert_models",
+    "incident_models",
+    "audit_models",
+    "auth_models",
+    "directory_models",
+    "integration_models",
+    "jobs",
+]

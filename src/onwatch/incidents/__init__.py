@@ -1,1 +1,1 @@
-
+"""Incidents: what people respond to, with their status, severity and timeline."""

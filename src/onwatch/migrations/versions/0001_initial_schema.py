@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:06:18.023280
+Create Date: 2026-11-22 12:10:47.334593
 """
 
 from collections.abc import Sequence
@@ -76,6 +76,20 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person')),
     sa.UniqueConstraint('handle', name=op.f('uq_person_handle'))
     )
+    op.create_table('silence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('matchers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('starts_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=False),
+    sa.Column('reason', sa.String(length=2000), nullable=False),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_silence_ends_after_start')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_silence'))
+    )
+    with op.batch_alter_table('silence', schema=None) as batch_op:
+        batch_op.create_index('ix_silence_window', ['ends_at', 'starts_at'], unique=False)
+
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -154,6 +168,36 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_team_role')),
     sa.UniqueConstraint('team_id', 'role', name=op.f('uq_team_role_team_id_role'))
     )
+    op.create_table('alert_policy',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('grouping', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('auto_resolve', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_alert_policy_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_alert_policy'))
+    )
+    op.create_table('incident',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=1024), nullable=False),
+    sa.Column('severity', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('group_key', sa.String(length=255), nullable=True),
+    sa.Column('group_slot', sa.String(length=255), nullable=True),
+    sa.Column('auto_resolve', sa.Boolean(), nullable=False),
+    sa.Column('opened_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('acknowledged_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('alert_count', sa.Integer(), nullable=False),
+    sa.CheckConstraint("severity IN ('sev1', 'sev2', 'sev3', 'sev4')", name=op.f('ck_incident_severity')),
+    sa.CheckConstraint("status IN ('triggered', 'acknowledged', 'resolved')", name=op.f('ck_incident_status')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_incident_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident'))
+    )
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incident_service_id'), ['service_id'], unique=False)
+        batch_op.create_index('ix_incident_status_opened', ['status', 'opened_at'], unique=False)
+        batch_op.create_index('uq_incident_open_group', ['service_id', 'group_slot'], unique=True, sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
+
     op.create_table('integration',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -169,6 +213,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('integration', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_integration_service_id'), ['service_id'], unique=False)
+
+    op.create_table('maintenance_window',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('message', sa.String(length=2000), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=False),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_maintenance_window_ends_after_start')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_maintenance_window_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_maintenance_window'))
+    )
+    with op.batch_alter_table('maintenance_window', schema=None) as batch_op:
+        batch_op.create_index('ix_maintenance_window_service_ends', ['service_id', 'ends_at'], unique=False)
 
     op.create_table('runbook',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -189,17 +248,133 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_service_dependency_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_id', 'depends_on_id', name=op.f('pk_service_dependency'))
     )
+    op.create_table('alert',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('integration_id', sa.Integer(), nullable=True),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('dedup_key', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('held_by', sa.String(length=64), nullable=True),
+    sa.Column('summary', sa.String(length=1024), nullable=False),
+    sa.Column('severity', sa.String(length=8), nullable=False),
+    sa.Column('source', sa.String(length=255), nullable=False),
+    sa.Column('component', sa.String(length=255), nullable=False),
+    sa.Column('group_name', sa.String(length=255), nullable=False),
+    sa.Column('class_name', sa.String(length=255), nullable=False),
+    sa.Column('generator_url', sa.String(length=2000), nullable=False),
+    sa.Column('labels', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('annotations', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('links', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('event_count', sa.Integer(), nullable=False),
+    sa.Column('first_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('acknowledged_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("severity IN ('critical', 'error', 'warning', 'info')", name=op.f('ck_alert_severity')),
+    sa.CheckConstraint("status IN ('firing', 'acknowledged', 'resolved')", name=op.f('ck_alert_status')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_alert_incident_id_incident')),
+    sa.ForeignKeyConstraint(['integration_id'], ['integration.id'], name=op.f('fk_alert_integration_id_integration')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_alert_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert'))
+    )
+    with op.batch_alter_table('alert', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_held_by'), ['held_by'], unique=False)
+        batch_op.create_index('ix_alert_incident', ['incident_id'], unique=False)
+        batch_op.create_index('ix_alert_service_status_last', ['service_id', 'status', 'last_seen_at'], unique=False)
+        batch_op.create_index('ix_alert_status_last', ['status', 'last_seen_at'], unique=False)
+        batch_op.create_index('uq_alert_open_dedup', ['service_id', 'dedup_key'], unique=True, sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
+
+    op.create_table('change_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('integration_id', sa.Integer(), nullable=True),
+    sa.Column('summary', sa.String(length=1024), nullable=False),
+    sa.Column('source', sa.String(length=255), nullable=False),
+    sa.Column('occurred_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('links', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['integration_id'], ['integration.id'], name=op.f('fk_change_event_integration_id_integration')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_change_event_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_change_event'))
+    )
+    with op.batch_alter_table('change_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_change_event_service_id'), ['service_id'], unique=False)
+
+    op.create_table('timeline_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_timeline_entry_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_timeline_entry'))
+    )
+    with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_timeline_entry_incident_at', ['incident_id', 'at'], unique=False)
+
+    op.create_table('alert_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('alert_id', sa.Integer(), nullable=False),
+    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('summary', sa.String(length=1024), nullable=False),
+    sa.Column('severity', sa.String(length=8), nullable=True),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_alert_event_alert_id_alert'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_event'))
+    )
+    with op.batch_alter_table('alert_event', schema=None) as batch_op:
+        batch_op.create_index('ix_alert_event_alert_id', ['alert_id', 'id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('alert_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_alert_event_alert_id')
+
+    op.drop_table('alert_event')
+    with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_timeline_entry_incident_at')
+
+    op.drop_table('timeline_entry')
+    with op.batch_alter_table('change_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_change_event_service_id'))
+
+    op.drop_table('change_event')
+    with op.batch_alter_table('alert', schema=None) as batch_op:
+        batch_op.drop_index('uq_alert_open_dedup', sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
+        batch_op.drop_index('ix_alert_status_last')
+        batch_op.drop_index('ix_alert_service_status_last')
+        batch_op.drop_index('ix_alert_incident')
+        batch_op.drop_index(batch_op.f('ix_alert_held_by'))
+
+    op.drop_table('alert')
     op.drop_table('service_dependency')
     op.drop_table('runbook')
+    with op.batch_alter_table('maintenance_window', schema=None) as batch_op:
+        batch_op.drop_index('ix_maintenance_window_service_ends')
+
+    op.drop_table('maintenance_window')
     with op.batch_alter_table('integration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_integration_service_id'))
 
     op.drop_table('integration')
+    with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.drop_index('uq_incident_open_group', sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
+        batch_op.drop_index('ix_incident_status_opened')
+        batch_op.drop_index(batch_op.f('ix_incident_service_id'))
+
+    op.drop_table('incident')
+    op.drop_table('alert_policy')
     op.drop_table('team_role')
     op.drop_table('team_member')
     op.drop_table('service')
@@ -210,6 +385,10 @@ def downgrade() -> None:
     op.drop_table('team')
     op.drop_table('contact_method')
     op.drop_table('user_account')
+    with op.batch_alter_table('silence', schema=None) as batch_op:
+        batch_op.drop_index('ix_silence_window')
+
+    op.drop_table('silence')
     op.drop_table('person')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index('ix_job_due')
