@@ -1,0 +1,195 @@
+"""Business hours: whether a calendar is open at an instant, its open intervals over a range, and
+when it next opens or closes. Holidays and extra closed or open dates act on whole days."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays as holiday_data
+
+from onwatch.core.clock import ensure_utc
+from onwatch.core.errors import FieldError, Invalid
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Opens at `opens` (local time in `time_zone`) on each of `weekdays` (0 = Monday, read in that
+    zone) and closes at the next `closes` after that, read in `closes_time_zone` (default: the same
+    zone). 09:00-17:00 is a working day, 22:00-06:00 a night, 00:00-00:00 a whole day, and
+    09:00 New York to 17:00 Los Angeles a coverage day that spans two zones."""
+
+    weekdays: frozenset[int]
+    opens: time
+    closes: time
+    time_zone: ZoneInfo
+    closes_time_zone: ZoneInfo | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weekdays", frozenset(self.weekdays))
+        errors = []
+        if not self.weekdays or not self.weekdays <= frozenset(range(7)):
+            errors.append(FieldError("days", "give at least one day, numbered 0 (Monday) to 6"))
+        for name in ("opens", "closes"):
+            if getattr(self, name).tzinfo is not None:
+                errors.append(FieldError(name, "a local time carries no time zone"))
+        if errors:
+            raise Invalid(errors)
+
+
+@dataclass(frozen=True)
+class HolidaySet:
+    """Public holidays of a country (ISO 3166 code) and optionally one of its subdivisions, as the
+    `holidays` library knows them; observed days (a Friday for a Saturday holiday) included."""
+
+    country: str = "US"
+    subdivision: str | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            holiday_data.country_holidays(self.country)
+        except NotImplementedError:
+            raise Invalid(f"unknown holiday country {self.country!r}", field="country") from None
+        if self.subdivision is not None:
+            try:
+                holiday_data.country_holidays(self.country, subdiv=self.subdivision)
+            except NotImplementedError:
+                raise Invalid(
+                    f"{self.country} has no subdivision {self.subdivision!r}", field="subdivision"
+                ) from None
+
+    def __contains__(self, day: object) -> bool:
+        if not isinstance(day, date):
+            return False
+        return day in _holidays_of(self.country, self.subdivision, day.year)
+
+    def name_of(self, day: date) -> str | None:
+        """The holiday's name, or None on an ordinary day."""
+        return _holidays_of(self.country, self.subdivision, day.year).get(day)
+
+
+@functools.lru_cache(maxsize=512)
+def _holidays_of(country: str, subdivision: str | None, year: int) -> dict[date, str]:
+    return dict(holiday_data.country_holidays(country, subdiv=subdivision, years=year).items())
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Open during its windows, except on holidays and closed dates. An extra open date cancels a
+    holiday or closed date and runs the hours of its weekday or, when that weekday has none (a
+    weekend), the hours of the nearest earlier weekday that has some."""
+
+    windows: tuple[Window, ...]
+    holidays: HolidaySet | None = None
+    closed_dates: frozenset[date] = frozenset()
+    open_dates: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "windows", tuple(self.windows))
+        object.__setattr__(self, "closed_dates", frozenset(self.closed_dates))
+        object.__setattr__(self, "open_dates", frozenset(self.open_dates))
+
+
+def is_open(calendar: Calendar, at: datetime) -> bool:
+    at = ensure_utc(at)
+    for window in calendar.windows:
+        today = at.astimezone(window.time_zone).date()
+        # A window lasts at most a day (plus a DST hour), so only the last three dates can hold it.
+        for day in (today, today - ONE_DAY, today - 2 * ONE_DAY):
+            if _runs_on(calendar, window, day):
+                start_at, end_at = window_span(window, day)
+                if start_at <= at < end_at:
+                    return True
+    return False
+
+
+def open_intervals(
+    calendar: Calendar, start_at: datetime, end_at: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The calendar's open time within [start_at, end_at): sorted, merged, clipped to the range."""
+    start_at, end_at = ensure_utc(start_at), ensure_utc(end_at)
+    spans: list[tuple[datetime, datetime]] = []
+    for window in calendar.windows:
+        day = start_at.astimezone(window.time_zone).date() - 2 * ONE_DAY
+        last = end_at.astimezone(window.time_zone).date()
+        while day <= last:
+            if _runs_on(calendar, window, day):
+                opens_at, closes_at = window_span(window, day)
+                if opens_at < end_at and closes_at > start_at:
+                    spans.append((max(opens_at, start_at), min(closes_at, end_at)))
+            day += ONE_DAY
+    spans.sort()
+    merged: list[tuple[datetime, datetime]] = []
+    for opens_at, closes_at in spans:
+        if merged and opens_at <= merged[-1][1]:
+            if closes_at > merged[-1][1]:
+                merged[-1] = (merged[-1][0], closes_at)
+        else:
+            merged.append((opens_at, closes_at))
+    return merged
+
+
+def next_change(
+    calendar: Calendar, at: datetime, within: timedelta = timedelta(days=400)
+) -> datetime | None:
+    """The first instant after `at` at which the calendar opens (if closed at `at`) or closes (if
+    open); None when it does not flip within `within`."""
+    at = ensure_utc(at)
+    was_open = is_open(calendar, at)
+    limit_at = at + within
+    low_at, step = at, timedelta(days=8)
+    while low_at < limit_at:
+        high_at = min(low_at + step, limit_at)
+        intervals = open_intervals(calendar, low_at, high_at)
+        if was_open:
+            # Open at low_at, so the first interval starts there; if it is cut only by the chunk's
+            # end the calendar is still open and the search goes on.
+            first_end = intervals[0][1] if intervals else high_at
+            if first_end < high_at:
+                return first_end
+        elif intervals:
+            return intervals[0][0]
+        low_at, step = high_at, step * 2
+    return None
+
+
+def window_span(window: Window, day: date) -> tuple[datetime, datetime]:
+    """When the window that opens on local `day` opens and closes, in UTC."""
+    return _span(window, day)
+
+
+@functools.lru_cache(maxsize=16384)
+def _span(window: Window, day: date) -> tuple[datetime, datetime]:
+    opens_at = _instant(day, window.opens, window.time_zone)
+    closes_zone = window.closes_time_zone or window.time_zone
+    closes_day = opens_at.astimezone(closes_zone).date()
+    closes_at = _instant(closes_day, window.closes, closes_zone)
+    if closes_at <= opens_at:
+        closes_at = _instant(closes_day + ONE_DAY, window.closes, closes_zone)
+    return opens_at, closes_at
+
+
+def _instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    # fold=0: an ambiguous wall time is its first occurrence, a skipped one moves past the gap.
+    return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
+
+
+def _runs_on(calendar: Calendar, window: Window, day: date) -> bool:
+    if day in calendar.open_dates:
+        return _working_weekday(calendar, day) in window.weekdays
+    if day.weekday() not in window.weekdays or day in calendar.closed_dates:
+        return False
+    return calendar.holidays is None or day not in calendar.holidays
+
+
+def _working_weekday(calendar: Calendar, day: date) -> int:
+    covered = set().union(*(w.weekdays for w in calendar.windows)) if calendar.windows else set()
+    for back in range(7):
+        weekday = (day.weekday() - back) % 7
+        if weekday in covered:
+            return weekday
+    return day.weekday()
