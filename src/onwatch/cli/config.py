@@ -11,8 +11,9 @@ from onwatch.cli.runtime import actor, fail, open_database, reported, settings
 from onwatch.config import document, reference
 from onwatch.config.apply import Plan, apply, export
 from onwatch.core.clock import SystemClock
+from onwatch.core.errors import FieldError, Invalid
 
-app = typer.Typer(no_args_is_help=True, help="The config file: reference documentation.")
+app = typer.Typer(no_args_is_help=True, help="The config file: its reference documentation.")
 
 
 class _DryRun(Exception):
@@ -38,16 +39,23 @@ def apply_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the changes; write nothing."),
 ) -> None:
     """Make the database match FILE, all or nothing. Applying it again changes nothing."""
-    db = open_database(settings())
+    text = _read(file)
     with reported():
-        doc = document.read(document.parse_text(_read(file), file))
+        doc = document.load(text, file)  # raises if not YAML/JSON at all: nothing to apply
+        db = open_database(settings())
         try:
             with db.transaction() as session:
                 plan = apply(session, doc, prune=prune, actor=actor(), now=SystemClock().now())
                 if dry_run:
-                    raise _DryRun(plan)
+                    raise _DryRun(plan)  # leaves the block by an exception: rolled back
         except _DryRun as rolled_back:
             plan = rolled_back.plan
+        except Invalid as error:
+            count = len(error.errors)
+            summary = f"nothing was changed ({count} problem{'s' * (count != 1)} in {file})"
+            raise Invalid([*error.errors, FieldError("", summary)]) from None
+        finally:
+            db.dispose()
     for change in plan.changes:
         typer.echo(str(change))
     for warning in plan.warnings:
@@ -67,8 +75,11 @@ def export_command(
 ) -> None:
     """Write the whole configuration as YAML that `apply` takes back with no changes."""
     db = open_database(settings())
-    with db.read() as session:
-        text = export(session)
+    try:
+        with db.read() as session:
+            text = export(session)
+    finally:
+        db.dispose()
     if output == "-":
         typer.echo(text, nl=False)
     else:

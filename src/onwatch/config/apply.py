@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from onwatch.config.document import Document, dump
+from onwatch.config.document import Document, dump, explained, located
 from onwatch.config.sections import Section, sections
 from onwatch.core.changes import Change
 from onwatch.core.errors import FieldError, Invalid
@@ -20,39 +20,75 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
 
 
-def apply(session: Session, doc: Document, *, prune: bool, actor: str, now: datetime) -> Plan:
+def apply(
+    session: Session,
+    doc: Document,
+    *,
+    prune: bool,
+    actor: str,
+    now: datetime,
+    known: list[Section] | None = None,
+) -> Plan:
     """Write what `doc` declares (and, with `prune`, delete what it no longer declares) in the
-    caller's transaction. Raises Invalid with every problem found; the caller then rolls back,
-    so nothing is half-applied."""
+    caller's transaction. Raises Invalid with every problem found, each with its place and
+    line; the caller then rolls back, so nothing is half-applied."""
+    known = known if known is not None else sections()
     errors: list[FieldError] = list(doc.errors)
     plan = Plan()
-    known = sections()
     for section in known:
-        items = doc.items.get(section.key, [])
-        order = section.order([s for _, s in items]) if section.order else range(len(items))
-        for position in order:
-            index, spec = items[position]
-            try:
-                change = section.put(session, spec, actor=actor, now=now)
-            except Invalid as error:
-                errors += error.prefixed(f"{section.key}[{index}]").errors
-                continue
-            if change is not None:
-                plan.changes.append(change)
+        errors += _put_section(session, section, doc, plan, actor=actor, now=now)
+    errors = located(explained(errors, doc.broken), doc.lines)
     if prune and not errors:
         for section in reversed(known):
-            declared = {section.key_of(spec) for _, spec in doc.items.get(section.key, [])}
-            for existing in section.current(session):
-                key = section.key_of(existing)
-                if key in declared:
-                    continue
-                try:
-                    plan.changes.append(section.delete(session, key, actor=actor, now=now))
-                except Invalid as error:
-                    errors += error.prefixed(f"{section.key}({key})").errors
+            errors += _prune_section(session, section, doc, plan, actor=actor, now=now)
     if errors:
         raise Invalid(errors)
     return plan
+
+
+def _put_section(
+    session: Session, section: Section, doc: Document, plan: Plan, *, actor: str, now: datetime
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    items = doc.items.get(section.key, [])
+    problems = section.check(session, items) if section.check else {}
+    for index, found in sorted(problems.items()):
+        errors += Invalid(found).prefixed(f"{section.key}[{index}]").errors if found else []
+    order = section.order([s for _, s in items]) if section.order else range(len(items))
+    for position in order:
+        index, spec = items[position]
+        if index in problems:
+            continue
+        try:
+            change = section.put(session, spec, actor=actor, now=now)
+        except Invalid as error:
+            errors += error.prefixed(f"{section.key}[{index}]").errors
+            continue
+        if change is not None:
+            plan.changes.append(change)
+    return errors
+
+
+def _prune_section(
+    session: Session, section: Section, doc: Document, plan: Plan, *, actor: str, now: datetime
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    declared = {section.key_of(spec) for _, spec in doc.items.get(section.key, [])}
+    existing = section.current(session)
+    # Reversed dependency order: a service goes before the services it depends on.
+    order = reversed(section.order(existing)) if section.order else range(len(existing))
+    for position in order:
+        key = section.key_of(existing[position])
+        if key in declared:
+            continue
+        try:
+            plan.changes.append(section.delete(session, key, actor=actor, now=now))
+        except Invalid as error:
+            reason = "; ".join(e.message for e in error.errors)
+            errors.append(
+                FieldError(section.key, f"cannot delete {key!r} (not in the file): {reason}")
+            )
+    return errors
 
 
 def current_specs(

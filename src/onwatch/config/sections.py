@@ -10,22 +10,39 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from onwatch.config.ordering import cycles, dependencies_first
 from onwatch.core.changes import Change
+from onwatch.core.errors import FieldError
 from onwatch.directory import actions as directory
 from onwatch.directory import queries as directory_queries
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.integrations import specs as integrations
+
+# {file index: problems, relative to the item}; an item listed with no problems is skipped
+# quietly (another item of the same problem carries the message).
+Problems = dict[int, list[FieldError]]
 
 
 @dataclass(frozen=True)
 class Section:
     key: str  # the YAML key, plural: "people"
+    kind: str  # one item, as changes and errors name it: "person"
     spec: type[BaseModel]
-    key_of: Callable[[Any], str]
+    key_field: str  # the field that names an item: "handle"
     current: Callable[[Session], list[Any]]
     put: Callable[..., Change | None]  # (session, spec, *, actor, now)
     delete: Callable[..., Change]  # (session, key, *, actor, now)
-    # Optional: the order to put items in (for references inside the section), given them all.
+    summary: str = ""  # one paragraph for the reference documentation
+    example: str = ""  # YAML for the reference; a test applies it
+    # The order to put items in (for references inside the section), given them all; reversed,
+    # the order to delete them in.
     order: Callable[[list[Any]], list[int]] | None = None
+    # Problems that only show across items and stored rows (a dependency cycle), found before
+    # anything is written: (session, [(file index, spec)]) -> Problems.
+    check: Callable[[Session, list[tuple[int, Any]]], Problems] | None = None
+
+    def key_of(self, spec: Any) -> str:
+        return str(getattr(spec, self.key_field))
 
 
 def _services(session: Session) -> list[ServiceSpec]:
@@ -46,51 +63,137 @@ def _teams(session: Session) -> list[TeamSpec]:
     ]
 
 
-def dependencies_first(specs: list[ServiceSpec]) -> list[int]:
-    """Indexes of `specs` ordered so a service comes after those it depends on. A cycle keeps
-    file order; put_service then reports the missing dependency."""
-    index = {s.name: i for i, s in enumerate(specs)}
-    done: list[int] = []
-    state: dict[int, str] = {}
+def _people(session: Session) -> list[PersonSpec]:
+    return [directory_queries.person_spec(p) for p in directory_queries.list_people(session)]
 
-    def visit(i: int) -> None:
-        if state.get(i):
-            return
-        state[i] = "visiting"
-        for name in specs[i].depends_on:
-            j = index.get(name)
-            if j is not None and state.get(j) != "visiting":
-                visit(j)
-        state[i] = "done"
-        done.append(i)
 
-    for i in range(len(specs)):
-        visit(i)
-    return done
+def services_dependencies_first(specs: list[ServiceSpec]) -> list[int]:
+    return dependencies_first([s.name for s in specs], {s.name: s.depends_on for s in specs})
+
+
+def service_cycles(session: Session, items: list[tuple[int, ServiceSpec]]) -> Problems:
+    """Dependency cycles among the declared services and the stored ones they reach."""
+    declared = {spec.name: index for index, spec in items}
+    # Declared services first, in file order, so a cycle is named from the file's point of view.
+    needs = {spec.name: list(spec.depends_on) for _, spec in items}
+    for stored in _services(session):
+        needs.setdefault(stored.name, list(stored.depends_on))
+    problems: Problems = {}
+    for cycle in cycles(needs):
+        members = [declared[name] for name in cycle if name in declared]
+        if not members:
+            continue
+        path = " → ".join([*cycle, cycle[0]])
+        for index in members:
+            problems.setdefault(index, [])
+        problems[min(members)].append(FieldError("depends_on", f"dependency cycle: {path}"))
+    return problems
+
+
+PEOPLE_EXAMPLE = """\
+people:
+  - handle: ann
+    name: Ann Example
+    email: ann@example.org
+    time_zone: America/New_York
+    contact_methods:
+      - {type: sms, address: "+15555550100", label: work phone}
+  - handle: raj
+    name: Raj Example
+    email: raj@example.org
+"""
+
+TEAMS_EXAMPLE = """\
+teams:
+  - name: payments
+    display_name: Payments
+    members: [ann, raj]
+    tech_lead: ann
+    roles:
+      product_owner: {person: raj, backup: ann}
+"""
+
+SERVICES_EXAMPLE = """\
+services:
+  - name: checkout
+    team: payments
+    depends_on: [card-gateway]
+    runbooks:
+      - {title: Checkout is down, url: "https://example.org/runbooks/checkout"}
+  - name: card-gateway
+    description: The card processor's API; we do not run it.
+    controlled: false
+"""
+
+INTEGRATIONS_EXAMPLE = """\
+integrations:
+  - name: prometheus
+    service: checkout
+    type: alertmanager
+    routes:
+      - {match: {app: card-gateway}, service: card-gateway}
+  - name: ci-deploys
+    service: checkout
+    type: pagerduty
+    rate_limit: 120
+"""
 
 
 def sections() -> list[Section]:
     return [
         Section(
             "people",
+            "person",
             PersonSpec,
-            lambda s: s.handle,
-            lambda session: [
-                directory_queries.person_spec(p) for p in directory_queries.list_people(session)
-            ],
+            "handle",
+            _people,
             directory.put_person,
             directory.delete_person,
+            summary="Everyone who can be paged, hold a role or lead a team, by handle.",
+            example=PEOPLE_EXAMPLE,
         ),
         Section(
-            "teams", TeamSpec, lambda s: s.name, _teams, directory.put_team, directory.delete_team
+            "teams",
+            "team",
+            TeamSpec,
+            "name",
+            _teams,
+            directory.put_team,
+            directory.delete_team,
+            summary="Teams: members, tech lead, and named roles (product owner, engineering "
+            "lead, …) each with a backup. Every handle must be a person declared in `people` "
+            "(in this file or already stored).",
+            example=TEAMS_EXAMPLE,
         ),
         Section(
             "services",
+            "service",
             ServiceSpec,
-            lambda s: s.name,
+            "name",
             _services,
             directory.put_service,
             directory.delete_service,
-            order=dependencies_first,
+            summary="What is run or relied on: apps we control and upstream dependencies "
+            "(`controlled: false`). Services may name each other in `depends_on` in any order "
+            "in the file; a cycle is an error.",
+            example=SERVICES_EXAMPLE,
+            order=services_dependencies_first,
+            check=service_cycles,
+        ),
+        Section(
+            "integrations",
+            "integration",
+            integrations.IntegrationSpec,
+            "name",
+            integrations.integration_specs,
+            integrations.put_integration,
+            integrations.delete_integration,
+            summary="Where monitors send alerts: each integration has a secret key bound to one "
+            "service and one wire format (`type`), which decides the URL to paste into the "
+            "monitor (see docs/integrations.md). `apply` prints the key of a new integration "
+            "once; onwatch keeps only its hash and `export` never shows it "
+            "(`onwatch integrations rotate NAME` issues a new one). `routes` send events to "
+            "other services by their labels, first match wins.",
+            example=INTEGRATIONS_EXAMPLE,
         ),
     ]

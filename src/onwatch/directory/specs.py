@@ -32,7 +32,9 @@ class PersonSpec(Spec):
     name: str = Field(min_length=1, max_length=200, description="Full name.")
     email: Email = Field(description="Where e-mail notifications go.")
     time_zone: TimeZoneName = Field("UTC", description="IANA zone, for example America/New_York.")
-    contact_methods: list[ContactMethodSpec] = Field(default_factory=list)
+    contact_methods: list[ContactMethodSpec] = Field(
+        default_factory=list, description="Ways to reach the person, in order of preference."
+    )
 
 
 class TeamRoleSpec(Spec):
@@ -42,7 +44,7 @@ class TeamRoleSpec(Spec):
 
 class TeamSpec(Spec):
     name: Slug = Field(description="Short unique team name.")
-    display_name: str | None = Field(None, max_length=200)
+    display_name: str | None = Field(None, max_length=200, description="Name shown in the UI.")
     members: list[Slug] = Field(default_factory=list, description="Handles, in order.")
     tech_lead: Slug | None = Field(None, description="Handle of the tech lead.")
     roles: dict[Slug, TeamRoleSpec] = Field(
@@ -60,8 +62,8 @@ class TeamSpec(Spec):
 
 
 class RunbookSpec(Spec):
-    title: str = Field(min_length=1, max_length=200)
-    url: HttpUrl
+    title: str = Field(min_length=1, max_length=200, description="What the runbook is for.")
+    url: HttpUrl = Field(description="Where it is (http or https).")
 
     def dump(self) -> dict[str, str]:
         return {"title": self.title, "url": str(self.url)}
@@ -69,8 +71,8 @@ class RunbookSpec(Spec):
 
 class ServiceSpec(Spec):
     name: Slug = Field(description="Short unique service name.")
-    display_name: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=2000)
+    display_name: str | None = Field(None, max_length=200, description="Name shown in the UI.")
+    description: str | None = Field(None, max_length=2000, description="What it does.")
     team: Slug | None = Field(None, description="Name of the owner team.")
     tech_lead: Slug | None = Field(
         None, description="Handle of the tech lead; defaults to the owner team's tech lead."
@@ -79,4 +81,6 @@ class ServiceSpec(Spec):
         True, description="true for a service we run; false for an upstream dependency."
     )
     depends_on: list[Slug] = Field(default_factory=list, description="Services this one needs.")
-    runbooks: list[RunbookSpec] = Field(default_factory=list)
+    runbooks: list[RunbookSpec] = Field(
+        default_factory=list, description="Links to the plays for its recurring incidents."
+    )
