@@ -19,6 +19,9 @@ SERVICE_LABEL = "service"
 class Holds:
     silences: tuple[tuple[int, tuple[Matcher, ...]], ...]
     maintenance: Mapping[int, int]  # service id -> id of a window in force
+    # Every "silence:<id>" and "maintenance:<id>" in force; an alert held by anything else is
+    # due for release (alerts.release).
+    held_by: frozenset[str] = frozenset()
 
     def hold_for(self, service_id: int, service_name: str, labels: Mapping[str, str]) -> str | None:
         """ "maintenance:<id>" or "silence:<id>" when something holds this alert, else None."""
@@ -50,7 +53,12 @@ def in_force(session: Session, now: datetime) -> Holds:
         .tuples()
         .all()
     )
+    in_force_silences = tuple((s.id, silence_matchers(s)) for s in silences)
     return Holds(
-        silences=tuple((s.id, silence_matchers(s)) for s in silences),
+        silences=in_force_silences,
         maintenance={service_id: window_id for service_id, window_id in windows},
+        held_by=frozenset(
+            [f"silence:{silence_id}" for silence_id, _ in in_force_silences]
+            + [f"maintenance:{window_id}" for _, window_id in windows]
+        ),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onwatch.core.db import Base
@@ -111,7 +111,8 @@ class Silence(Base):
 
     __tablename__ = "silence"
     __table_args__ = (
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # Equal only once expired before it started (expiring sets both to that moment).
+        CheckConstraint("ends_at >= starts_at", name="ends_not_before_start"),
         Index("ix_silence_window", "ends_at", "starts_at"),
     )
 
@@ -130,7 +131,8 @@ class MaintenanceWindow(Base):
 
     __tablename__ = "maintenance_window"
     __table_args__ = (
-        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # Equal only once cancelled before it started (cancelling sets both to that moment).
+        CheckConstraint("ends_at >= starts_at", name="ends_not_before_start"),
         Index("ix_maintenance_window_service_ends", "service_id", "ends_at"),
     )
 
@@ -141,3 +143,69 @@ class MaintenanceWindow(Base):
     message: Mapped[str] = mapped_column(String(2000))
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+
+class Heartbeat(Base):
+    """A job that promises to ping every `interval_seconds`; missing a ping by more than
+    `grace_seconds` opens an alert `heartbeat:<name>`, the next ping resolves it. A heartbeat
+    is `new` (not watched) until its first ping; `due_at` is when the next ping is late."""
+
+    __tablename__ = "heartbeat"
+    __table_args__ = (
+        CheckConstraint("state IN ('new', 'up', 'down')", name="state"),
+        CheckConstraint("interval_seconds > 0 AND grace_seconds >= 0", name="durations"),
+        # The engine looks for `up` heartbeats past their due time every tick.
+        Index("ix_heartbeat_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    interval_seconds: Mapped[int]
+    grace_seconds: Mapped[int]
+    # The ping URL's secret, hashed; None until a key is issued (a heartbeat from the config
+    # file gets its key from `onwatch heartbeats key NAME`).
+    key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(8), default="new")
+    last_ping_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class SliRule(Base):
+    """One SLI rule of a service (config `sli_rules:`): its spec as written, and the state the
+    engine last evaluated it to, so hysteresis survives restarts and several engines."""
+
+    __tablename__ = "sli_rule"
+    __table_args__ = (UniqueConstraint("service_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(default=0)
+    spec: Mapped[dict[str, Any]] = mapped_column()
+    firing: Mapped[bool] = mapped_column(default=False)
+    value: Mapped[float | None]
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    changed_at: Mapped[datetime | None]
+
+
+class MetricSampleRecord(Base):
+    """What a service reported for one short interval ending at `at` (see alerts.sli
+    MetricSample). One row per service and instant, so a retried post replaces rather than
+    doubles; pruned by the engine after RETENTION."""
+
+    __tablename__ = "metric_sample"
+    __table_args__ = (Index("ix_metric_sample_at", "at"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(primary_key=True)
+    requests: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    p50: Mapped[float | None]
+    p95: Mapped[float | None]
+    p99: Mapped[float | None]
+    breaker_open: Mapped[bool] = mapped_column(default=False)

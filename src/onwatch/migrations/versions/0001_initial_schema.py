@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:10:47.334593
+Create Date: 2026-11-22 12:26:48.470042
 """
 
 from collections.abc import Sequence
@@ -84,7 +84,7 @@ def upgrade() -> None:
     sa.Column('author', sa.String(length=200), nullable=False),
     sa.Column('reason', sa.String(length=2000), nullable=False),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_silence_ends_after_start')),
+    sa.CheckConstraint('ends_at >= starts_at', name=op.f('ck_silence_ends_not_before_start')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_silence'))
     )
     with op.batch_alter_table('silence', schema=None) as batch_op:
@@ -175,6 +175,28 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_alert_policy_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_id', name=op.f('pk_alert_policy'))
     )
+    op.create_table('heartbeat',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('interval_seconds', sa.Integer(), nullable=False),
+    sa.Column('grace_seconds', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=True),
+    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('last_ping_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("state IN ('new', 'up', 'down')", name=op.f('ck_heartbeat_state')),
+    sa.CheckConstraint('interval_seconds > 0 AND grace_seconds >= 0', name=op.f('ck_heartbeat_durations')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_heartbeat_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_heartbeat')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_heartbeat_key_hash')),
+    sa.UniqueConstraint('name', name=op.f('uq_heartbeat_name'))
+    )
+    with op.batch_alter_table('heartbeat', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_heartbeat_service_id'), ['service_id'], unique=False)
+        batch_op.create_index('ix_heartbeat_state_due', ['state', 'due_at'], unique=False)
+
     op.create_table('incident',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -222,12 +244,28 @@ def upgrade() -> None:
     sa.Column('message', sa.String(length=2000), nullable=False),
     sa.Column('author', sa.String(length=200), nullable=False),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_maintenance_window_ends_after_start')),
+    sa.Column('cancelled_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('ends_at >= starts_at', name=op.f('ck_maintenance_window_ends_not_before_start')),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_maintenance_window_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_maintenance_window'))
     )
     with op.batch_alter_table('maintenance_window', schema=None) as batch_op:
         batch_op.create_index('ix_maintenance_window_service_ends', ['service_id', 'ends_at'], unique=False)
+
+    op.create_table('metric_sample',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('requests', sa.Integer(), nullable=False),
+    sa.Column('errors', sa.Integer(), nullable=False),
+    sa.Column('p50', sa.Double(), nullable=True),
+    sa.Column('p95', sa.Double(), nullable=True),
+    sa.Column('p99', sa.Double(), nullable=True),
+    sa.Column('breaker_open', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_metric_sample_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', 'at', name=op.f('pk_metric_sample'))
+    )
+    with op.batch_alter_table('metric_sample', schema=None) as batch_op:
+        batch_op.create_index('ix_metric_sample_at', ['at'], unique=False)
 
     op.create_table('runbook',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -247,6 +285,20 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['depends_on_id'], ['service.id'], name=op.f('fk_service_dependency_depends_on_id_service')),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_service_dependency_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_id', 'depends_on_id', name=op.f('pk_service_dependency'))
+    )
+    op.create_table('sli_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('spec', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('firing', sa.Boolean(), nullable=False),
+    sa.Column('value', sa.Double(), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('changed_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_sli_rule_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sli_rule')),
+    sa.UniqueConstraint('service_id', 'name', name=op.f('uq_sli_rule_service_id_name'))
     )
     op.create_table('alert',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -358,8 +410,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alert_held_by'))
 
     op.drop_table('alert')
+    op.drop_table('sli_rule')
     op.drop_table('service_dependency')
     op.drop_table('runbook')
+    with op.batch_alter_table('metric_sample', schema=None) as batch_op:
+        batch_op.drop_index('ix_metric_sample_at')
+
+    op.drop_table('metric_sample')
     with op.batch_alter_table('maintenance_window', schema=None) as batch_op:
         batch_op.drop_index('ix_maintenance_window_service_ends')
 
@@ -374,6 +431,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_incident_service_id'))
 
     op.drop_table('incident')
+    with op.batch_alter_table('heartbeat', schema=None) as batch_op:
+        batch_op.drop_index('ix_heartbeat_state_due')
+        batch_op.drop_index(batch_op.f('ix_heartbeat_service_id'))
+
+    op.drop_table('heartbeat')
     op.drop_table('alert_policy')
     op.drop_table('team_role')
     op.drop_table('team_member')
