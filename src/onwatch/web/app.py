@@ -12,7 +12,8 @@ from onwatch.web import errors
 from onwatch.web.api import access, directory, health
 from onwatch.web.context import AppContext
 from onwatch.web.middleware import BodyLimit, Metrics, SecurityHeaders
-from onwatch.web.pages import routes as pages
+from onwatch.web.pages import directory as directory_pages
+from onwatch.web.pages import overview, session, site, tokens
 
 STATIC = Path(__file__).parent / "static"
 
@@ -27,8 +28,10 @@ def create_app(ctx: AppContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
-    for router in (health.router, directory.router, access.router, pages.router):
+    for router in (health.router, directory.router, access.router):
         app.include_router(router)
+    # Each pages module brings its routes and nav links; later capabilities join this list.
+    site.install(app, [session, overview, directory_pages, tokens])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Outermost first: headers on everything, metrics around everything, limits before parsing.
     app.add_middleware(

@@ -1,0 +1,85 @@
+"""Pages for services, teams and people: lists with a filter box and one page per name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from onwatch.auth.roles import Principal
+from onwatch.core.errors import NotFound
+from onwatch.directory import queries
+from onwatch.web.pages.directory_view import Directory
+from onwatch.web.pages.nav import NavLink
+from onwatch.web.pages.render import PageRoute, is_htmx, page
+from onwatch.web.security import context, viewer
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+NAV = (
+    NavLink("Services", "/services", 50),
+    NavLink("Teams", "/teams", 60),
+    NavLink("People", "/people", 70),
+)
+MAX_QUERY = 200
+
+
+def _directory(request: Request) -> Directory:
+    with context(request).db.read() as session:
+        return Directory.load(session)
+
+
+def _listing(request: Request, kind: str, **values: Any) -> Response:
+    """The whole page, or only its results table when htmx filters as the user types."""
+    name = f"directory/_{kind}_results.html" if is_htmx(request) else f"directory/{kind}.html"
+    response = page(request, name, **values)
+    response.headers["vary"] = "HX-Request"
+    return response
+
+
+@router.get("/services", response_class=HTMLResponse)
+def services(request: Request, q: str = "", _: Principal = Depends(viewer)) -> Response:
+    d, q = _directory(request), q[:MAX_QUERY]
+    return _listing(request, "services", d=d, rows=d.service_rows(q), q=q, total=len(d.services))
+
+
+@router.get("/services/{name}", response_class=HTMLResponse)
+def service(name: str, request: Request, _: Principal = Depends(viewer)) -> Response:
+    with context(request).db.read() as session:
+        answer = queries.responsibility(session, name)
+        d = Directory.load(session)
+    return page(request, "directory/service.html", d=d, r=answer, spec=d.services[name])
+
+
+@router.get("/teams", response_class=HTMLResponse)
+def teams(request: Request, q: str = "", _: Principal = Depends(viewer)) -> Response:
+    d, q = _directory(request), q[:MAX_QUERY]
+    return _listing(request, "teams", d=d, rows=d.team_rows(q), q=q, total=len(d.teams))
+
+
+@router.get("/teams/{name}", response_class=HTMLResponse)
+def team(name: str, request: Request, _: Principal = Depends(viewer)) -> Response:
+    d = _directory(request)
+    if name not in d.teams:
+        raise NotFound(f"no team {name!r}")
+    return page(
+        request,
+        "directory/team.html",
+        d=d,
+        team=d.teams[name],
+        services=d.services_of_team(name),
+    )
+
+
+@router.get("/people", response_class=HTMLResponse)
+def people(request: Request, q: str = "", _: Principal = Depends(viewer)) -> Response:
+    d, q = _directory(request), q[:MAX_QUERY]
+    return _listing(request, "people", d=d, rows=d.people_rows(q), q=q, total=len(d.people))
+
+
+@router.get("/people/{handle}", response_class=HTMLResponse)
+def person(handle: str, request: Request, _: Principal = Depends(viewer)) -> Response:
+    d = _directory(request)
+    if handle not in d.people:
+        raise NotFound(f"no person {handle!r}")
+    return page(request, "directory/person.html", d=d, view=d.person_view(d.people[handle]))
