@@ -27,8 +27,11 @@ class Alert(Base):
             sqlite_where=text("status <> 'resolved'"),
             postgresql_where=text("status <> 'resolved'"),
         ),
-        Index("ix_alert_service_status_last", "service_id", "status", "last_seen_at"),
-        Index("ix_alert_status_last", "status", "last_seen_at"),
+        # Lists go newest first by id and page by id (keyset), with or without a service and a
+        # status; none of these columns changes on a repeat, so a repeat rewrites no index.
+        Index("ix_alert_service_id", "service_id", "id"),
+        Index("ix_alert_service_status_id", "service_id", "status", "id"),
+        Index("ix_alert_status_id", "status", "id"),
         Index("ix_alert_incident", "incident_id"),
     )
 

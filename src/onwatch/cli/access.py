@@ -12,6 +12,7 @@ from onwatch.auth import actions as auth
 from onwatch.cli.runtime import actor, open_database, reported, settings
 from onwatch.core.clock import SystemClock
 from onwatch.integrations import keys
+from onwatch.integrations.specs import integration_specs
 
 users = typer.Typer(no_args_is_help=True, help="Login accounts for the web UI.")
 tokens = typer.Typer(no_args_is_help=True, help="API tokens (sent as Authorization: Bearer).")
@@ -124,6 +125,29 @@ def create_integration(
             session, name=name, service=service, kind=kind, actor=actor(), now=SystemClock().now()
         )
     typer.echo(issued.key)
+
+
+@integrations.command("rotate")
+def rotate_integration(name: str = typer.Argument(..., help="The integration's name.")) -> None:
+    """Issue a new key for NAME and print it alone on stdout; the old key stops working."""
+    db = open_database(settings())
+    with reported(), db.transaction() as session:
+        issued = keys.rotate_key(session, name=name, actor=actor(), now=SystemClock().now())
+    typer.echo(issued.key)
+
+
+@integrations.command("list")
+def list_integrations(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Integrations with their service and wire format (never their keys)."""
+    db = open_database(settings())
+    with db.read() as session:
+        rows = [spec.model_dump(mode="json") for spec in integration_specs(session)]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        routes = f"  {len(row['routes'])} routes" if row["routes"] else ""
+        typer.echo(f"{row['name']:<24} {row['type']:<13} {row['service']}{routes}")
 
 
 def audit(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,3 +23,8 @@ class Integration(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+    # Label routes, tried in order: {"routes": [RouteSpec dumps]} (alerts.routing). Targets are
+    # service names, checked when the config is applied.
+    routes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Events per minute this key may send (a token bucket per process); None: the default.
+    rate_limit: Mapped[int | None]

@@ -287,7 +287,8 @@ def test_unknown_top_level_section_is_reported_with_its_line(
     result = onwatch("apply", "-f", write(tmp_path, "version: 1\nteam:\n  - {name: a}\n"))
     assert result.exit_code == 3
     assert errors(result.stderr)[0] == (
-        "team: unknown section; expected one of version, people, teams, services (line 2)"
+        "team: unknown section; expected one of version, people, teams, services, integrations "
+        "(line 2)"
     )
 
 

@@ -1,0 +1,124 @@
+"""Where monitors post: PagerDuty Events v2 (`/v2/enqueue`, `/v2/change/enqueue`, answered as
+PagerDuty answers) and webhooks (`/api/v1/intake/{type}/{key}`, or the key as a bearer token).
+A 2xx is sent only after the transaction that stored the events has committed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from onwatch.core.errors import Invalid, NotFound, OnwatchError, RateLimited, Unauthorized
+from onwatch.integrations import intake, pagerduty
+from onwatch.integrations.body import parse_json
+from onwatch.integrations.limits import RateLimits
+from onwatch.web.context import AppContext
+from onwatch.web.errors import error_body, status_of
+from onwatch.web.security import context
+
+router = APIRouter(tags=["intake"])
+RETRY_AFTER = {"Retry-After": "1"}
+
+
+def limits(request: Request) -> RateLimits:
+    return request.app.state.intake_limits
+
+
+@router.post("/v2/enqueue", status_code=202)
+async def pagerduty_event(request: Request) -> JSONResponse:
+    """PagerDuty Events API v2 alert event: trigger, acknowledge or resolve."""
+    raw = await request.body()
+    return await run_in_threadpool(_pagerduty_event, context(request), limits(request), raw)
+
+
+@router.post("/v2/change/enqueue", status_code=202)
+async def pagerduty_change(request: Request) -> JSONResponse:
+    """PagerDuty Events API v2 change event: stored on the service as context (deploys…)."""
+    raw = await request.body()
+    return await run_in_threadpool(_pagerduty_change, context(request), limits(request), raw)
+
+
+@router.post("/api/v1/intake/{kind}/{key}", status_code=202)
+async def webhook_with_key(kind: str, key: str, request: Request) -> JSONResponse:
+    """A webhook of `kind` (alertmanager, grafana, datadog, generic), key in the URL."""
+    raw = await request.body()
+    return await run_in_threadpool(_webhook, context(request), limits(request), kind, key, raw)
+
+
+@router.post("/api/v1/intake/{kind}", status_code=202)
+async def webhook_with_bearer(kind: str, request: Request) -> JSONResponse:
+    """The same, with the key sent as `Authorization: Bearer <key>`."""
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    key = key.strip() if scheme.lower() == "bearer" else ""
+    raw = await request.body()
+    return await run_in_threadpool(_webhook, context(request), limits(request), kind, key, raw)
+
+
+def _pagerduty_event(ctx: AppContext, rate: RateLimits, raw: bytes) -> JSONResponse:
+    try:
+        body = parse_json(raw)
+        with ctx.db.transaction() as session:
+            receipt = intake.receive_pagerduty(
+                session, body, now=ctx.clock.now(), limits=rate, new_dedup_key=uuid.uuid4().hex
+            )
+    except OnwatchError as error:
+        return _pagerduty_error(error)
+    if receipt.opened_incident:
+        ctx.engine_wakeup.set()
+    [outcome] = receipt.outcomes
+    return JSONResponse(pagerduty.accepted_body(outcome.dedup_key), status_code=202)
+
+
+def _pagerduty_change(ctx: AppContext, rate: RateLimits, raw: bytes) -> JSONResponse:
+    try:
+        body = parse_json(raw)
+        with ctx.db.transaction() as session:
+            intake.receive_change(session, body, now=ctx.clock.now(), limits=rate)
+    except OnwatchError as error:
+        return _pagerduty_error(error)
+    return JSONResponse(pagerduty.change_accepted_body(), status_code=202)
+
+
+def _webhook(ctx: AppContext, rate: RateLimits, kind: str, key: str, raw: bytes) -> JSONResponse:
+    try:
+        if kind not in intake.WEBHOOK_PARSERS:
+            known = ", ".join(intake.WEBHOOK_PARSERS)
+            raise NotFound(f"no intake for {kind!r}; use one of {known}")
+        if not key:
+            raise Unauthorized("an integration key is required, in the URL or as a bearer token")
+        try:
+            body = parse_json(raw)
+        except Invalid as error:
+            return JSONResponse(error_body("invalid_json", error.message), status_code=400)
+        with ctx.db.transaction() as session:
+            receipt = intake.receive_webhook(
+                session, kind, key, body, now=ctx.clock.now(), limits=rate
+            )
+    except OnwatchError as error:
+        return _error(error)
+    if receipt.opened_incident:
+        ctx.engine_wakeup.set()
+    summary = {"status": "accepted", "events": len(receipt.outcomes), **receipt.counts()}
+    return JSONResponse(summary, status_code=202)
+
+
+def _error(error: OnwatchError) -> JSONResponse:
+    fields = error.errors if isinstance(error, Invalid) else None
+    headers = RETRY_AFTER if isinstance(error, RateLimited) else None
+    body = error_body(error.code, error.message, fields)
+    return JSONResponse(body, status_code=status_of(error), headers=headers)
+
+
+def _pagerduty_error(error: OnwatchError) -> JSONResponse:
+    """PagerDuty's answer shape, which PD clients parse: status, message, errors."""
+    body: dict[str, Any]
+    if isinstance(error, Invalid):
+        return JSONResponse(pagerduty.invalid_event_body(error), status_code=400)
+    if isinstance(error, RateLimited):
+        body = {"status": "throttle event", "message": error.message, "errors": []}
+        return JSONResponse(body, status_code=429, headers=RETRY_AFTER)
+    body = {"status": error.code, "message": error.message, "errors": [error.message]}
+    return JSONResponse(body, status_code=status_of(error))
