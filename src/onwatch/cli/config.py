@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from onwatch.cli.runtime import actor, fail, open_database, reported, settings
 from onwatch.config import document, reference
@@ -31,6 +34,16 @@ def _read(path: str) -> str:
     raise AssertionError  # unreachable: fail() exits
 
 
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """A database that cannot be reached is one sentence on stderr and exit 1, not a trace."""
+    try:
+        yield
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        fail(f"cannot use the database: {reason}", 1)
+
+
 def apply_command(
     file: str = typer.Option(..., "-f", "--file", help="Config file (YAML or JSON); - for stdin."),
     prune: bool = typer.Option(
@@ -40,7 +53,7 @@ def apply_command(
 ) -> None:
     """Make the database match FILE, all or nothing. Applying it again changes nothing."""
     text = _read(file)
-    with reported():
+    with reported(), _reachable():
         doc = document.load(text, file)  # raises if not YAML/JSON at all: nothing to apply
         db = open_database(settings())
         try:
@@ -74,9 +87,10 @@ def export_command(
     output: str = typer.Option("-", "-o", "--output", help="File to write; - for stdout."),
 ) -> None:
     """Write the whole configuration as YAML that `apply` takes back with no changes."""
-    db = open_database(settings())
+    with _reachable():
+        db = open_database(settings())
     try:
-        with db.read() as session:
+        with _reachable(), db.read() as session:
             text = export(session)
     finally:
         db.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onwatch.cli import access, config, server
+from onwatch.cli import access, config, demo, server
 
 cli = typer.Typer(
     name="onwatch",
@@ -18,6 +18,7 @@ cli.command("engine")(server.engine_command)
 cli.command("migrate")(server.migrate)
 cli.command("apply")(config.apply_command)
 cli.command("export")(config.export_command)
+cli.command("demo")(demo.demo)
 cli.command("audit")(access.audit)
 cli.add_typer(config.app, name="config")
 cli.add_typer(access.users, name="users")

@@ -36,6 +36,8 @@ def _type(schema: dict[str, Any], section: str) -> str:
         values = schema.get("additionalProperties") or next(
             iter(schema.get("patternProperties", {}).values()), {}
         )
+        if not isinstance(values, dict):  # `additionalProperties: true`: anything goes
+            return "mapping"
         return f"map of name → {_type(values, section)}"
     if kind == "string":
         if schema.get("pattern") == SLUG_PATTERN:
@@ -82,7 +84,10 @@ def _section(section: Section) -> list[str]:
     ]
     for ref, sub in schema.get("$defs", {}).items():
         out += [f'<a id="{_anchor(section.key, ref)}"></a>', ""]
-        out += [f"### {_title(ref)} (in `{section.key}`)", "", *_table(sub, section.key)]
+        out += [f"### {_title(ref)} (in `{section.key}`)", ""]
+        if sub.get("description"):
+            out += [sub["description"], ""]
+        out += _table(sub, section.key)
     if section.example:
         out += ["Example:", "", "```yaml", section.example.rstrip(), "```", ""]
     return out

@@ -1,0 +1,75 @@
+"""Reading a config file's text: YAML or JSON, the line of every value, duplicate keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from onwatch.config.parsing import is_json, parse_text
+from onwatch.core.errors import FieldError, Invalid
+
+TEXT = """\
+version: 1
+people:
+  - handle: ann
+    name: Ann
+teams:
+  - name: core
+    roles:
+      lead: {person: ann}
+"""
+
+
+def test_every_value_has_the_line_of_its_key_or_list_item() -> None:
+    lines = parse_text(TEXT, "org.yaml").lines
+    assert lines["people"] == 2
+    assert lines["people[0]"] == 3
+    assert lines["people[0].name"] == 4
+    assert lines["teams[0].roles"] == 7
+    assert lines["teams[0].roles.lead.person"] == 8
+
+
+def test_json_values_have_lines_too() -> None:
+    parsed = parse_text('{"people": [\n  {"handle": "ann"}\n]}', "org.json")
+    assert parsed.data == {"people": [{"handle": "ann"}]}
+    assert parsed.lines["people[0].handle"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "expected"),
+    [
+        ("{}", "org.json", True),
+        ("people: []", "org.json", True),
+        ('{"people": []}', "-", True),
+        ("people: []", "-", False),
+        ("{people: []}", "org.yaml", False),
+        ("{people: []}", "org.YML", False),
+    ],
+)
+def test_json_is_told_from_yaml_by_extension_then_by_first_character(
+    text: str, source: str, expected: bool
+) -> None:
+    assert is_json(text, source) is expected
+
+
+def test_duplicate_keys_are_collected_with_their_place() -> None:
+    parsed = parse_text("people: []\nteams: []\npeople: []\n", "org.yaml")
+    assert parsed.errors == [
+        FieldError("org.yaml, line 3, column 1", "key 'people' appears twice in the same mapping")
+    ]
+
+
+def test_a_yaml_syntax_error_names_line_and_column() -> None:
+    with pytest.raises(Invalid) as raised:
+        parse_text("people:\n  - [unclosed\n", "org.yaml")
+    assert raised.value.errors[0].field == "org.yaml, line 3, column 1"
+    assert raised.value.errors[0].message.startswith("not valid YAML: ")
+
+
+def test_two_documents_in_one_file_are_refused() -> None:
+    with pytest.raises(Invalid) as raised:
+        parse_text("people: []\n---\nteams: []\n", "-")
+    assert raised.value.errors[0].field == "line 2, column 1"
+
+
+def test_an_empty_file_is_nothing() -> None:
+    assert parse_text("", "org.yaml").data is None
