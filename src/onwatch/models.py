@@ -3,11 +3,13 @@
 from onwatch.alerts import models as alert_models
 from onwatch.audit import models as audit_models
 from onwatch.auth import models as auth_models
+from onwatch.calendars import models as calendar_models
 from onwatch.core import jobs
 from onwatch.core.db import Base
 from onwatch.directory import models as directory_models
 from onwatch.incidents import models as incident_models
 from onwatch.integrations import models as integration_models
+from onwatch.schedules import models as schedule_models
 
 __all__ = [
     "Base",
@@ -15,7 +17,9 @@ __all__ = [
     "incident_models",
     "audit_models",
     "auth_models",
+    "calendar_models",
     "directory_models",
     "integration_models",
     "jobs",
+    "schedule_models",
 ]

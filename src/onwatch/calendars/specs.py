@@ -66,6 +66,20 @@ class HolidaysSpec(Spec):
         return value
 
 
+class AckRulesSpec(Spec):
+    """`{inside_hours: 15m, outside_hours: 60m}`: the acknowledgement deadline by calendar state."""
+
+    inside_hours: Duration = Field(description="Deadline for what arrives while it is open.")
+    outside_hours: Duration = Field(description="Deadline for what arrives while it is closed.")
+
+    @field_validator("inside_hours", "outside_hours")
+    @classmethod
+    def _positive(cls, value: Any) -> Any:
+        if value.total_seconds() <= 0:
+            raise ValueError("must be longer than zero")
+        return value
+
+
 class CalendarSpec(Spec):
     """Business hours by weekday, a holiday set and extra dates."""
 
@@ -85,25 +99,16 @@ class CalendarSpec(Spec):
         description="Days open despite a holiday or closed date; a weekend day given here runs "
         "the hours of the nearest earlier weekday that has some.",
     )
+    ack_deadlines: AckRulesSpec | None = Field(
+        None,
+        description="How long someone has to acknowledge a page by when it arrives: "
+        "`{inside_hours: 15m, outside_hours: 60m}`.",
+    )
 
     @field_validator("holidays", mode="before")
     @classmethod
     def _country_shorthand(cls, value: Any) -> Any:
         return {"country": value} if isinstance(value, str) else value
-
-
-class AckRulesSpec(Spec):
-    """`{inside_hours: 15m, outside_hours: 60m}`: the acknowledgement deadline by calendar state."""
-
-    inside_hours: Duration = Field(description="Deadline for what arrives while it is open.")
-    outside_hours: Duration = Field(description="Deadline for what arrives while it is closed.")
-
-    @field_validator("inside_hours", "outside_hours")
-    @classmethod
-    def _positive(cls, value: Any) -> Any:
-        if value.total_seconds() <= 0:
-            raise ValueError("must be longer than zero")
-        return value
 
 
 def windows_from(hours: list[HoursSpec], time_zone: str) -> tuple[Window, ...]:

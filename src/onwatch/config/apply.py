@@ -43,6 +43,10 @@ def apply(
             errors += _prune_section(session, section, doc, plan, actor=actor, now=now)
     if errors:
         raise Invalid(errors)
+    for section in known:
+        if section.warn is not None:
+            declared = [spec for _, spec in doc.items.get(section.key, [])]
+            plan.warnings += section.warn(session, declared, now)
     return plan
 
 

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from onwatch.calendars import actions as calendar_actions
+from onwatch.calendars import queries as calendar_queries
+from onwatch.calendars.specs import CalendarSpec
 from onwatch.config.ordering import cycles, dependencies_first
 from onwatch.core.changes import Change
 from onwatch.core.errors import FieldError
 from onwatch.directory import actions as directory
 from onwatch.directory import queries as directory_queries
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
-from onwatch.integrations import specs as integrations
+from onwatch.schedules import actions as schedule_actions
+from onwatch.schedules import queries as schedule_queries
+from onwatch.schedules.specs import ScheduleSpec
 
 # {file index: problems, relative to the item}; an item listed with no problems is skipped
 # quietly (another item of the same problem carries the message).
@@ -40,6 +46,9 @@ class Section:
     # Problems that only show across items and stored rows (a dependency cycle), found before
     # anything is written: (session, [(file index, spec)]) -> Problems.
     check: Callable[[Session, list[tuple[int, Any]]], Problems] | None = None
+    # Warnings about the declared items once everything is written (a schedule with nobody on
+    # call): (session, specs, now) -> sentences `apply` prints; they do not stop it.
+    warn: Callable[[Session, list[Any], datetime], list[str]] | None = None
 
     def key_of(self, spec: Any) -> str:
         return str(getattr(spec, self.key_field))
@@ -125,17 +134,34 @@ services:
     controlled: false
 """
 
-INTEGRATIONS_EXAMPLE = """\
-integrations:
-  - name: prometheus
-    service: checkout
-    type: alertmanager
-    routes:
-      - {match: {app: card-gateway}, service: card-gateway}
-  - name: ci-deploys
-    service: checkout
-    type: pagerduty
-    rate_limit: 120
+CALENDARS_EXAMPLE = """\
+calendars:
+  - name: business-hours
+    time_zone: America/New_York
+    hours:
+      - {days: mon-fri, opens: "07:00", closes: "20:00"}
+    holidays: US
+    closed_dates: [2026-12-24]
+    ack_deadlines: {inside_hours: 15m, outside_hours: 60m}
+"""
+
+SCHEDULES_EXAMPLE = """\
+schedules:
+  - name: payments-oncall
+    time_zone: America/New_York
+    layers:
+      - name: sprint pair
+        members: [ann, raj]
+        shift_length: 2w
+        handoff_time: "10:00"
+        start_date: 2026-01-07
+        roles: [primary, secondary]
+    overrides:
+      - covering: raj
+        covered: ann
+        start_at: 2026-02-02T09:00:00-05:00
+        end_at: 2026-02-03T09:00:00-05:00
+        reason: dentist
 """
 
 
@@ -181,19 +207,33 @@ def sections() -> list[Section]:
             check=service_cycles,
         ),
         Section(
-            "integrations",
-            "integration",
-            integrations.IntegrationSpec,
+            "calendars",
+            "calendar",
+            CalendarSpec,
             "name",
-            integrations.integration_specs,
-            integrations.put_integration,
-            integrations.delete_integration,
-            summary="Where monitors send alerts: each integration has a secret key bound to one "
-            "service and one wire format (`type`), which decides the URL to paste into the "
-            "monitor (see docs/integrations.md). `apply` prints the key of a new integration "
-            "once; onwatch keeps only its hash and `export` never shows it "
-            "(`onwatch integrations rotate NAME` issues a new one). `routes` send events to "
-            "other services by their labels, first match wins.",
-            example=INTEGRATIONS_EXAMPLE,
+            calendar_queries.calendar_specs,
+            calendar_actions.put_calendar,
+            calendar_actions.delete_calendar,
+            summary="Business hours by weekday in a time zone, public holidays (US federal by "
+            "default, any country or region), extra closed and open dates, and the "
+            "acknowledgement deadline inside and outside them. Schedules use calendars for "
+            "their coverage and to restrict layers (see docs/schedules.md).",
+            example=CALENDARS_EXAMPLE,
+        ),
+        Section(
+            "schedules",
+            "schedule",
+            ScheduleSpec,
+            "name",
+            schedule_queries.schedule_specs,
+            schedule_actions.put_schedule,
+            schedule_actions.delete_schedule,
+            summary="Who is on call: layers of rotations (members in order, shift length, "
+            "hand-off time, roles such as primary and secondary, restrictions), the higher "
+            "layer winning, and overrides. Overrides in the file are managed by `apply`; "
+            "those people add at run time (API, CLI, UI) are kept. `apply` warns about time "
+            "nobody covers in the next four weeks (see docs/schedules.md).",
+            example=SCHEDULES_EXAMPLE,
+            warn=schedule_queries.upcoming_gap_warnings,
         ),
     ]

@@ -236,3 +236,32 @@ def _renamed(error: Invalid, spec: LayerSpec) -> list[FieldError]:
                 name = name.removesuffix(".handle") + (".add" if change.add else ".remove")
         found.append(FieldError(name, problem.message))
     return found
+
+
+class NewOverrideSpec(Spec):
+    """An override added at run time (API, CLI, UI): `{covering: bob, covered: ann, start_at: …,
+    end_at: …, reason: PTO}`, or a `role` instead of (or as well as) `covered`."""
+
+    covering: Slug = Field(description="Handle of who takes over.")
+    covered: Slug | None = Field(None, description="Handle of who is away.")
+    role: Slug | None = Field(
+        None, validate_default=True, description="Only this role (alone: whoever holds it)."
+    )
+    start_at: AwareDatetime = Field(description="From, with its UTC offset.")
+    end_at: AwareDatetime = Field(description="Until (exclusive), with its UTC offset.")
+    reason: str = Field("", max_length=500, description="PTO, appointment, no-laptops meeting…")
+
+    @field_validator("end_at")
+    @classmethod
+    def _after_start(cls, value: AwareDatetime, info: ValidationInfo) -> AwareDatetime:
+        start_at = info.data.get("start_at")
+        if start_at is not None and value <= start_at:
+            raise ValueError("the override must end after it starts")
+        return value
+
+    @field_validator("role")
+    @classmethod
+    def _covers_someone(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("covered") is None:
+            raise ValueError("name the person covered, the role, or both")
+        return value

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:34:56.920546
+Create Date: 2026-11-22 12:32:36.790725
 """
 
 from collections.abc import Sequence
@@ -52,6 +52,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_entry_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_entry_entity', ['entity_type', 'entity_key'], unique=False)
 
+    op.create_table('calendar',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('spec', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar')),
+    sa.UniqueConstraint('name', name=op.f('uq_calendar_name'))
+    )
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
@@ -113,6 +121,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_method')),
     sa.UniqueConstraint('person_id', 'position', name=op.f('uq_contact_method_person_id_position'))
     )
+    op.create_table('schedule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('time_zone', sa.String(length=64), nullable=False),
+    sa.Column('layers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('coverage_calendar_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['coverage_calendar_id'], ['calendar.id'], name=op.f('fk_schedule_coverage_calendar_id_calendar')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule')),
+    sa.UniqueConstraint('name', name=op.f('uq_schedule_name'))
+    )
     op.create_table('team',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -134,6 +153,81 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_session_expires_at'), ['expires_at'], unique=False)
+
+    op.create_table('feed_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.CheckConstraint('(schedule_id IS NULL) <> (person_id IS NULL)', name=op.f('ck_feed_token_one_feed')),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_feed_token_person_id_person'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], name=op.f('fk_feed_token_schedule_id_schedule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feed_token')),
+    sa.UniqueConstraint('person_id', name=op.f('uq_feed_token_person_id')),
+    sa.UniqueConstraint('schedule_id', name=op.f('uq_feed_token_schedule_id')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_feed_token_token_hash'))
+    )
+    op.create_table('handoff',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=64), nullable=False),
+    sa.Column('at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('outgoing', sa.String(length=64), nullable=True),
+    sa.Column('incoming', sa.String(length=64), nullable=True),
+    sa.Column('recorded_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], name=op.f('fk_handoff_schedule_id_schedule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_handoff')),
+    sa.UniqueConstraint('schedule_id', 'role', 'at', name=op.f('uq_handoff_schedule_id_role_at'))
+    )
+    with op.batch_alter_table('handoff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handoff_at'), ['at'], unique=False)
+
+    op.create_table('schedule_calendar',
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('calendar_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['calendar_id'], ['calendar.id'], name=op.f('fk_schedule_calendar_calendar_id_calendar')),
+    sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], name=op.f('fk_schedule_calendar_schedule_id_schedule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('schedule_id', 'calendar_id', name=op.f('pk_schedule_calendar'))
+    )
+    op.create_table('schedule_member',
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_schedule_member_person_id_person')),
+    sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], name=op.f('fk_schedule_member_schedule_id_schedule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('schedule_id', 'person_id', name=op.f('pk_schedule_member'))
+    )
+    with op.batch_alter_table('schedule_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_schedule_member_person_id'), ['person_id'], unique=False)
+
+    op.create_table('schedule_override',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('covering_person_id', sa.Integer(), nullable=False),
+    sa.Column('covered_person_id', sa.Integer(), nullable=True),
+    sa.Column('role', sa.String(length=64), nullable=True),
+    sa.Column('start_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('end_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=False),
+    sa.Column('origin', sa.String(length=16), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('declared_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("origin IN ('config', 'runtime')", name=op.f('ck_schedule_override_known_origin')),
+    sa.CheckConstraint('covered_person_id IS NOT NULL OR role IS NOT NULL', name=op.f('ck_schedule_override_covers_someone')),
+    sa.CheckConstraint('covered_person_id IS NULL OR covered_person_id <> covering_person_id', name=op.f('ck_schedule_override_not_self')),
+    sa.CheckConstraint('end_at > start_at', name=op.f('ck_schedule_override_ends_after_start')),
+    sa.ForeignKeyConstraint(['covered_person_id'], ['person.id'], name=op.f('fk_schedule_override_covered_person_id_person')),
+    sa.ForeignKeyConstraint(['covering_person_id'], ['person.id'], name=op.f('fk_schedule_override_covering_person_id_person')),
+    sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], name=op.f('fk_schedule_override_schedule_id_schedule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule_override'))
+    )
+    with op.batch_alter_table('schedule_override', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_schedule_override_covered_person_id'), ['covered_person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_schedule_override_covering_person_id'), ['covering_person_id'], unique=False)
+        batch_op.create_index('ix_schedule_override_window', ['schedule_id', 'end_at'], unique=False)
 
     op.create_table('service',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -228,8 +322,6 @@ def upgrade() -> None:
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('disabled_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('routes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('rate_limit', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_integration_service_id_service')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_integration')),
     sa.UniqueConstraint('key_hash', name=op.f('uq_integration_key_hash')),
@@ -337,9 +429,8 @@ def upgrade() -> None:
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alert_held_by'), ['held_by'], unique=False)
         batch_op.create_index('ix_alert_incident', ['incident_id'], unique=False)
-        batch_op.create_index('ix_alert_service_id', ['service_id', 'id'], unique=False)
-        batch_op.create_index('ix_alert_service_status_id', ['service_id', 'status', 'id'], unique=False)
-        batch_op.create_index('ix_alert_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_alert_service_status_last', ['service_id', 'status', 'last_seen_at'], unique=False)
+        batch_op.create_index('ix_alert_status_last', ['status', 'last_seen_at'], unique=False)
         batch_op.create_index('uq_alert_open_dedup', ['service_id', 'dedup_key'], unique=True, sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
 
     op.create_table('change_event',
@@ -407,9 +498,8 @@ def downgrade() -> None:
     op.drop_table('change_event')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index('uq_alert_open_dedup', sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
-        batch_op.drop_index('ix_alert_status_id')
-        batch_op.drop_index('ix_alert_service_status_id')
-        batch_op.drop_index('ix_alert_service_id')
+        batch_op.drop_index('ix_alert_status_last')
+        batch_op.drop_index('ix_alert_service_status_last')
         batch_op.drop_index('ix_alert_incident')
         batch_op.drop_index(batch_op.f('ix_alert_held_by'))
 
@@ -444,11 +534,28 @@ def downgrade() -> None:
     op.drop_table('team_role')
     op.drop_table('team_member')
     op.drop_table('service')
+    with op.batch_alter_table('schedule_override', schema=None) as batch_op:
+        batch_op.drop_index('ix_schedule_override_window')
+        batch_op.drop_index(batch_op.f('ix_schedule_override_covering_person_id'))
+        batch_op.drop_index(batch_op.f('ix_schedule_override_covered_person_id'))
+
+    op.drop_table('schedule_override')
+    with op.batch_alter_table('schedule_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_schedule_member_person_id'))
+
+    op.drop_table('schedule_member')
+    op.drop_table('schedule_calendar')
+    with op.batch_alter_table('handoff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handoff_at'))
+
+    op.drop_table('handoff')
+    op.drop_table('feed_token')
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_session_expires_at'))
 
     op.drop_table('web_session')
     op.drop_table('team')
+    op.drop_table('schedule')
     op.drop_table('contact_method')
     op.drop_table('user_account')
     with op.batch_alter_table('silence', schema=None) as batch_op:
@@ -460,6 +567,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_job_due')
 
     op.drop_table('job')
+    op.drop_table('calendar')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_entity')
         batch_op.drop_index(batch_op.f('ix_audit_entry_at'))

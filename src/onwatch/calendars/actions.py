@@ -1,0 +1,66 @@
+"""Creating, changing and deleting stored calendars, audited, in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onwatch.audit.actions import record
+from onwatch.calendars import queries
+from onwatch.calendars.models import StoredCalendar
+from onwatch.calendars.specs import CalendarSpec, calendar_from_spec
+from onwatch.core.changes import Change, deleted, diff
+from onwatch.core.errors import Invalid
+
+
+def put_calendar(
+    session: Session, spec: CalendarSpec, *, actor: str, now: datetime
+) -> Change | None:
+    """Create or update the calendar `spec` declares; None when it is stored as given."""
+    calendar_from_spec(spec)  # every check the pure form makes, before anything is written
+    row = queries.calendar_row(session, spec.name)
+    before = queries.calendar_spec(row).model_dump(mode="json") if row else None
+    after = spec.model_dump(mode="json")
+    change = diff("calendar", spec.name, before, after)
+    if change is None:
+        return None
+    if row is None:
+        row = StoredCalendar(name=spec.name)
+        session.add(row)
+    row.spec, row.updated_at = after, now
+    session.flush()
+    _audit(session, change, actor, now)
+    return change
+
+
+def delete_calendar(session: Session, name: str, *, actor: str, now: datetime) -> Change:
+    row = queries.get_calendar_row(session, name)
+    change = deleted("calendar", name, queries.calendar_spec(row).model_dump(mode="json"))
+    # A savepoint keeps the caller's transaction usable when a schedule still names the calendar
+    # (PostgreSQL aborts the whole transaction on a constraint error otherwise).
+    try:
+        with session.begin_nested():
+            session.delete(row)
+            session.flush()
+    except IntegrityError:
+        raise Invalid(
+            f"calendar {name!r} is still in use (a schedule's coverage or a layer's "
+            "restriction); change those schedules first"
+        ) from None
+    _audit(session, change, actor, now)
+    return change
+
+
+def _audit(session: Session, change: Change, actor: str, now: datetime) -> None:
+    record(
+        session,
+        actor=actor,
+        action=f"calendar.{change.action}",
+        entity_type="calendar",
+        entity_key=change.key,
+        at=now,
+        before=change.before,
+        after=change.after,
+    )

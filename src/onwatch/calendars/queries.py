@@ -1,0 +1,48 @@
+"""Reading stored calendars back into specs and pure `Calendar`s. Takes a session, never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onwatch.calendars.hours import Calendar
+from onwatch.calendars.models import StoredCalendar
+from onwatch.calendars.specs import CalendarSpec, calendar_from_spec
+from onwatch.core.errors import NotFound
+
+
+def calendar_row(session: Session, name: str) -> StoredCalendar | None:
+    return session.scalar(select(StoredCalendar).where(StoredCalendar.name == name))
+
+
+def get_calendar_row(session: Session, name: str) -> StoredCalendar:
+    row = calendar_row(session, name)
+    if row is None:
+        raise NotFound(f"no calendar {name!r}")
+    return row
+
+
+def calendar_spec(row: StoredCalendar) -> CalendarSpec:
+    return CalendarSpec.model_validate(row.spec)
+
+
+def calendar_specs(session: Session) -> list[CalendarSpec]:
+    rows = session.scalars(select(StoredCalendar).order_by(StoredCalendar.name))
+    return [calendar_spec(row) for row in rows]
+
+
+def get_calendar_spec(session: Session, name: str) -> CalendarSpec:
+    return calendar_spec(get_calendar_row(session, name))
+
+
+def calendars(session: Session) -> dict[str, Calendar]:
+    """Every stored calendar by name, built into the pure form."""
+    return {spec.name: calendar_from_spec(spec) for spec in calendar_specs(session)}
+
+
+def calendar_ids(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(StoredCalendar.name, StoredCalendar.id)).tuples().all())
+
+
+def calendar_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(StoredCalendar.id, StoredCalendar.name)).tuples().all())
