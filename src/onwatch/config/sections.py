@@ -20,6 +20,7 @@ from onwatch.core.errors import FieldError
 from onwatch.directory import actions as directory
 from onwatch.directory import queries as directory_queries
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.integrations import specs as integrations
 from onwatch.schedules import actions as schedule_actions
 from onwatch.schedules import queries as schedule_queries
 from onwatch.schedules.specs import ScheduleSpec
@@ -134,6 +135,19 @@ services:
     controlled: false
 """
 
+INTEGRATIONS_EXAMPLE = """\
+integrations:
+  - name: prometheus
+    service: checkout
+    type: alertmanager
+    routes:
+      - {match: {app: card-gateway}, service: card-gateway}
+  - name: ci-deploys
+    service: checkout
+    type: pagerduty
+    rate_limit: 120
+"""
+
 CALENDARS_EXAMPLE = """\
 calendars:
   - name: business-hours
@@ -162,6 +176,19 @@ schedules:
         start_at: 2026-02-02T09:00:00-05:00
         end_at: 2026-02-03T09:00:00-05:00
         reason: dentist
+"""
+
+INTEGRATIONS_EXAMPLE = """\
+integrations:
+  - name: prometheus
+    service: checkout
+    type: alertmanager
+    routes:
+      - {match: {app: card-gateway}, service: card-gateway}
+  - name: ci-deploys
+    service: checkout
+    type: pagerduty
+    rate_limit: 120
 """
 
 
@@ -205,6 +232,22 @@ def sections() -> list[Section]:
             example=SERVICES_EXAMPLE,
             order=services_dependencies_first,
             check=service_cycles,
+        ),
+        Section(
+            "integrations",
+            "integration",
+            integrations.IntegrationSpec,
+            "name",
+            integrations.integration_specs,
+            integrations.put_integration,
+            integrations.delete_integration,
+            summary="Where monitors send alerts: each integration has a secret key bound to one "
+            "service and one wire format (`type`), which decides the URL to paste into the "
+            "monitor (see docs/integrations.md). `apply` prints the key of a new integration "
+            "once; onwatch keeps only its hash and `export` never shows it "
+            "(`onwatch integrations rotate NAME` issues a new one). `routes` send events to "
+            "other services by their labels, first match wins.",
+            example=INTEGRATIONS_EXAMPLE,
         ),
         Section(
             "calendars",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:32:36.790725
+Create Date: 2026-11-22 12:41:20.550196
 """
 
 from collections.abc import Sequence
@@ -322,6 +322,8 @@ def upgrade() -> None:
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('disabled_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('routes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('rate_limit', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_integration_service_id_service')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_integration')),
     sa.UniqueConstraint('key_hash', name=op.f('uq_integration_key_hash')),
@@ -429,8 +431,9 @@ def upgrade() -> None:
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alert_held_by'), ['held_by'], unique=False)
         batch_op.create_index('ix_alert_incident', ['incident_id'], unique=False)
-        batch_op.create_index('ix_alert_service_status_last', ['service_id', 'status', 'last_seen_at'], unique=False)
-        batch_op.create_index('ix_alert_status_last', ['status', 'last_seen_at'], unique=False)
+        batch_op.create_index('ix_alert_service_id', ['service_id', 'id'], unique=False)
+        batch_op.create_index('ix_alert_service_status_id', ['service_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_alert_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('uq_alert_open_dedup', ['service_id', 'dedup_key'], unique=True, sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
 
     op.create_table('change_event',
@@ -498,8 +501,9 @@ def downgrade() -> None:
     op.drop_table('change_event')
     with op.batch_alter_table('alert', schema=None) as batch_op:
         batch_op.drop_index('uq_alert_open_dedup', sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
-        batch_op.drop_index('ix_alert_status_last')
-        batch_op.drop_index('ix_alert_service_status_last')
+        batch_op.drop_index('ix_alert_status_id')
+        batch_op.drop_index('ix_alert_service_status_id')
+        batch_op.drop_index('ix_alert_service_id')
         batch_op.drop_index('ix_alert_incident')
         batch_op.drop_index(batch_op.f('ix_alert_held_by'))
 
