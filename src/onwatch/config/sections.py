@@ -178,19 +178,6 @@ schedules:
         reason: dentist
 """
 
-INTEGRATIONS_EXAMPLE = """\
-integrations:
-  - name: prometheus
-    service: checkout
-    type: alertmanager
-    routes:
-      - {match: {app: card-gateway}, service: card-gateway}
-  - name: ci-deploys
-    service: checkout
-    type: pagerduty
-    rate_limit: 120
-"""
-
 
 def sections() -> list[Section]:
     return [
