@@ -64,17 +64,24 @@ def _key_text(node: Node) -> str:
     return str(node.value) if not isinstance(node.value, list) else "?"
 
 
-def _record_lines(node: Node, path: str, lines: dict[str, int], line: int) -> None:
-    """A mapping value is placed on its key's line (`people:`), a list item on its own."""
+def _record_lines(
+    node: Node, path: str, lines: dict[str, int], line: int, seen: set[int] | None = None
+) -> None:
+    """A mapping value is placed on its key's line (`people:`), a list item on its own. A node
+    reached again through an alias is not walked again (nested aliases would explode)."""
     lines.setdefault(path, line)
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, MappingNode):
         for key_node, value_node in node.value:
             key = _key_text(key_node)
             place = f"{path}.{key}" if path else key
-            _record_lines(value_node, place, lines, key_node.start_mark.line + 1)
+            _record_lines(value_node, place, lines, key_node.start_mark.line + 1, seen)
     elif isinstance(node, SequenceNode):
         for i, item in enumerate(node.value):
-            _record_lines(item, f"{path}[{i}]", lines, item.start_mark.line + 1)
+            _record_lines(item, f"{path}[{i}]", lines, item.start_mark.line + 1, seen)
 
 
 def _compose(text: str) -> tuple[Any, dict[str, int], _Loader]:
@@ -112,6 +119,8 @@ def _yaml(text: str, source: str) -> Parsed:
         raise Invalid(f"not valid YAML: {problem}", where) from None
     except yaml.YAMLError as error:
         raise Invalid(f"not valid YAML: {error}", source) from None
+    except RecursionError:
+        raise Invalid("nested too deeply to be a config file", source) from None
     return Parsed(data, lines, _duplicates(loader, source))
 
 
@@ -131,10 +140,12 @@ def _json(text: str, source: str) -> Parsed:
     except json.JSONDecodeError as error:
         where = _where(source, error.lineno, error.colno)
         raise Invalid(f"not valid JSON: {error.msg}", where) from None
+    except RecursionError:
+        raise Invalid("nested too deeply to be a config file", source) from None
     try:
         # Valid JSON is (nearly always) valid YAML, which gives the line of every value.
         _, lines, loader = _compose(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         errors = [
             FieldError(source, f"key {key!r} appears twice in the same object")
             for key in duplicates

@@ -73,3 +73,18 @@ def test_two_documents_in_one_file_are_refused() -> None:
 
 def test_an_empty_file_is_nothing() -> None:
     assert parse_text("", "org.yaml").data is None
+
+
+def test_nested_aliases_are_not_walked_again_and_again() -> None:
+    levels = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 12):  # 9**12 leaves if every alias were walked
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    parsed = parse_text("\n".join(levels) + "\n", "bomb.yaml")
+    assert parsed.lines["a11"] == 12
+    assert "a11[8]" in parsed.lines
+
+
+def test_a_file_nested_too_deeply_is_refused_with_a_sentence() -> None:
+    with pytest.raises(Invalid) as raised:
+        parse_text("[" * 100_000 + "]" * 100_000, "deep.json")
+    assert raised.value.errors == [FieldError("deep.json", "nested too deeply to be a config file")]
