@@ -167,6 +167,7 @@ class Heartbeat(Base):
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
     interval_seconds: Mapped[int]
     grace_seconds: Mapped[int]
+    severity: Mapped[str] = mapped_column(String(8), default="critical")
     # The ping URL's secret, hashed; None until a key is issued (a heartbeat from the config
     # file gets its key from `onwatch heartbeats key NAME`).
     key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from onwatch.alerts.heartbeats import check_heartbeats
 from onwatch.alerts.release import release_held
 from onwatch.auth.actions import purge_expired_sessions
 from onwatch.core import jobs
@@ -57,6 +58,7 @@ def default_steps(job_handlers: Mapping[str, JobHandler] | None = None) -> list[
     deadlines, heartbeats, SLI rules, silence and maintenance expiry, reminders, delivery)."""
     return [
         Step("jobs", JobStep(dict(job_handlers or {}))),
+        Step("heartbeats", check_heartbeats),
         Step("holds", release_held),
         Step("housekeeping", housekeeping),
     ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:41:20.550196
+Create Date: 2026-11-22 12:47:35.715700
 """
 
 from collections.abc import Sequence
@@ -275,6 +275,7 @@ def upgrade() -> None:
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('interval_seconds', sa.Integer(), nullable=False),
     sa.Column('grace_seconds', sa.Integer(), nullable=False),
+    sa.Column('severity', sa.String(length=8), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=True),
     sa.Column('state', sa.String(length=8), nullable=False),
     sa.Column('last_ping_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
