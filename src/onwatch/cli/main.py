@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onwatch.cli import access, config, demo, server
+from onwatch.cli import access, alerts, config, demo, incidents, server
 
 cli = typer.Typer(
     name="onwatch",
@@ -24,6 +24,8 @@ cli.add_typer(config.app, name="config")
 cli.add_typer(access.users, name="users")
 cli.add_typer(access.tokens, name="tokens")
 cli.add_typer(access.integrations, name="integrations")
+cli.add_typer(alerts.app, name="alerts")
+cli.add_typer(incidents.app, name="incidents")
 
 
 def main() -> None:

@@ -19,9 +19,9 @@ from onwatch.core.errors import FieldError, Invalid, NotFound
 from onwatch.core.naming import Slug
 from onwatch.core.tokens import hash_secret, new_secret
 from onwatch.directory.models import Service
-from onwatch.integrations.models import Integration
+from onwatch.integrations.models import KINDS, Integration
 
-Kind = Literal["pagerduty", "alertmanager", "grafana", "datadog", "generic", "heartbeat"]
+Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 
 class IntegrationSpec(BaseModel):

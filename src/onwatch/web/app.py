@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from onwatch import __version__
 from onwatch.integrations.limits import RateLimits
 from onwatch.web import errors
-from onwatch.web.api import access, directory, health, heartbeats, intake
+from onwatch.web.api import access, alerts, directory, health, heartbeats, incidents, intake
 from onwatch.web.context import AppContext
 from onwatch.web.middleware import BodyLimit, Metrics, SecurityHeaders
 from onwatch.web.pages import directory as directory_pages
@@ -32,7 +32,15 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.intake_limits = RateLimits()
     # Alerting routes come before intake's catch-all `/api/v1/intake/{kind}/{key}`.
     alerting = (heartbeats.router,)
-    for router in (health.router, directory.router, access.router, *alerting, intake.router):
+    responding = (alerts.router, incidents.router)
+    for router in (
+        health.router,
+        directory.router,
+        access.router,
+        *responding,
+        *alerting,
+        intake.router,
+    ):
         app.include_router(router)
     # Each pages module brings its routes and nav links; later capabilities join this list.
     site.install(app, [session, overview, directory_pages, tokens])

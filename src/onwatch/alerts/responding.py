@@ -1,0 +1,75 @@
+"""A responder acknowledging or resolving an incident by hand: the incident and its open alerts
+change together (as in PagerDuty), with a timeline entry naming the actor and an audit entry.
+
+Resolving closes the alerts too, so the monitor's next trigger opens a new alert and a new
+incident instead of repeating into an alert whose incident is over."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from onwatch.alerts.models import Alert
+from onwatch.audit.actions import record
+from onwatch.incidents import actions as incidents
+from onwatch.incidents.models import Incident
+
+Verb = Literal["acknowledge", "resolve"]
+
+
+def acknowledge_incident(
+    session: Session, incident_id: int, *, actor: str, now: datetime
+) -> tuple[Incident, bool]:
+    """Acknowledge the incident and its firing alerts. False when it already was; Conflict
+    when it is resolved."""
+    incident = incidents.get(session, incident_id, for_update=True)
+    incidents.require_open(incident)
+    before = incident.status
+    changed = incidents.acknowledge(
+        session, incident, actor=actor, now=now, text=f"Acknowledged by {actor}"
+    )
+    if changed:
+        session.execute(
+            update(Alert)
+            .where(Alert.incident_id == incident.id, Alert.status == "firing")
+            .values(status="acknowledged", acknowledged_at=now)
+        )
+        _audit(session, incident, "acknowledge", before, actor, now)
+    return incident, changed
+
+
+def resolve_incident(
+    session: Session, incident_id: int, *, actor: str, now: datetime
+) -> tuple[Incident, bool]:
+    """Resolve the incident and every open alert of it. False when it already was resolved."""
+    incident = incidents.get(session, incident_id, for_update=True)
+    before = incident.status
+    changed = incidents.resolve(
+        session, incident, actor=actor, now=now, text=f"Resolved by {actor}"
+    )
+    if changed:
+        session.execute(
+            update(Alert)
+            .where(Alert.incident_id == incident.id, Alert.status != "resolved")
+            .values(status="resolved", resolved_at=now, held_by=None)
+        )
+        _audit(session, incident, "resolve", before, actor, now)
+    return incident, changed
+
+
+def _audit(
+    session: Session, incident: Incident, verb: Verb, before: str, actor: str, now: datetime
+) -> None:
+    record(
+        session,
+        actor=actor,
+        action=f"incident.{verb}",
+        entity_type="incident",
+        entity_key=str(incident.id),
+        at=now,
+        before={"status": before},
+        after={"status": incident.status},
+    )

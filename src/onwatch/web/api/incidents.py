@@ -1,0 +1,148 @@
+"""Incidents: lists and detail (alerts, timeline) for viewers; acknowledge and resolve for
+responders, each audited and written on the timeline with the actor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from onwatch.alerts import queries as alert_queries
+from onwatch.alerts import responding
+from onwatch.auth.roles import Principal
+from onwatch.incidents import queries
+from onwatch.incidents.models import TimelineEntry
+from onwatch.web.api.alerts import AlertOut, before_id, next_cursor
+from onwatch.web.security import context, responder, viewer
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+
+
+class IncidentOut(BaseModel):
+    id: int
+    service: str
+    title: str
+    severity: str
+    status: str
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    alert_count: int
+    group_key: str | None
+
+    @classmethod
+    def of(cls, row: queries.IncidentRow) -> IncidentOut:
+        i = row.incident
+        return cls(
+            id=i.id,
+            service=row.service,
+            title=i.title,
+            severity=i.severity,
+            status=i.status,
+            opened_at=i.opened_at,
+            acknowledged_at=i.acknowledged_at,
+            resolved_at=i.resolved_at,
+            alert_count=i.alert_count,
+            group_key=i.group_key,
+        )
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    kind: str
+    actor: str
+    text: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: TimelineEntry) -> TimelineOut:
+        return cls(at=e.at, kind=e.kind, actor=e.actor, text=e.text, data=e.data)
+
+
+class IncidentDetail(IncidentOut):
+    alerts: list[AlertOut]
+    timeline: list[TimelineOut]
+    timeline_total: int
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentOut]
+    next_cursor: str | None
+
+
+class IncidentChange(BaseModel):
+    incident: IncidentOut
+    changed: bool
+
+
+@router.get("/incidents")
+def list_incidents(
+    request: Request,
+    service: str | None = Query(None, description="Only incidents of this service."),
+    status: str | None = Query(
+        None, description="triggered, acknowledged, resolved, or open (not resolved)."
+    ),
+    cursor: str | None = Query(None, description="`next_cursor` of the previous page."),
+    limit: int = Query(50, ge=1, le=500),
+    _: Principal = Depends(viewer),
+) -> IncidentPage:
+    """Incidents, newest first, a page at a time."""
+    with context(request).db.read() as session:
+        page = queries.list_incidents(
+            session, service=service, status=status, before=before_id(cursor), limit=limit
+        )
+        return IncidentPage(
+            items=[IncidentOut.of(row) for row in page.items],
+            next_cursor=next_cursor(page.next_before),
+        )
+
+
+def incident_detail(session: Any, incident_id: int) -> IncidentDetail:
+    row = queries.get_incident(session, incident_id)
+    entries, total = queries.timeline(session, incident_id)
+    alerts = alert_queries.incident_alerts(session, incident_id)
+    return IncidentDetail(
+        **IncidentOut.of(row).model_dump(),
+        alerts=[AlertOut.of(a) for a in alerts],
+        timeline=[TimelineOut.of(e) for e in entries],
+        timeline_total=total,
+    )
+
+
+@router.get("/incidents/{incident_id}")
+def get_incident(
+    incident_id: int, request: Request, _: Principal = Depends(viewer)
+) -> IncidentDetail:
+    """One incident with its newest alerts (up to 100) and its timeline in order."""
+    with context(request).db.read() as session:
+        return incident_detail(session, incident_id)
+
+
+@router.post("/incidents/{incident_id}/acknowledge")
+def acknowledge(
+    incident_id: int, request: Request, who: Principal = Depends(responder)
+) -> IncidentChange:
+    """Acknowledge the incident and its firing alerts; 409 if it is resolved."""
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        _, changed = responding.acknowledge_incident(
+            session, incident_id, actor=who.actor, now=ctx.clock.now()
+        )
+        row = queries.get_incident(session, incident_id)
+        return IncidentChange(incident=IncidentOut.of(row), changed=changed)
+
+
+@router.post("/incidents/{incident_id}/resolve")
+def resolve(
+    incident_id: int, request: Request, who: Principal = Depends(responder)
+) -> IncidentChange:
+    """Resolve the incident and every open alert of it."""
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        _, changed = responding.resolve_incident(
+            session, incident_id, actor=who.actor, now=ctx.clock.now()
+        )
+        row = queries.get_incident(session, incident_id)
+        return IncidentChange(incident=IncidentOut.of(row), changed=changed)
