@@ -10,7 +10,18 @@ from fastapi.staticfiles import StaticFiles
 from onwatch import __version__
 from onwatch.integrations.limits import RateLimits
 from onwatch.web import errors
-from onwatch.web.api import access, alerts, directory, health, heartbeats, incidents, intake
+from onwatch.web.api import (
+    access,
+    alerts,
+    calendars,
+    directory,
+    health,
+    heartbeats,
+    ical,
+    incidents,
+    intake,
+    schedules,
+)
 from onwatch.web.context import AppContext
 from onwatch.web.middleware import BodyLimit, Metrics, SecurityHeaders
 from onwatch.web.pages import directory as directory_pages
@@ -33,12 +44,14 @@ def create_app(ctx: AppContext) -> FastAPI:
     # Alerting routes come before intake's catch-all `/api/v1/intake/{kind}/{key}`.
     alerting = (heartbeats.router,)
     responding = (alerts.router, incidents.router)
+    on_call = (calendars.router, schedules.router, ical.router)
     for router in (
         health.router,
         directory.router,
         access.router,
         *responding,
         *alerting,
+        *on_call,
         intake.router,
     ):
         app.include_router(router)
