@@ -145,10 +145,12 @@ def put_service(session: Session, spec: ServiceSpec, *, actor: str, now: datetim
             errors.append(FieldError(f"depends_on[{i}]", f"no service {name!r}"))
     if len(set(spec.depends_on)) != len(spec.depends_on):
         errors.append(FieldError("depends_on", "lists a service twice"))
+    service = queries.service_by_name(session, spec.name)
+    if service is not None and not errors:
+        errors += _cycles_through(session, service.id, spec.depends_on, dependency_ids)
     if errors:
         raise Invalid(errors)
 
-    service = queries.service_by_name(session, spec.name)
     before = None
     if service is not None:
         before = queries.service_spec(
@@ -179,6 +181,34 @@ def put_service(session: Session, spec: ServiceSpec, *, actor: str, now: datetim
     )
     session.flush()
     return _audit(session, change, actor, now)
+
+
+def _cycles_through(
+    session: Session, service_id: int, depends_on: list[str], ids: dict[str, int]
+) -> list[FieldError]:
+    """A dependency that already needs this service (directly or not) would close a cycle."""
+    needs: dict[int, list[int]] = {}
+    for source, target in session.execute(
+        select(ServiceDependency.service_id, ServiceDependency.depends_on_id)
+    ).tuples():
+        needs.setdefault(source, []).append(target)
+    errors = []
+    for i, name in enumerate(depends_on):
+        seen, stack = set(), [ids[name]]
+        while stack:
+            current = stack.pop()
+            if current == service_id:
+                errors.append(
+                    FieldError(
+                        f"depends_on[{i}]",
+                        f"{name!r} already depends on this service; that would be a cycle",
+                    )
+                )
+                break
+            if current not in seen:
+                seen.add(current)
+                stack.extend(needs.get(current, []))
+    return errors
 
 
 def _delete(session: Session, row: object, change: Change, actor: str, now: datetime) -> Change:

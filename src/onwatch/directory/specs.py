@@ -30,7 +30,7 @@ class ContactMethodSpec(Spec):
 class PersonSpec(Spec):
     handle: Slug = Field(description="Short unique name, lowercase: `ann`.")
     name: str = Field(min_length=1, max_length=200, description="Full name.")
-    email: Email = Field(description="Where e-mail notifications go.")
+    email: Email = Field(max_length=320, description="Where e-mail notifications go.")
     time_zone: TimeZoneName = Field("UTC", description="IANA zone, for example America/New_York.")
     contact_methods: list[ContactMethodSpec] = Field(
         default_factory=list, description="Ways to reach the person, in order of preference."
@@ -63,7 +63,7 @@ class TeamSpec(Spec):
 
 class RunbookSpec(Spec):
     title: str = Field(min_length=1, max_length=200, description="What the runbook is for.")
-    url: HttpUrl = Field(description="Where it is (http or https).")
+    url: HttpUrl = Field(max_length=2000, description="Where it is (http or https).")
 
     def dump(self) -> dict[str, str]:
         return {"title": self.title, "url": str(self.url)}

@@ -108,3 +108,26 @@ def test_deleting_a_person_still_leading_a_team_is_refused(client: TestClient,
     assert response.status_code == 422
     assert "team 'core'" in response.json()["error"]["message"]
     assert len(_people(client, tokens["admin"])) == 1
+
+
+def test_a_dependency_that_would_close_a_cycle_is_refused(client: TestClient,
+                                                         tokens: dict[str, str]) -> None:
+    admin = bearer(tokens["admin"])
+    client.post("/api/v1/services", json={"name": "queue"}, headers=admin)
+    client.post("/api/v1/services", json={"name": "api", "depends_on": ["queue"]}, headers=admin)
+    client.post("/api/v1/services", json={"name": "web", "depends_on": ["api"]}, headers=admin)
+    response = client.put("/api/v1/services/queue", json={"name": "queue", "depends_on": ["web"]},
+                          headers=admin)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == [
+        {"field": "depends_on[0]",
+         "message": "'web' already depends on this service; that would be a cycle"}]
+    queue = client.get("/api/v1/services/queue", headers=admin).json()
+    assert queue["depends_on"] == []
+
+
+def test_an_over_long_email_is_refused_by_name(client: TestClient, tokens: dict[str, str]) -> None:
+    response = client.post("/api/v1/people", json={**PERSON, "email": "a" * 320 + "@example.org"},
+                           headers=bearer(tokens["admin"]))
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "email"
