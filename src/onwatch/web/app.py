@@ -24,7 +24,9 @@ from onwatch.web.api import (
 )
 from onwatch.web.context import AppContext
 from onwatch.web.middleware import BodyLimit, Metrics, SecurityHeaders
+from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import directory as directory_pages
+from onwatch.web.pages import incidents as incidents_pages
 from onwatch.web.pages import overview, session, site, tokens
 
 STATIC = Path(__file__).parent / "static"
@@ -56,7 +58,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     ):
         app.include_router(router)
     # Each pages module brings its routes and nav links; later capabilities join this list.
-    site.install(app, [session, overview, directory_pages, tokens])
+    site.install(app, [session, overview, directory_pages, tokens, incidents_pages, alerts_pages])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Outermost first: headers on everything, metrics around everything, limits before parsing.
     app.add_middleware(

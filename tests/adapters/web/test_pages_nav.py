@@ -82,6 +82,8 @@ def test_a_later_pages_module_plugs_in_with_its_route_and_link(
 def test_the_app_mounts_the_directory_and_admin_links(ctx: AppContext) -> None:
     nav: Nav = create_app(ctx).state.nav
     assert [link.path for link in nav.visible_to(ROOT)] == [
+        "/incidents",
+        "/alerts",
         "/services",
         "/teams",
         "/people",
