@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from onwatch.alerts import heartbeats, metrics_rules, policies
 from onwatch.calendars import actions as calendar_actions
 from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.specs import CalendarSpec
@@ -178,6 +179,30 @@ schedules:
         reason: dentist
 """
 
+ALERTING_EXAMPLE = """\
+alerting:
+  - service: checkout
+    grouping: {mode: labels, labels: [alertname]}
+    auto_resolve: true
+"""
+
+HEARTBEATS_EXAMPLE = """\
+heartbeats:
+  - name: nightly-settlement
+    service: checkout
+    interval: 1d
+    grace: 30m
+"""
+
+SLI_RULES_EXAMPLE = """\
+sli_rules:
+  - service: checkout
+    rules:
+      - {name: card-gateway-breaker, kind: breaker}
+      - {name: slow-responses, kind: latency, percentile: p95, above: 8, for: 5m}
+      - {name: error-rate, kind: error_rate, above_percent: 5, min_requests: 100, window: 5m}
+"""
+
 
 def sections() -> list[Section]:
     return [
@@ -265,5 +290,47 @@ def sections() -> list[Section]:
             "nobody covers in the next four weeks (see docs/schedules.md).",
             example=SCHEDULES_EXAMPLE,
             warn=schedule_queries.upcoming_gap_warnings,
+        ),
+        Section(
+            "alerting",
+            "alerting policy",
+            policies.AlertingSpec,
+            "service",
+            policies.list_policies,
+            policies.put_policy,
+            policies.delete_policy,
+            summary="How a service's alerts become incidents: grouped by service (the "
+            "default), by the values of some labels, or by time window; and whether an incident "
+            "resolves by itself once all its alerts have (see docs/alerting.md).",
+            example=ALERTING_EXAMPLE,
+        ),
+        Section(
+            "heartbeats",
+            "heartbeat",
+            heartbeats.HeartbeatSpec,
+            "name",
+            heartbeats.heartbeat_specs,
+            heartbeats.put_heartbeat,
+            heartbeats.delete_heartbeat,
+            summary="Jobs that must ping onwatch every `interval`: a ping later than interval "
+            "+ `grace` opens an alert `heartbeat:<name>` on the service, the next ping resolves "
+            "it. A heartbeat is watched from its first ping. `onwatch heartbeats key NAME` "
+            "prints its ping URL (the key is shown once; see docs/alerting.md).",
+            example=HEARTBEATS_EXAMPLE,
+        ),
+        Section(
+            "sli_rules",
+            "SLI rule set",
+            metrics_rules.ServiceRulesSpec,
+            "service",
+            metrics_rules.rules_specs,
+            metrics_rules.put_rules,
+            metrics_rules.delete_rules,
+            summary="SLI rules over the metric samples a service posts to "
+            "`/api/v1/intake/metrics/{key}`: latency over a threshold for a while, error rate "
+            "over a share of requests with a minimum request count, circuit breaker open. An "
+            "alert `sli:<name>` opens when a rule fires and resolves when it clears, with "
+            "hysteresis (see docs/alerting.md).",
+            example=SLI_RULES_EXAMPLE,
         ),
     ]

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.heartbeats import check_heartbeats
+from onwatch.alerts.metrics import prune_samples
+from onwatch.alerts.metrics_rules import evaluate_rules
 from onwatch.alerts.release import release_held
 from onwatch.auth.actions import purge_expired_sessions
 from onwatch.core import jobs
@@ -59,6 +61,8 @@ def default_steps(job_handlers: Mapping[str, JobHandler] | None = None) -> list[
     return [
         Step("jobs", JobStep(dict(job_handlers or {}))),
         Step("heartbeats", check_heartbeats),
+        Step("sli_rules", evaluate_rules),
         Step("holds", release_held),
+        Step("metric_samples", prune_samples),
         Step("housekeeping", housekeeping),
     ]

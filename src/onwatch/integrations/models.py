@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onwatch.core.db import Base
 
-KINDS = ("pagerduty", "alertmanager", "grafana", "datadog", "generic", "heartbeat")
+KINDS = ("pagerduty", "alertmanager", "grafana", "datadog", "generic", "heartbeat", "metrics")
 
 
 class Integration(Base):

@@ -20,6 +20,7 @@ from onwatch.web.api import (
     ical,
     incidents,
     intake,
+    metrics_intake,
     schedules,
 )
 from onwatch.web.context import AppContext
@@ -44,7 +45,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     errors.install(app)
     app.state.intake_limits = RateLimits()
     # Alerting routes come before intake's catch-all `/api/v1/intake/{kind}/{key}`.
-    alerting = (heartbeats.router,)
+    alerting = (heartbeats.router, metrics_intake.router)
     responding = (alerts.router, incidents.router)
     on_call = (calendars.router, schedules.router, ical.router)
     for router in (
