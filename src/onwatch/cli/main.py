@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onwatch.cli import access, alerts, config, demo, incidents, server
+from onwatch.cli import access, alerts, config, demo, incidents, schedules, server
 
 cli = typer.Typer(
     name="onwatch",
@@ -20,12 +20,16 @@ cli.command("apply")(config.apply_command)
 cli.command("export")(config.export_command)
 cli.command("demo")(demo.demo)
 cli.command("audit")(access.audit)
+cli.command("oncall")(schedules.oncall)
 cli.add_typer(config.app, name="config")
 cli.add_typer(access.users, name="users")
 cli.add_typer(access.tokens, name="tokens")
 cli.add_typer(access.integrations, name="integrations")
 cli.add_typer(alerts.app, name="alerts")
 cli.add_typer(incidents.app, name="incidents")
+cli.add_typer(schedules.schedules, name="schedules")
+cli.add_typer(schedules.overrides, name="overrides")
+cli.add_typer(schedules.calendars, name="calendars")
 
 
 def main() -> None:

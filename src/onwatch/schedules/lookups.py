@@ -32,6 +32,7 @@ class Cover(BaseModel):
 
 class OnCall(BaseModel):
     schedule: str
+    time_zone: str  # the schedule's, in which its people read times
     role: str
     holder: str | None  # None: nobody (a gap)
     until: datetime | None  # the next hand-off of this role, if one is within a year
@@ -48,6 +49,7 @@ class ShiftView(BaseModel):
 
 class Shifts(BaseModel):
     schedule: str
+    time_zone: str
     start_at: datetime
     end_at: datetime
     shifts: list[ShiftView]
@@ -77,16 +79,18 @@ class OverrideView(BaseModel):
 
 def on_call_at(session: Session, name: str, at: datetime, role: str | None = None) -> list[OnCall]:
     """Who holds each role (or only `role`) of schedule `name` at `at`."""
-    schedule = queries.Schedules(session).get(name, since=at)
+    loaded = queries.Schedules(session)
+    schedule = loaded.get(name, since=at)
     roles = [role] if role is not None else list(schedule.roles)
-    return [_on_call(schedule, r, at) for r in roles]
+    return [_on_call(schedule, loaded.time_zone(name), r, at) for r in roles]
 
 
 def everyone_on_call(session: Session, at: datetime) -> list[OnCall]:
     """Every role of every schedule at `at`, by schedule name."""
+    loaded = queries.Schedules(session)
     return [
-        _on_call(schedule, role, at)
-        for schedule in queries.Schedules(session).all(since=at)
+        _on_call(schedule, loaded.time_zone(schedule.name), role, at)
+        for schedule in loaded.all(since=at)
         for role in schedule.roles
     ]
 
@@ -103,7 +107,7 @@ def shifts_between(
     `start` and `end` are as typed (ISO 8601 or a date in the schedule's zone); the range
     defaults to four weeks from now and may not exceed a year."""
     loaded = queries.Schedules(session)
-    zone = ZoneInfo(queries.get_schedule_row(session, name).time_zone)
+    zone = ZoneInfo(loaded.time_zone(name))
     start_at, end_at = parse_range(start, end, now, zone)
     schedule = loaded.get(name, since=start_at)
     roles = [role] if role is not None else list(schedule.roles)
@@ -113,23 +117,24 @@ def shifts_between(
         for shift in resolved_shifts(schedule, r, start_at, end_at)
     ]
     found.sort(key=lambda s: (s.start_at, roles.index(s.role)))
-    return Shifts(schedule=name, start_at=start_at, end_at=end_at, shifts=found)
+    return Shifts(schedule=name, time_zone=zone.key, start_at=start_at, end_at=end_at, shifts=found)
 
 
 def gaps_between(
     session: Session, name: str, start: str | None, end: str | None, now: datetime
 ) -> Shifts:
     """Stretches nobody covers over the range (within the schedule's coverage calendar)."""
-    zone = ZoneInfo(queries.get_schedule_row(session, name).time_zone)
+    loaded = queries.Schedules(session)
+    zone = ZoneInfo(loaded.time_zone(name))
     start_at, end_at = parse_range(start, end, now, zone)
-    schedule = queries.Schedules(session).get(name, since=start_at)
+    schedule = loaded.get(name, since=start_at)
     found = [
         _shift_view(gap)
         for role in schedule.roles
         for gap in gaps(schedule, role, start_at, end_at)
     ]
     found.sort(key=lambda s: (s.start_at, s.role))
-    return Shifts(schedule=name, start_at=start_at, end_at=end_at, shifts=found)
+    return Shifts(schedule=name, time_zone=zone.key, start_at=start_at, end_at=end_at, shifts=found)
 
 
 def coming_handoff(
@@ -212,11 +217,12 @@ def parse_range(
     return start_at, end_at
 
 
-def _on_call(schedule: Schedule, role: str, at: datetime) -> OnCall:
+def _on_call(schedule: Schedule, time_zone: str, role: str, at: datetime) -> OnCall:
     [current] = resolved_shifts(schedule, role, at, at + _TICK)
     upcoming = next_handoff(schedule, at, role)
     return OnCall(
         schedule=schedule.name,
+        time_zone=time_zone,
         role=role,
         holder=current.holder,
         until=upcoming.at if upcoming is not None else None,

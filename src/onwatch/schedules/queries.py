@@ -120,6 +120,7 @@ class Schedules:
         self._calendars: dict[str, Calendar] | None = None
         self._handles: dict[int, str] | None = None
         self._built: dict[tuple[str, datetime | None], Schedule] = {}
+        self._zones: dict[str, str] = {}
 
     @property
     def calendars(self) -> dict[str, Calendar]:
@@ -144,10 +145,17 @@ class Schedules:
             self._built[key] = self._build(get_schedule_row(self.session, name), since)
         return self._built[key]
 
+    def time_zone(self, name: str) -> str:
+        """The schedule's own zone (its layers' default), in which its people read times."""
+        if name not in self._zones:
+            self._zones[name] = get_schedule_row(self.session, name).time_zone
+        return self._zones[name]
+
     def all(self, since: datetime | None = None) -> list[Schedule]:
         return [self.get(name, since) for name in self.names()]
 
     def _build(self, row: StoredSchedule, since: datetime | None) -> Schedule:
+        self._zones[row.name] = row.time_zone
         spec = ScheduleSpec(
             name=row.name,
             time_zone=row.time_zone,
