@@ -14,6 +14,7 @@ from onwatch.calendars.instants import parse_instant
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import queries as directory_queries
 from onwatch.schedules import queries
+from onwatch.schedules.coverage import local_text
 from onwatch.schedules.oncall import Schedule, Shift, gaps, next_handoff, resolved_shifts
 from onwatch.schedules.overrides import Override
 
@@ -37,6 +38,10 @@ class OnCall(BaseModel):
     holder: str | None  # None: nobody (a gap)
     until: datetime | None  # the next hand-off of this role, if one is within a year
     override: Cover | None = None
+
+    def until_local(self) -> str:
+        """`until` as the schedule's people read it."""
+        return local_text(self.until, ZoneInfo(self.time_zone)) if self.until else ""
 
 
 class ShiftView(BaseModel):

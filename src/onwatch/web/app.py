@@ -29,6 +29,7 @@ from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import directory as directory_pages
 from onwatch.web.pages import incidents as incidents_pages
 from onwatch.web.pages import overview, session, site, tokens
+from onwatch.web.pages import schedules as schedule_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -59,7 +60,10 @@ def create_app(ctx: AppContext) -> FastAPI:
     ):
         app.include_router(router)
     # Each pages module brings its routes and nav links; later capabilities join this list.
-    site.install(app, [session, overview, directory_pages, tokens, incidents_pages, alerts_pages])
+    site.install(
+        app,
+        [session, overview, directory_pages, tokens, incidents_pages, alerts_pages, schedule_pages],
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Outermost first: headers on everything, metrics around everything, limits before parsing.
     app.add_middleware(

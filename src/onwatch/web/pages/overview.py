@@ -1,5 +1,5 @@
-"""The home page: counts, and what needs attention (who is on call and open incidents go here
-as those capabilities arrive; until then, gaps in who answers for what)."""
+"""The home page: counts, and what needs attention: who is on call now, gaps in who answers for
+what (open incidents go here as that capability arrives)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from onwatch.auth.roles import Principal
+from onwatch.schedules.lookups import everyone_on_call
 from onwatch.web.pages.directory_view import Directory
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
@@ -18,8 +19,10 @@ NAV: tuple[NavLink, ...] = ()
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, _: Principal = Depends(viewer)) -> Response:
-    with context(request).db.read() as session:
+    ctx = context(request)
+    with ctx.db.read() as session:
         d = Directory.load(session)
+        on_call = everyone_on_call(session, ctx.clock.now())
     rows = d.service_rows()
     ours = [r for r in rows if r.spec.controlled]
     return page(
@@ -31,4 +34,5 @@ def home(request: Request, _: Principal = Depends(viewer)) -> Response:
         no_team=[r for r in ours if not r.spec.team],
         no_lead=[r for r in ours if not r.tech_lead],
         empty_teams=[t for t in d.teams.values() if not t.members],
+        on_call=on_call,
     )

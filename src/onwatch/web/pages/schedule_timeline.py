@@ -1,0 +1,131 @@
+"""A schedule's timeline as an SVG drawing: weeks across, one row per role, a colour per person
+from a fixed palette (CSS classes: the content security policy allows no inline styles),
+overrides marked and gaps in red. Geometry only; the template draws it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from onwatch.schedules.lookups import Shifts
+
+PALETTE = 8
+LABEL_WIDTH = 96  # the role names, left of the time axis
+AXIS_WIDTH = 1000
+HEADER = 26
+ROW = 34
+MIN_LABEL = 54  # narrower bars carry their name in a tooltip only
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    width: float
+    holder: str | None
+    colour: str  # "p0".."p7", or "gap"
+    override: bool
+    title: str  # the tooltip: who, when, why
+    show_label: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    role: str
+    y: int
+    bars: list[Bar]
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    label: str
+    week: bool  # a week boundary (drawn stronger, labelled)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    rows: list[Row]
+    ticks: list[Tick]
+    legend: list[tuple[str, str]]  # (handle, colour class)
+    width: int
+    height: int
+    now_x: float | None
+    label_width: int = LABEL_WIDTH
+    header: int = HEADER
+    row_height: int = ROW
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def range_of(first_day: date, weeks: int, zone: ZoneInfo) -> tuple[str, str]:
+    """[from, to) for `weeks` weeks from local midnight of `first_day`, as ISO 8601 text."""
+    start_at = datetime.combine(first_day, time(0), tzinfo=zone)
+    end_at = datetime.combine(first_day + timedelta(weeks=weeks), time(0), tzinfo=zone)
+    return start_at.isoformat(), end_at.isoformat()
+
+
+def colours(people: list[str]) -> dict[str, str]:
+    """A palette class per handle, by the sorted order of everyone the schedule names, so a
+    person keeps their colour from one page to the next."""
+    return {handle: f"p{number % PALETTE}" for number, handle in enumerate(sorted(people))}
+
+
+def timeline(found: Shifts, people: list[str], now: datetime) -> Timeline:
+    zone = ZoneInfo(found.time_zone)
+    span = (found.end_at - found.start_at).total_seconds()
+    colour_of = colours(people)
+
+    def x_of(at: datetime) -> float:
+        return LABEL_WIDTH + round((at - found.start_at).total_seconds() / span * AXIS_WIDTH, 2)
+
+    roles = list(dict.fromkeys(shift.role for shift in found.shifts))
+    rows = []
+    for number, role in enumerate(roles):
+        bars = []
+        for shift in (s for s in found.shifts if s.role == role):
+            left, right = x_of(shift.start_at), x_of(shift.end_at)
+            who = shift.holder or "nobody (gap)"
+            when = f"{_local(shift.start_at, zone)} to {_local(shift.end_at, zone)}"
+            why = ""
+            if shift.override is not None:
+                covered = f" for {shift.override.covered}" if shift.override.covered else ""
+                reason = f": {shift.override.reason}" if shift.override.reason else ""
+                why = f" (override{covered}{reason})"
+            bars.append(
+                Bar(
+                    x=left,
+                    width=round(right - left, 2),
+                    holder=shift.holder,
+                    colour=colour_of.get(shift.holder, "p0") if shift.holder else "gap",
+                    override=shift.override is not None,
+                    title=f"{role}: {who}, {when}{why}",
+                    show_label=right - left >= MIN_LABEL,
+                )
+            )
+        rows.append(Row(role=role, y=HEADER + number * ROW, bars=bars))
+    ticks = []
+    day = found.start_at.astimezone(zone).date()
+    last = found.end_at.astimezone(zone).date()
+    while day < last:
+        at = datetime.combine(day, time(0), tzinfo=zone)
+        if at >= found.start_at:
+            ticks.append(Tick(x_of(at), day.strftime("%a %d %b"), day.weekday() == 0))
+        day += timedelta(days=1)
+    now_x = x_of(now) if found.start_at <= now < found.end_at else None
+    seen = sorted({s.holder for s in found.shifts if s.holder})
+    return Timeline(
+        rows=rows,
+        ticks=ticks,
+        legend=[(handle, colour_of.get(handle, "p0")) for handle in seen],
+        width=LABEL_WIDTH + AXIS_WIDTH,
+        height=HEADER + ROW * max(len(rows), 1),
+        now_x=now_x,
+    )
+
+
+def _local(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
