@@ -104,6 +104,12 @@ def get_window(session: Session, window_id: int) -> MaintenanceWindow:
     return window
 
 
+def get_window_with_service(session: Session, window_id: int) -> tuple[MaintenanceWindow, str]:
+    window = get_window(session, window_id)
+    name = session.scalar(select(Service.name).where(Service.id == window.service_id))
+    return window, name or ""
+
+
 def list_windows(
     session: Session, now: datetime, states: Collection[State] = ("active", "pending")
 ) -> list[tuple[MaintenanceWindow, Service]]:

@@ -41,7 +41,7 @@ def span_from(
         raise Invalid(errors)
     end = ends_at if ends_at is not None else start + (duration or timedelta(0))
     field = "ends_at" if ends_at is not None else "duration"
-    if end <= start:
+    if starts_at is not None and end <= start:
         errors.append(FieldError(field, "must end after it starts (starts_at)"))
     elif end <= now:
         errors.append(FieldError(field, "is already over; it must end in the future"))

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from onwatch.cli import access, alerts, config, demo, incidents, schedules, server
+from onwatch.cli import (
+    access,
+    alerts,
+    config,
+    demo,
+    heartbeats,
+    incidents,
+    maintenance,
+    schedules,
+    server,
+    silences,
+)
 
 cli = typer.Typer(
     name="onwatch",
@@ -27,6 +38,9 @@ cli.add_typer(access.tokens, name="tokens")
 cli.add_typer(access.integrations, name="integrations")
 cli.add_typer(alerts.app, name="alerts")
 cli.add_typer(incidents.app, name="incidents")
+cli.add_typer(silences.app, name="silences")
+cli.add_typer(maintenance.app, name="maintenance")
+cli.add_typer(heartbeats.app, name="heartbeats")
 cli.add_typer(schedules.schedules, name="schedules")
 cli.add_typer(schedules.overrides, name="overrides")
 cli.add_typer(schedules.calendars, name="calendars")

@@ -20,8 +20,11 @@ from onwatch.web.api import (
     ical,
     incidents,
     intake,
+    maintenance,
     metrics_intake,
     schedules,
+    silences,
+    status,
 )
 from onwatch.web.context import AppContext
 from onwatch.web.middleware import BodyLimit, Metrics, SecurityHeaders
@@ -46,7 +49,13 @@ def create_app(ctx: AppContext) -> FastAPI:
     errors.install(app)
     app.state.intake_limits = RateLimits()
     # Alerting routes come before intake's catch-all `/api/v1/intake/{kind}/{key}`.
-    alerting = (heartbeats.router, metrics_intake.router)
+    alerting = (
+        heartbeats.router,
+        metrics_intake.router,
+        silences.router,
+        maintenance.router,
+        status.router,
+    )
     responding = (alerts.router, incidents.router)
     on_call = (calendars.router, schedules.router, ical.router)
     for router in (

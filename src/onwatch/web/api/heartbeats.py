@@ -38,7 +38,7 @@ def ping_get(key: str, request: Request) -> dict[str, Any]:
     return _ping(key, request)
 
 
-def _view(row: Heartbeat, service: str) -> dict[str, Any]:
+def heartbeat_view(row: Heartbeat, service: str) -> dict[str, Any]:
     spec = heartbeats.spec_of(row, service)
     return {
         "name": row.name,
@@ -56,7 +56,7 @@ def _view(row: Heartbeat, service: str) -> dict[str, Any]:
 def _issued(request: Request, issued: heartbeats.Issued) -> dict[str, Any]:
     base = context(request).settings.resolved_base_url()
     return {
-        **_view(issued.heartbeat, issued.service),
+        **heartbeat_view(issued.heartbeat, issued.service),
         "key": issued.key,
         "ping_url": base + heartbeats.ping_path(issued.key),
     }
@@ -65,13 +65,15 @@ def _issued(request: Request, issued: heartbeats.Issued) -> dict[str, Any]:
 @router.get("/api/v1/heartbeats")
 def list_heartbeats(request: Request, _: Principal = Depends(viewer)) -> list[dict[str, Any]]:
     with context(request).db.read() as session:
-        return [_view(row, service) for row, service in heartbeats.list_heartbeats(session)]
+        return [
+            heartbeat_view(row, service) for row, service in heartbeats.list_heartbeats(session)
+        ]
 
 
 @router.get("/api/v1/heartbeats/{name}")
 def get_heartbeat(name: str, request: Request, _: Principal = Depends(viewer)) -> dict[str, Any]:
     with context(request).db.read() as session:
-        return _view(*heartbeats.named(session, name))
+        return heartbeat_view(*heartbeats.named(session, name))
 
 
 @router.post("/api/v1/heartbeats", status_code=201)
