@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onwatch.audit.models import AuditEntry
+from onwatch.core.changes import Change
 
 
 def record(
@@ -32,3 +33,19 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_change(session: Session, change: Change | None, *, actor: str, at: datetime) -> None:
+    """Audit a configured object's change (`person.update`, `schedule.create`, …); None is
+    no change and records nothing."""
+    if change is not None:
+        record(
+            session,
+            actor=actor,
+            action=f"{change.kind}.{change.action}",
+            entity_type=change.kind,
+            entity_key=change.key,
+            at=at,
+            before=change.before,
+            after=change.after,
+        )

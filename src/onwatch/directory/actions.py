@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onwatch.audit.actions import record
+from onwatch.audit.actions import record_change
 from onwatch.core.changes import Change, deleted, diff
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import queries
@@ -28,37 +28,8 @@ from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 
 
 def _audit(session: Session, change: Change | None, actor: str, now: datetime) -> Change | None:
-    if change is not None:
-        record(
-            session,
-            actor=actor,
-            action=f"{change.kind}.{change.action}",
-            entity_type=change.kind,
-            entity_key=change.key,
-            at=now,
-            before=change.before,
-            after=change.after,
-        )
+    record_change(session, change, actor=actor, at=now)
     return change
-
-
-def _person_ids(
-    session: Session, wanted: dict[str, str]
-) -> tuple[dict[str, int], list[FieldError]]:
-    """Resolve {field: handle}; report each handle that names nobody."""
-    found = dict(
-        session.execute(
-            select(Person.handle, Person.id).where(Person.handle.in_(set(wanted.values())))
-        )
-        .tuples()
-        .all()
-    )
-    errors = [
-        FieldError(field, f"no person {handle!r}")
-        for field, handle in wanted.items()
-        if handle not in found
-    ]
-    return found, errors
 
 
 def put_person(session: Session, spec: PersonSpec, *, actor: str, now: datetime) -> Change | None:
@@ -90,7 +61,7 @@ def put_team(session: Session, spec: TeamSpec, *, actor: str, now: datetime) -> 
         wanted[f"roles.{role}.person"] = holder.person
         if holder.backup:
             wanted[f"roles.{role}.backup"] = holder.backup
-    ids, errors = _person_ids(session, wanted)
+    ids, errors = queries.person_ids(session, wanted)
     if errors:
         raise Invalid(errors)
 
@@ -129,7 +100,7 @@ def put_service(session: Session, spec: ServiceSpec, *, actor: str, now: datetim
     team = queries.team_by_name(session, spec.team) if spec.team else None
     if spec.team and team is None:
         errors.append(FieldError("team", f"no team {spec.team!r}"))
-    lead_ids, lead_errors = _person_ids(
+    lead_ids, lead_errors = queries.person_ids(
         session, {"tech_lead": spec.tech_lead} if spec.tech_lead else {}
     )
     errors += lead_errors

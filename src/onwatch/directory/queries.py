@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onwatch.core.errors import NotFound
+from onwatch.core.errors import FieldError, NotFound
 from onwatch.directory.models import Person, Service, ServiceDependency, Team
 from onwatch.directory.specs import (
     ContactMethodSpec,
@@ -50,6 +50,23 @@ def get_service(session: Session, name: str) -> Service:
     if service is None:
         raise NotFound(f"no service {name!r}")
     return service
+
+
+def person_ids(session: Session, wanted: dict[str, str]) -> tuple[dict[str, int], list[FieldError]]:
+    """Resolve {field: handle} to ids; a FieldError for each handle that names nobody."""
+    found = dict(
+        session.execute(
+            select(Person.handle, Person.id).where(Person.handle.in_(set(wanted.values())))
+        )
+        .tuples()
+        .all()
+    )
+    errors = [
+        FieldError(field, f"no person {handle!r}")
+        for field, handle in wanted.items()
+        if handle not in found
+    ]
+    return found, errors
 
 
 def list_people(session: Session) -> list[Person]:

@@ -21,7 +21,7 @@ def test_metrics_count_requests_by_route_template(client: TestClient,
                                                   tokens: dict[str, str]) -> None:
     client.get("/api/v1/people/nobody", headers=bearer(tokens["viewer"]))
     text = client.get("/metrics").text
-    assert ('onwatch_http_requests_total{method="GET",route="/api/v1/people/{handle}",'
+    assert ('onwatch_http_requests_total{method="GET",route="/api/v1/people/{name}",'
             'status="404"} 1.0') in text
     assert "onwatch_http_request_seconds_bucket" in text
 

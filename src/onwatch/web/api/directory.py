@@ -1,12 +1,18 @@
 """People, teams and services. Reads need viewer; writes need admin and are audited."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: the route factory annotates its handlers with
+# the spec class it is given, and FastAPI must see that class, not a string naming it.
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal
+from onwatch.core.changes import Change
 from onwatch.core.errors import Conflict, Invalid
 from onwatch.directory import actions, queries
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
@@ -15,121 +21,123 @@ from onwatch.web.security import admin, context, viewer
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 
 
-def _same_key(path_key: str, body_key: str, field: str) -> None:
-    if path_key != body_key:
-        raise Invalid(f"must match the URL ({path_key!r})", field)
+@dataclass(frozen=True)
+class Resource:
+    path: str  # "people"
+    noun: str  # "person"
+    key: str  # the spec field that names one: "handle"
+    spec: type[BaseModel]
+    listed: Callable[[Session], list[Any]]
+    one: Callable[[Session, str], Any]  # raises NotFound
+    exists: Callable[[Session, str], Any]
+    put: Callable[..., Change | None]
+    delete: Callable[..., Change]
 
 
-def _change(change: Any) -> dict[str, Any]:
+def _change(change: Change | None) -> dict[str, Any]:
     if change is None:
         return {"changed": False}
-    return {
-        "changed": True,
-        "action": change.action,
-        "fields": sorted(change.fields) if change.fields else [],
-    }
+    return {"changed": True, "action": change.action, "fields": sorted(change.fields)}
 
 
-@router.get("/people")
-def list_people(request: Request, _: Principal = Depends(viewer)) -> list[PersonSpec]:
-    with context(request).db.read() as session:
-        return [queries.person_spec(p) for p in queries.list_people(session)]
+def add_routes(resource: Resource) -> None:
+    spec_type, key, base = resource.spec, resource.key, f"/{resource.path}"
+
+    def list_all(request: Request, _: Principal = Depends(viewer)) -> list[spec_type]:
+        with context(request).db.read() as session:
+            return resource.listed(session)
+
+    def get_one(name: str, request: Request, _: Principal = Depends(viewer)) -> spec_type:
+        with context(request).db.read() as session:
+            return resource.one(session, name)
+
+    def create(spec: spec_type, request: Request, who: Principal = Depends(admin)) -> spec_type:
+        ctx = context(request)
+        name = getattr(spec, key)
+        with ctx.db.transaction() as session:
+            if resource.exists(session, name):
+                raise Conflict(f"{key}: a {resource.noun} {name!r} already exists")
+            resource.put(session, spec, actor=who.actor, now=ctx.clock.now())
+        return spec
+
+    def put(
+        name: str, spec: spec_type, request: Request, who: Principal = Depends(admin)
+    ) -> dict[str, Any]:
+        if getattr(spec, key) != name:
+            raise Invalid(f"must match the URL ({name!r})", key)
+        ctx = context(request)
+        with ctx.db.transaction() as session:
+            change = resource.put(session, spec, actor=who.actor, now=ctx.clock.now())
+        return _change(change)
+
+    def delete(name: str, request: Request, who: Principal = Depends(admin)) -> Response:
+        ctx = context(request)
+        with ctx.db.transaction() as session:
+            resource.delete(session, name, actor=who.actor, now=ctx.clock.now())
+        return Response(status_code=204)
+
+    item = base + "/{name}"
+    router.add_api_route(base, list_all, methods=["GET"], name=f"list_{resource.path}")
+    router.add_api_route(item, get_one, methods=["GET"], name=f"get_{resource.noun}")
+    router.add_api_route(
+        base, create, methods=["POST"], status_code=201, name=f"create_{resource.noun}"
+    )
+    router.add_api_route(item, put, methods=["PUT"], name=f"put_{resource.noun}")
+    router.add_api_route(
+        item, delete, methods=["DELETE"], status_code=204, name=f"delete_{resource.noun}"
+    )
 
 
-@router.get("/people/{handle}")
-def get_person(handle: str, request: Request, _: Principal = Depends(viewer)) -> PersonSpec:
-    with context(request).db.read() as session:
-        return queries.person_spec(queries.get_person(session, handle))
+def _teams(session: Session) -> list[TeamSpec]:
+    handle_of = queries.handles(session)
+    return [queries.team_spec(t, handle_of) for t in queries.list_teams(session)]
 
 
-@router.post("/people", status_code=201)
-def create_person(
-    spec: PersonSpec, request: Request, who: Principal = Depends(admin)
-) -> PersonSpec:
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        if queries.person_by_handle(session, spec.handle):
-            raise Conflict(f"handle: a person {spec.handle!r} already exists")
-        actions.put_person(session, spec, actor=who.actor, now=ctx.clock.now())
-    return spec
-
-
-@router.put("/people/{handle}")
-def put_person(
-    handle: str, spec: PersonSpec, request: Request, who: Principal = Depends(admin)
-) -> dict[str, Any]:
-    _same_key(handle, spec.handle, "handle")
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        change = actions.put_person(session, spec, actor=who.actor, now=ctx.clock.now())
-    return _change(change)
-
-
-@router.delete("/people/{handle}", status_code=204)
-def delete_person(handle: str, request: Request, who: Principal = Depends(admin)) -> Response:
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        actions.delete_person(session, handle, actor=who.actor, now=ctx.clock.now())
-    return Response(status_code=204)
-
-
-@router.get("/teams")
-def list_teams(request: Request, _: Principal = Depends(viewer)) -> list[TeamSpec]:
-    with context(request).db.read() as session:
-        handle_of = queries.handles(session)
-        return [queries.team_spec(t, handle_of) for t in queries.list_teams(session)]
-
-
-@router.get("/teams/{name}")
-def get_team(name: str, request: Request, _: Principal = Depends(viewer)) -> TeamSpec:
-    with context(request).db.read() as session:
-        return queries.team_spec(queries.get_team(session, name), queries.handles(session))
-
-
-@router.post("/teams", status_code=201)
-def create_team(spec: TeamSpec, request: Request, who: Principal = Depends(admin)) -> TeamSpec:
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        if queries.team_by_name(session, spec.name):
-            raise Conflict(f"name: a team {spec.name!r} already exists")
-        actions.put_team(session, spec, actor=who.actor, now=ctx.clock.now())
-    return spec
-
-
-@router.put("/teams/{name}")
-def put_team(
-    name: str, spec: TeamSpec, request: Request, who: Principal = Depends(admin)
-) -> dict[str, Any]:
-    _same_key(name, spec.name, "name")
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        change = actions.put_team(session, spec, actor=who.actor, now=ctx.clock.now())
-    return _change(change)
-
-
-@router.delete("/teams/{name}", status_code=204)
-def delete_team(name: str, request: Request, who: Principal = Depends(admin)) -> Response:
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        actions.delete_team(session, name, actor=who.actor, now=ctx.clock.now())
-    return Response(status_code=204)
-
-
-def _service_specs(session: Any) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
+def _maps(session: Session) -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
     return queries.handles(session), queries.team_names(session), queries.service_names(session)
 
 
-@router.get("/services")
-def list_services(request: Request, _: Principal = Depends(viewer)) -> list[ServiceSpec]:
-    with context(request).db.read() as session:
-        maps = _service_specs(session)
-        return [queries.service_spec(s, *maps) for s in queries.list_services(session)]
+def _services(session: Session) -> list[ServiceSpec]:
+    maps = _maps(session)
+    return [queries.service_spec(s, *maps) for s in queries.list_services(session)]
 
 
-@router.get("/services/{name}")
-def get_service(name: str, request: Request, _: Principal = Depends(viewer)) -> ServiceSpec:
-    with context(request).db.read() as session:
-        return queries.service_spec(queries.get_service(session, name), *_service_specs(session))
+for _resource in (
+    Resource(
+        "people",
+        "person",
+        "handle",
+        PersonSpec,
+        lambda s: [queries.person_spec(p) for p in queries.list_people(s)],
+        lambda s, n: queries.person_spec(queries.get_person(s, n)),
+        queries.person_by_handle,
+        actions.put_person,
+        actions.delete_person,
+    ),
+    Resource(
+        "teams",
+        "team",
+        "name",
+        TeamSpec,
+        _teams,
+        lambda s, n: queries.team_spec(queries.get_team(s, n), queries.handles(s)),
+        queries.team_by_name,
+        actions.put_team,
+        actions.delete_team,
+    ),
+    Resource(
+        "services",
+        "service",
+        "name",
+        ServiceSpec,
+        _services,
+        lambda s, n: queries.service_spec(queries.get_service(s, n), *_maps(s)),
+        queries.service_by_name,
+        actions.put_service,
+        actions.delete_service,
+    ),
+):
+    add_routes(_resource)
 
 
 @router.get("/services/{name}/responsibility")
@@ -150,34 +158,3 @@ def service_responsibility(
         "dependents": found.dependents,
         "runbooks": [r.dump() for r in found.runbooks],
     }
-
-
-@router.post("/services", status_code=201)
-def create_service(
-    spec: ServiceSpec, request: Request, who: Principal = Depends(admin)
-) -> ServiceSpec:
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        if queries.service_by_name(session, spec.name):
-            raise Conflict(f"name: a service {spec.name!r} already exists")
-        actions.put_service(session, spec, actor=who.actor, now=ctx.clock.now())
-    return spec
-
-
-@router.put("/services/{name}")
-def put_service(
-    name: str, spec: ServiceSpec, request: Request, who: Principal = Depends(admin)
-) -> dict[str, Any]:
-    _same_key(name, spec.name, "name")
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        change = actions.put_service(session, spec, actor=who.actor, now=ctx.clock.now())
-    return _change(change)
-
-
-@router.delete("/services/{name}", status_code=204)
-def delete_service(name: str, request: Request, who: Principal = Depends(admin)) -> Response:
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        actions.delete_service(session, name, actor=who.actor, now=ctx.clock.now())
-    return Response(status_code=204)
