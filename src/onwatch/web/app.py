@@ -31,8 +31,11 @@ from onwatch.web.middleware import BodyLimit, Metrics, SecurityHeaders
 from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import directory as directory_pages
 from onwatch.web.pages import incidents as incidents_pages
+from onwatch.web.pages import maintenance as maintenance_pages
 from onwatch.web.pages import overview, session, site, tokens
 from onwatch.web.pages import schedules as schedule_pages
+from onwatch.web.pages import silences as silence_pages
+from onwatch.web.pages import status as status_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -71,7 +74,18 @@ def create_app(ctx: AppContext) -> FastAPI:
     # Each pages module brings its routes and nav links; later capabilities join this list.
     site.install(
         app,
-        [session, overview, directory_pages, tokens, incidents_pages, alerts_pages, schedule_pages],
+        [
+            session,
+            overview,
+            directory_pages,
+            tokens,
+            incidents_pages,
+            alerts_pages,
+            schedule_pages,
+            silence_pages,
+            maintenance_pages,
+            status_pages,
+        ],
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Outermost first: headers on everything, metrics around everything, limits before parsing.

@@ -85,8 +85,11 @@ def test_the_app_mounts_the_directory_and_admin_links(ctx: AppContext) -> None:
         "/incidents",
         "/alerts",
         "/schedules",
+        "/silences",
+        "/maintenance",
         "/services",
         "/teams",
         "/people",
+        "/status",
         "/admin/tokens",
     ]
