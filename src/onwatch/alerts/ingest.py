@@ -1,26 +1,26 @@
 """Storing alert events: fold repeats into the open alert (the database's unique index is the
 dedup), hold what a silence or maintenance window covers, and group the rest into incidents.
-One call per intake request, in that request's transaction, so a 2xx means all of it is stored."""
+In the intake transaction (one request, or several that arrived together): a 2xx means stored."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, insert, select, text, update
+from psycopg.types.json import Jsonb
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.events import AlertEvent
-from onwatch.alerts.grouping import GroupingSpec, grouping_for, should_join
+from onwatch.alerts.grouping import GroupingSpec
 from onwatch.alerts.holds import Holds, in_force
 from onwatch.alerts.models import Alert, AlertEventRecord, AlertPolicy
-from onwatch.directory.models import Service
+from onwatch.alerts.placement import NewAlert, place_in_incidents
 from onwatch.incidents import actions as incidents
-from onwatch.incidents import severity as severities
 from onwatch.incidents.models import Incident
 
 MAX_EVENTS_KEPT = 100
@@ -55,7 +55,6 @@ class _Call:
     actor: str
     holds: Holds | None = None
     policies: dict[int, tuple[GroupingSpec, bool]] = field(default_factory=dict)
-    records: list[dict[str, Any]] = field(default_factory=list)
     busy_alerts: set[int] = field(default_factory=set)
 
     @property
@@ -84,179 +83,228 @@ def ingest(
     actor: str = "integration",
 ) -> list[Outcome]:
     call = _Call(session, now, actor)
-    outcomes = []
-    for routed in events:
-        if routed.event.action == "trigger":
-            outcome = _trigger(call, routed, integration_id)
+    outcomes: list[Outcome] = []
+    start = 0
+    while start < len(events):
+        # Consecutive triggers are stored together (one upsert for the run); acknowledge and
+        # resolve one at a time, so a batch keeps the order its events were sent in.
+        end = start
+        while end < len(events) and events[end].event.action == "trigger":
+            end += 1
+        if end > start:
+            outcomes += _triggers(call, events[start:end], integration_id)
+            start = end
         else:
-            outcome = _acknowledge_or_resolve(call, routed)
-        if outcome.alert_id is not None:
-            call.records.append(_record(routed.event, outcome, now))
-        outcomes.append(outcome)
-    if call.records:
-        session.execute(insert(AlertEventRecord), call.records)
+            outcomes.append(_acknowledge_or_resolve(call, events[start]))
+            start += 1
+    records = [
+        _record(routed.event, outcome, now)
+        for routed, outcome in zip(events, outcomes, strict=True)
+        if outcome.alert_id is not None
+    ]
+    if records and call.postgres:
+        _execute_arrays(session, _unnest_insert_sql(), records)
+    elif records:
+        session.execute(insert(AlertEventRecord.__table__), records)
     for alert_id in call.busy_alerts:
         _trim_events(session, alert_id)
     return outcomes
 
 
-def _trigger(call: _Call, routed: Routed, integration_id: int | None) -> Outcome:
-    event = routed.event
-    row = _upsert(call, routed, integration_id)
-    if row.count > 1:
-        _note_busy(call, row.id, row.event_count)
-        return Outcome(event.dedup_key, "repeated", row.id, row.incident_id)
-    hold = call.holds_now().hold_for(routed.service_id, routed.service_name, event.labels)
-    if hold is not None:
+def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) -> list[Outcome]:
+    """Store a run of triggers with one upsert. Triggers of one alert within the run fold into
+    one row first (the newest one's fields, the count raised by all of them): PostgreSQL will
+    not update a row twice in one statement, and the result is the same as one by one."""
+    groups: dict[tuple[int, str], list[int]] = {}
+    for index, routed in enumerate(run):
+        groups.setdefault((routed.service_id, routed.event.dedup_key), []).append(index)
+    params = [
+        _upsert_params(run[indexes[-1]], len(indexes), integration_id, call.now)
+        for indexes in groups.values()
+    ]
+    if call.postgres:
+        found = _execute_arrays(call.session, _unnest_upsert_sql(), params)
+    else:
+        found = call.session.execute(_upsert_statement(), params)
+    rows = {(row.service_id, row.dedup_key): row for row in found}
+    firsts: dict[int, Outcome] = {}
+    new: list[int] = []
+    for key, indexes in groups.items():
+        row = rows[key]
+        if row.count > len(indexes):  # the alert was open before this run
+            _note_busy(call, row.id, row.event_count)
+            firsts[indexes[0]] = Outcome(key[1], "repeated", row.id, row.incident_id)
+            continue
+        routed = run[indexes[0]]
+        event = routed.event
+        hold = call.holds_now().hold_for(routed.service_id, routed.service_name, event.labels)
+        if hold is None:
+            new.append(indexes[0])
+            continue
         call.session.execute(update(Alert).where(Alert.id == row.id).values(held_by=hold))
-        return Outcome(event.dedup_key, "held", row.id)
-    incident, opened = place_in_incident(
-        call.session,
-        alert_id=row.id,
-        service_id=routed.service_id,
-        labels=event.labels,
-        summary=event.summary,
-        severity=row.severity,
-        now=call.now,
-        actor=call.actor,
-        policy=call.policy(routed.service_id),
-    )
-    return Outcome(event.dedup_key, "created", row.id, incident.id, opened)
+        firsts[indexes[0]] = Outcome(key[1], "held", row.id)
+    firsts.update(_place_new(call, run, rows, new))
+    outcomes = []
+    for index, routed in enumerate(run):
+        first = firsts.get(index)
+        if first is None:  # a repeat of an alert opened earlier in this run
+            row = rows[(routed.service_id, routed.event.dedup_key)]
+            first = Outcome(routed.event.dedup_key, "repeated", row.id, row.incident_id)
+        outcomes.append(first)
+    return outcomes
 
 
-def _upsert(call: _Call, routed: Routed, integration_id: int | None) -> Any:
-    event, now = routed.event, call.now
-    links = {
-        "links": [vars(link) for link in event.links],
-        "images": [vars(image) for image in event.images],
+def _place_new(
+    call: _Call, run: Sequence[Routed], rows: dict[tuple[int, str], Any], new: list[int]
+) -> dict[int, Outcome]:
+    """Put the run's new alerts into incidents, service by service; their outcomes."""
+    by_service: dict[int, list[int]] = {}
+    for index in new:
+        by_service.setdefault(run[index].service_id, []).append(index)
+    outcomes = {}
+    for service_id, indexes in by_service.items():
+        alerts = []
+        for index in indexes:
+            event = run[index].event
+            row = rows[(service_id, event.dedup_key)]
+            alerts.append(NewAlert(row.id, event.labels, event.summary, row.severity))
+        placed = place_in_incidents(
+            call.session,
+            service_id,
+            alerts,
+            now=call.now,
+            actor=call.actor,
+            policy=call.policy(service_id),
+        )
+        for index, alert, (incident, opened) in zip(indexes, alerts, placed, strict=True):
+            key = run[index].event.dedup_key
+            outcomes[index] = Outcome(key, "created", alert.alert_id, incident.id, opened)
+    return outcomes
+
+
+# What a repeat takes from the newest trigger; the rest keeps what the first one said.
+_LATEST = (
+    "summary",
+    "severity",
+    "source",
+    "component",
+    "labels",
+    "annotations",
+    "details",
+    "links",
+    "generator_url",
+)
+
+
+_RETURNED = ("id", "service_id", "dedup_key", "count", "event_count", "incident_id", "severity")
+_JSON_COLUMNS = ("labels", "annotations", "details", "links", "payload")
+
+
+def _upsert_columns() -> list[str]:
+    any_time = datetime.min.replace(tzinfo=UTC)
+    return list(_upsert_params(Routed(0, "", AlertEvent("trigger", "")), 1, None, any_time))
+
+
+def _on_conflict_set(table: Any, excluded: Any) -> dict[str, Any]:
+    return {
+        "count": table.c.count + excluded.count,
+        "event_count": table.c.event_count + excluded.event_count,
+        "last_seen_at": excluded.last_seen_at,
+        **{name: excluded[name] for name in _LATEST},
     }
-    values = dict(
-        service_id=routed.service_id,
-        integration_id=integration_id,
-        dedup_key=event.dedup_key,
-        status="firing",
-        summary=event.summary,
-        severity=event.severity or "error",
-        source=event.source,
-        component=event.component,
-        group=event.group,
-        class_=event.class_,
-        generator_url=event.generator_url,
-        labels=dict(event.labels),
-        annotations=dict(event.annotations),
-        details=dict(event.details),
-        links=links,
-        count=1,
-        event_count=1,
-        first_seen_at=now,
-        last_seen_at=now,
-    )
-    dialect_insert = postgresql.insert if call.postgres else sqlite.insert
-    stmt = dialect_insert(Alert).values(**values)
-    latest = (
-        "summary",
-        "severity",
-        "source",
-        "component",
-        "labels",
-        "annotations",
-        "details",
-        "links",
-        "generator_url",
-    )
+
+
+@cache
+def _upsert_statement() -> Any:
+    """SQLite's INSERT … ON CONFLICT on the open-alert index, built once (building it for every
+    event cost more than running it); its parameters are named after the columns."""
+    table = Alert.__table__
+    stmt = sqlite.insert(table).values({name: bindparam(name) for name in _upsert_columns()})
+    return stmt.on_conflict_do_update(
+        index_elements=["service_id", "dedup_key"],
+        index_where=OPEN,
+        set_=_on_conflict_set(table, stmt.excluded),
+    ).returning(*(table.c[name] for name in _RETURNED))
+
+
+@cache
+def _unnest_upsert_sql() -> str:
+    """The same upsert for PostgreSQL, over one array per column."""
+    stmt = _unnest_insert(Alert.__table__, _upsert_columns())
     stmt = stmt.on_conflict_do_update(
         index_elements=["service_id", "dedup_key"],
         index_where=OPEN,
-        set_={
-            "count": Alert.count + 1,
-            "event_count": Alert.event_count + 1,
-            "last_seen_at": now,
-            **{name: stmt.excluded[name] for name in latest},
+        set_=_on_conflict_set(Alert.__table__, stmt.excluded),
+    ).returning(*(Alert.__table__.c[name] for name in _RETURNED))
+    return _driver_sql(stmt)
+
+
+@cache
+def _unnest_insert_sql() -> str:
+    table = AlertEventRecord.__table__
+    return _driver_sql(_unnest_insert(table, [c.name for c in table.c if c.name != "id"]))
+
+
+def _unnest_insert(table: Any, columns: list[str]) -> Any:
+    """PostgreSQL's INSERT … SELECT FROM unnest(array per column): one short statement for
+    any number of rows. psycopg re-parses a long multi-row VALUES statement on every call, and
+    executemany sends a statement per row; either cost more than the insert itself."""
+    # A foreign key's type is only known once the table it points to is loaded: all are ids.
+    sql_types = {
+        name: "INTEGER"
+        if table.c[name].foreign_keys
+        else table.c[name].type.compile(postgresql.dialect())
+        for name in columns
+    }
+    # Binary placeholders (%(name)b): psycopg escapes every element of a text-format array.
+    arrays = ", ".join(f"%({name})b::{sql_types[name]}[]" for name in columns)
+    given = select(text("*")).select_from(text(f"unnest({arrays}) AS given"))
+    return postgresql.insert(table).from_select(columns, given)
+
+
+def _driver_sql(stmt: Any) -> str:
+    # The placeholders went through the compiler as text, which escaped their "%".
+    return str(stmt.compile(dialect=postgresql.dialect())).replace("%%", "%")
+
+
+def _execute_arrays(session: Session, sql: str, rows: list[dict[str, Any]]) -> Any:
+    """Run an unnest statement with `rows` turned into one array per column."""
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    for name in _JSON_COLUMNS:
+        if name in columns:
+            columns[name] = [Jsonb(value) for value in columns[name]]
+    return session.connection().exec_driver_sql(sql, columns)
+
+
+def _upsert_params(
+    routed: Routed, count: int, integration_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The alert's row as a trigger writes it, by column name; `count` triggers at once."""
+    event = routed.event
+    return {
+        "service_id": routed.service_id,
+        "integration_id": integration_id,
+        "dedup_key": event.dedup_key,
+        "status": "firing",
+        "summary": event.summary,
+        "severity": event.severity or "error",
+        "source": event.source,
+        "component": event.component,
+        "group_name": event.group,
+        "class_name": event.class_,
+        "generator_url": event.generator_url,
+        "labels": dict(event.labels),
+        "annotations": dict(event.annotations),
+        "details": dict(event.details),
+        "links": {
+            "links": [vars(link) for link in event.links],
+            "images": [vars(image) for image in event.images],
         },
-    ).returning(Alert.id, Alert.count, Alert.event_count, Alert.incident_id, Alert.severity)
-    return call.session.execute(stmt).one()
-
-
-def place_in_incident(
-    session: Session,
-    *,
-    alert_id: int,
-    service_id: int,
-    labels: dict[str, str],
-    summary: str,
-    severity: str,
-    now: datetime,
-    actor: str,
-    policy: tuple[GroupingSpec, bool],
-) -> tuple[Incident, bool]:
-    """Join the alert to the open incident of its group, or open one. True if opened."""
-    spec, auto_resolve = policy
-    grouping = grouping_for(labels, spec)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    opened = False
-    if grouping.window is None:
-        incident = _open_in_group_locked(session, service_id, grouping.key, postgres)
-        if incident is None:
-            try:
-                with session.begin_nested():
-                    incident = incidents.open_incident(
-                        session,
-                        service_id=service_id,
-                        title=summary,
-                        severity=severities.from_alert(severity),
-                        now=now,
-                        actor=actor,
-                        group_key=grouping.key,
-                        group_slot=grouping.key,
-                        auto_resolve=auto_resolve,
-                    )
-                    opened = True
-            except IntegrityError:
-                # Another request opened this group's incident between our look and our insert.
-                incident = _open_in_group_locked(session, service_id, grouping.key, postgres)
-                opened = False
-        assert incident is not None
-    else:
-        if postgres:  # time windows have no unique slot: serialise on the service row instead
-            session.execute(select(Service.id).where(Service.id == service_id).with_for_update())
-        incident = incidents.newest_open_with_key(session, service_id, grouping.key)
-        if incident is None or not should_join(incident.opened_at, grouping, now):
-            incident = incidents.open_incident(
-                session,
-                service_id=service_id,
-                title=summary,
-                severity=severities.from_alert(severity),
-                now=now,
-                actor=actor,
-                group_key=grouping.key,
-                group_slot=None,
-                auto_resolve=auto_resolve,
-            )
-            opened = True
-    session.execute(update(Alert).where(Alert.id == alert_id).values(incident_id=incident.id))
-    incidents.alert_joined(
-        session,
-        incident,
-        alert_id=alert_id,
-        summary=summary,
-        alert_severity=severity,
-        actor=actor,
-        now=now,
-    )
-    return incident, opened
-
-
-def _open_in_group_locked(
-    session: Session, service_id: int, slot: str, postgres: bool
-) -> Incident | None:
-    stmt = select(Incident).where(
-        Incident.service_id == service_id,
-        Incident.group_slot == slot,
-        Incident.status != "resolved",
-    )
-    if postgres:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+        "count": count,
+        "event_count": count,
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
 
 
 def _acknowledge_or_resolve(call: _Call, routed: Routed) -> Outcome:

@@ -10,8 +10,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.holds import in_force
-from onwatch.alerts.ingest import place_in_incident
 from onwatch.alerts.models import Alert, AlertEventRecord
+from onwatch.alerts.placement import place_in_incident
 from onwatch.alerts.policies import policy_for
 from onwatch.directory.models import Service
 from onwatch.incidents import actions as incidents

@@ -9,7 +9,7 @@ from datetime import datetime
 
 # PagerDuty allows 120 events a minute per key; a self-hosted onwatch takes far more by default,
 # so an Alertmanager storm is stored rather than refused. Set `rate_limit` per integration.
-DEFAULT_PER_MINUTE = 6000
+DEFAULT_PER_MINUTE = 30000
 
 
 @dataclass

@@ -39,7 +39,7 @@ class IntegrationSpec(BaseModel):
         None,
         ge=0,
         description="Events per minute the key may send (per server process); 0 means no "
-        "limit. Default 6000.",
+        "limit. Default 30000 (500 a second, with a burst of a minute's worth).",
     )
 
 

@@ -26,6 +26,7 @@ from onwatch.web.api import (
     silences,
     status,
 )
+from onwatch.web.api.intake_writer import IntakeWriter
 from onwatch.web.context import AppContext
 from onwatch.web.middleware import BodyLimit, Metrics, SecurityHeaders
 from onwatch.web.pages import alerts as alerts_pages
@@ -50,8 +51,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
-    app.state.intake_limits = RateLimits()
-    # Alerting routes come before intake's catch-all `/api/v1/intake/{kind}/{key}`.
+    app.state.intake_writer = IntakeWriter(ctx, RateLimits())
     alerting = (
         heartbeats.router,
         metrics_intake.router,
@@ -61,14 +61,15 @@ def create_app(ctx: AppContext) -> FastAPI:
     )
     responding = (alerts.router, incidents.router)
     on_call = (calendars.router, schedules.router, ical.router)
+    # Intake first: it takes the most requests, and FastAPI tries routers in order.
     for router in (
+        intake.router,
         health.router,
         directory.router,
         access.router,
         *responding,
         *alerting,
         *on_call,
-        intake.router,
     ):
         app.include_router(router)
     # Each pages module brings its routes and nav links; later capabilities join this list.

@@ -11,10 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from onwatch.core.errors import Invalid, NotFound, OnwatchError, RateLimited, Unauthorized
+from onwatch.core.errors import Invalid, OnwatchError, RateLimited, Unauthorized
 from onwatch.integrations import intake, pagerduty
 from onwatch.integrations.body import parse_json
+from onwatch.integrations.intake import Delivery
 from onwatch.integrations.limits import RateLimits
+from onwatch.web.api.intake_writer import IntakeWriter
 from onwatch.web.context import AppContext
 from onwatch.web.errors import error_body, status_of
 from onwatch.web.security import context
@@ -23,51 +25,63 @@ router = APIRouter(tags=["intake"])
 RETRY_AFTER = {"Retry-After": "1"}
 
 
-def limits(request: Request) -> RateLimits:
-    return request.app.state.intake_limits
+def writer(request: Request) -> IntakeWriter:
+    return request.app.state.intake_writer
 
 
 @router.post("/v2/enqueue", status_code=202)
 async def pagerduty_event(request: Request) -> JSONResponse:
     """PagerDuty Events API v2 alert event: trigger, acknowledge or resolve."""
     raw = await request.body()
-    return await run_in_threadpool(_pagerduty_event, context(request), limits(request), raw)
+    return await _pagerduty_event(writer(request), raw)
 
 
 @router.post("/v2/change/enqueue", status_code=202)
 async def pagerduty_change(request: Request) -> JSONResponse:
     """PagerDuty Events API v2 change event: stored on the service as context (deploys…)."""
     raw = await request.body()
-    return await run_in_threadpool(_pagerduty_change, context(request), limits(request), raw)
+    ctx, limits = context(request), writer(request).limits
+    return await run_in_threadpool(_pagerduty_change, ctx, limits, raw)
 
 
-@router.post("/api/v1/intake/{kind}/{key}", status_code=202)
-async def webhook_with_key(kind: str, key: str, request: Request) -> JSONResponse:
-    """A webhook of `kind` (alertmanager, grafana, datadog, generic), key in the URL."""
-    raw = await request.body()
-    return await run_in_threadpool(_webhook, context(request), limits(request), kind, key, raw)
+def _webhook_routes(kind: str) -> None:
+    """POST /api/v1/intake/{kind}/{key}, and /api/v1/intake/{kind} with a bearer key. One route
+    per wire format rather than a `{kind}` catch-all, so other intake paths stay free."""
+
+    async def with_key(key: str, request: Request) -> JSONResponse:
+        raw = await request.body()
+        return await _webhook(writer(request), kind, key, raw)
+
+    async def with_bearer(request: Request) -> JSONResponse:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        key = key.strip() if scheme.lower() == "bearer" else ""
+        raw = await request.body()
+        return await _webhook(writer(request), kind, key, raw)
+
+    for path, endpoint, how in (
+        (f"/api/v1/intake/{kind}/{{key}}", with_key, "the key in the URL"),
+        (f"/api/v1/intake/{kind}", with_bearer, "the key as `Authorization: Bearer <key>`"),
+    ):
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=["POST"],
+            status_code=202,
+            name=f"{kind}_{endpoint.__name__}",
+            summary=f"{kind.capitalize()} webhook, {how}",
+        )
 
 
-@router.post("/api/v1/intake/{kind}", status_code=202)
-async def webhook_with_bearer(kind: str, request: Request) -> JSONResponse:
-    """The same, with the key sent as `Authorization: Bearer <key>`."""
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    key = key.strip() if scheme.lower() == "bearer" else ""
-    raw = await request.body()
-    return await run_in_threadpool(_webhook, context(request), limits(request), kind, key, raw)
+for _kind in intake.WEBHOOK_PARSERS:
+    _webhook_routes(_kind)
 
 
-def _pagerduty_event(ctx: AppContext, rate: RateLimits, raw: bytes) -> JSONResponse:
+async def _pagerduty_event(writer: IntakeWriter, raw: bytes) -> JSONResponse:
     try:
-        body = parse_json(raw)
-        with ctx.db.transaction() as session:
-            receipt = intake.receive_pagerduty(
-                session, body, now=ctx.clock.now(), limits=rate, new_dedup_key=uuid.uuid4().hex
-            )
+        delivery = Delivery("pagerduty", None, parse_json(raw), uuid.uuid4().hex)
+        receipt = await writer.store(delivery)
     except OnwatchError as error:
         return _pagerduty_error(error)
-    if receipt.opened_incident:
-        ctx.engine_wakeup.set()
     [outcome] = receipt.outcomes
     return JSONResponse(pagerduty.accepted_body(outcome.dedup_key), status_code=202)
 
@@ -82,25 +96,17 @@ def _pagerduty_change(ctx: AppContext, rate: RateLimits, raw: bytes) -> JSONResp
     return JSONResponse(pagerduty.change_accepted_body(), status_code=202)
 
 
-def _webhook(ctx: AppContext, rate: RateLimits, kind: str, key: str, raw: bytes) -> JSONResponse:
+async def _webhook(writer: IntakeWriter, kind: str, key: str, raw: bytes) -> JSONResponse:
     try:
-        if kind not in intake.WEBHOOK_PARSERS:
-            known = ", ".join(intake.WEBHOOK_PARSERS)
-            raise NotFound(f"no intake for {kind!r}; use one of {known}")
         if not key:
             raise Unauthorized("an integration key is required, in the URL or as a bearer token")
         try:
             body = parse_json(raw)
         except Invalid as error:
             return JSONResponse(error_body("invalid_json", error.message), status_code=400)
-        with ctx.db.transaction() as session:
-            receipt = intake.receive_webhook(
-                session, kind, key, body, now=ctx.clock.now(), limits=rate
-            )
+        receipt = await writer.store(Delivery(kind, key, body))
     except OnwatchError as error:
         return _error(error)
-    if receipt.opened_incident:
-        ctx.engine_wakeup.set()
     summary = {"status": "accepted", "events": len(receipt.outcomes), **receipt.counts()}
     return JSONResponse(summary, status_code=202)
 

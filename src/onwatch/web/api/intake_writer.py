@@ -1,0 +1,95 @@
+"""Group commit for intake: one writer thread per process stores the requests that arrive while
+it is busy together, in one transaction, and answers each only after that transaction commits.
+
+On SQLite every intake request is a write and writes take turns anyway; one transaction for many
+requests costs little more than for one, so throughput grows with the load instead of requests
+queueing for the lock. A failed batch is retried request by request, so one bad request cannot
+fail the others."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from onwatch.integrations import intake
+from onwatch.integrations.intake import Delivery, Receipt
+from onwatch.integrations.limits import RateLimits
+from onwatch.web.context import AppContext
+
+log = logging.getLogger("onwatch.intake")
+MAX_BATCH = 64  # requests per transaction
+Answer = Receipt | BaseException
+
+
+class IntakeWriter:
+    def __init__(self, ctx: AppContext, limits: RateLimits) -> None:
+        self.ctx, self.limits = ctx, limits
+        self._queue: queue.SimpleQueue[tuple[Delivery, Callable[[Answer], None]]]
+        self._queue = queue.SimpleQueue()
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    async def store(self, delivery: Delivery) -> Receipt:
+        """Wait, without holding a thread, until `delivery` is committed; its receipt. Raises
+        the OnwatchError that is its answer (bad key, bad body, over the rate limit)."""
+        self._start()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Receipt] = loop.create_future()
+
+        def answer(result: Answer) -> None:
+            loop.call_soon_threadsafe(_settle, done, result)
+
+        self._queue.put((delivery, answer))
+        return await done
+
+    def _start(self) -> None:
+        # Started on first use, not with the app: an app that never takes intake (a test, the
+        # CLI) keeps no thread.
+        if self._started:
+            return
+        with self._start_lock:
+            if not self._started:
+                threading.Thread(target=self._run, name="onwatch-intake", daemon=True).start()
+                self._started = True
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[Delivery, Callable[[Answer], None]]]) -> None:
+        ctx = self.ctx
+        try:
+            with ctx.db.transaction() as session:
+                answers = intake.receive(
+                    session, [d for d, _ in batch], now=ctx.clock.now(), limits=self.limits
+                )
+        except Exception as error:
+            if len(batch) > 1:
+                for item in batch:
+                    self._commit([item])
+                return
+            log.exception("storing an intake request failed")
+            batch[0][1](error)
+            return
+        if any(isinstance(a, Receipt) and a.opened_incident for a in answers):
+            ctx.engine_wakeup.set()
+        for (_, answer), result in zip(batch, answers, strict=True):
+            answer(result)
+
+
+def _settle(done: asyncio.Future[Receipt], result: Answer) -> None:
+    if done.cancelled():  # the client went away; what it sent is stored all the same
+        return
+    if isinstance(result, BaseException):
+        done.set_exception(result)
+    else:
+        done.set_result(result)
