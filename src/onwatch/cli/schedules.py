@@ -82,7 +82,7 @@ def oncall(
         return
     rows = [["SCHEDULE", "ROLE", "ON CALL", "UNTIL"]]
     for entry in found:
-        holder = entry.holder or "nobody (gap)"
+        holder = entry.holder or ("nobody (off hours)" if entry.off_hours else "nobody (gap)")
         if entry.override is not None and entry.override.covered:
             holder += f" (covering {entry.override.covered})"
         rows.append([entry.schedule, entry.role, holder, _local(entry.until, entry.time_zone)])

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from onwatch.calendars.hours import is_open
 from onwatch.calendars.instants import parse_instant
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import queries as directory_queries
@@ -35,7 +36,9 @@ class OnCall(BaseModel):
     schedule: str
     time_zone: str  # the schedule's, in which its people read times
     role: str
-    holder: str | None  # None: nobody (a gap)
+    holder: str | None  # None: nobody
+    # Nobody holds it, but the schedule's coverage calendar is closed: by design, not a gap.
+    off_hours: bool = False
     until: datetime | None  # the next hand-off of this role, if one is within a year
     override: Cover | None = None
 
@@ -165,7 +168,9 @@ def recorded_handoffs(
     """Hand-offs the engine recorded over the range (default: the four weeks up to now)."""
     row = queries.get_schedule_row(session, name)
     zone = ZoneInfo(row.time_zone)
-    start_at, end_at = parse_range(start or _iso(now - DEFAULT_RANGE), end or _iso(now), now, zone)
+    start_at, end_at = parse_range(
+        start or (now - DEFAULT_RANGE).isoformat(), end or now.isoformat(), now, zone
+    )
     return [
         HandOffView(schedule=name, role=h.role, at=h.at, outgoing=h.outgoing, incoming=h.incoming)
         for h in queries.recorded_handoffs(session, row.id, start_at, end_at)
@@ -230,6 +235,9 @@ def _on_call(schedule: Schedule, time_zone: str, role: str, at: datetime) -> OnC
         time_zone=time_zone,
         role=role,
         holder=current.holder,
+        off_hours=current.holder is None
+        and schedule.coverage is not None
+        and not is_open(schedule.coverage, at),
         until=upcoming.at if upcoming is not None else None,
         override=_cover(current.override),
     )
@@ -249,7 +257,3 @@ def _cover(override: Override | None) -> Cover | None:
     if override is None:
         return None
     return Cover(id=override.id, covered=override.covered, reason=override.reason)
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat()

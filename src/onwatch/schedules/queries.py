@@ -17,7 +17,6 @@ from onwatch.schedules.coverage import gap_warnings
 from onwatch.schedules.models import (
     FeedToken,
     HandOffEvent,
-    ScheduleMember,
     ScheduleOverride,
     StoredSchedule,
 )
@@ -172,19 +171,6 @@ class Schedules:
             tuple(pure_override(o, self.handles) for o in overrides),
             built.coverage,
         )
-
-
-def schedules_of(session: Session, handle: str) -> list[str]:
-    """Names of the schedules whose layers name `handle`."""
-    person = directory_queries.get_person(session, handle)
-    return list(
-        session.scalars(
-            select(StoredSchedule.name)
-            .join(ScheduleMember, ScheduleMember.schedule_id == StoredSchedule.id)
-            .where(ScheduleMember.person_id == person.id)
-            .order_by(StoredSchedule.name)
-        )
-    )
 
 
 def recorded_handoffs(

@@ -89,6 +89,7 @@ def test_oncall_json_is_for_scripts(onwatch: Onwatch, org: None) -> None:
             "time_zone": "America/New_York",
             "role": "primary",
             "holder": "cy",
+            "off_hours": False,
             "until": "2026-03-06T14:00:00Z",
             "override": {"id": json.loads(result.stdout)[0]["override"]["id"], "covered": "ann",
                          "reason": "PTO"},
@@ -96,10 +97,10 @@ def test_oncall_json_is_for_scripts(onwatch: Onwatch, org: None) -> None:
     ]  # fmt: skip
 
 
-def test_a_gap_at_night_shows_as_nobody(onwatch: Onwatch, org: None) -> None:
+def test_nobody_outside_coverage_is_off_hours_not_a_gap(onwatch: Onwatch, org: None) -> None:
     result = onwatch("oncall", "office", "--at", "2026-03-05T21:00:00-05:00")
-    assert (
-        result.stdout.splitlines()[1] == "office    primary  nobody (gap)  Fri 2026-03-06 07:00 EST"
+    assert result.stdout.splitlines()[1] == (
+        "office    primary  nobody (off hours)  Fri 2026-03-06 07:00 EST"
     )
 
 

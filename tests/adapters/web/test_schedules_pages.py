@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from onwatch.auth import actions as auth
+from onwatch.calendars.actions import put_calendar
+from onwatch.calendars.specs import CalendarSpec
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.directory.actions import put_person
@@ -190,3 +192,21 @@ def test_an_unknown_schedule_is_a_page_not_json(
     assert "No schedule 'nope'." in text_of(response.text)
     mine = text_of(client.get("/schedules").text).split("My shifts", 1)[1]
     assert mine.startswith(" Your login is not tied to a person")
+
+
+def test_time_outside_coverage_is_off_hours_not_a_red_gap(
+    client: TestClient, db: Database, clock: FakeClock, platform: None
+) -> None:
+    hours = {"name": "office-hours", "time_zone": "America/New_York", "hours": [
+        {"days": "mon-fri", "opens": "09:00", "closes": "17:00"}]}  # fmt: skip
+    office = {**SPRINTS, "name": "office", "coverage": "office-hours"}
+    office["layers"] = [{**SPRINTS["layers"][0], "restrict_to": {"calendar": "office-hours"}}]
+    with db.transaction() as session:
+        put_calendar(session, CalendarSpec.model_validate(hours), actor="test", now=clock.now())
+        put_schedule(session, ScheduleSpec.model_validate(office), actor="test", now=clock.now())
+    sign_in(client, db, clock, "viewer", "ann")
+    page = client.get("/schedules/office?start=2026-03-09").text
+    assert '<g class="shift off">' in page and '<g class="shift gap">' not in page
+    assert "off hours" in text_of(page.split('<ul class="legend">', 1)[1].split("</ul>", 1)[0])
+    clock.set(clock.now() + timedelta(hours=10))  # Monday 19:00 in New York
+    assert "office primary nobody (off hours)" in text_of(client.get("/").text)

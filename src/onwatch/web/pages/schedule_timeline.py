@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from onwatch.schedules.lookups import Shifts
+from onwatch.schedules.lookups import Cover, Shifts, ShiftView
 
 PALETTE = 8
 LABEL_WIDTH = 96  # the role names, left of the time axis
@@ -23,7 +23,7 @@ class Bar:
     x: float
     width: float
     holder: str | None
-    colour: str  # "p0".."p7", or "gap"
+    colour: str  # "p0".."p7"; "gap" (nobody, to be covered) or "off" (outside coverage)
     override: bool
     title: str  # the tooltip: who, when, why
     show_label: bool
@@ -51,6 +51,7 @@ class Timeline:
     width: int
     height: int
     now_x: float | None
+    has_off_hours: bool
     label_width: int = LABEL_WIDTH
     header: int = HEADER
     row_height: int = ROW
@@ -74,7 +75,11 @@ def colours(people: list[str]) -> dict[str, str]:
     return {handle: f"p{number % PALETTE}" for number, handle in enumerate(sorted(people))}
 
 
-def timeline(found: Shifts, people: list[str], now: datetime) -> Timeline:
+def timeline(
+    found: Shifts, people: list[str], now: datetime, gaps: list[ShiftView] | None = None
+) -> Timeline:
+    """`gaps` are the stretches nobody covers within the schedule's coverage (red); the rest of
+    the time nobody holds a role is off hours (drawn neutral). Without `gaps`, all of it is red."""
     zone = ZoneInfo(found.time_zone)
     span = (found.end_at - found.start_at).total_seconds()
     colour_of = colours(people)
@@ -86,12 +91,13 @@ def timeline(found: Shifts, people: list[str], now: datetime) -> Timeline:
     rows = []
     for number, role in enumerate(roles):
         bars = []
-        for shift in (s for s in found.shifts if s.role == role):
+        for shift in _with_gaps([s for s in found.shifts if s.role == role], gaps):
             left, right = x_of(shift.start_at), x_of(shift.end_at)
-            who = shift.holder or "nobody (gap)"
+            off = shift.holder is None and shift.override is OFF
+            who = shift.holder or ("nobody (off hours)" if off else "nobody (gap)")
             when = f"{_local(shift.start_at, zone)} to {_local(shift.end_at, zone)}"
             why = ""
-            if shift.override is not None:
+            if shift.override is not None and not off:
                 covered = f" for {shift.override.covered}" if shift.override.covered else ""
                 reason = f": {shift.override.reason}" if shift.override.reason else ""
                 why = f" (override{covered}{reason})"
@@ -100,10 +106,12 @@ def timeline(found: Shifts, people: list[str], now: datetime) -> Timeline:
                     x=left,
                     width=round(right - left, 2),
                     holder=shift.holder,
-                    colour=colour_of.get(shift.holder, "p0") if shift.holder else "gap",
-                    override=shift.override is not None,
+                    colour=colour_of.get(shift.holder, "p0")
+                    if shift.holder
+                    else ("off" if off else "gap"),
+                    override=shift.override is not None and not off,
                     title=f"{role}: {who}, {when}{why}",
-                    show_label=right - left >= MIN_LABEL,
+                    show_label=right - left >= MIN_LABEL and not off,
                 )
             )
         rows.append(Row(role=role, y=HEADER + number * ROW, bars=bars))
@@ -124,7 +132,35 @@ def timeline(found: Shifts, people: list[str], now: datetime) -> Timeline:
         width=LABEL_WIDTH + AXIS_WIDTH,
         height=HEADER + ROW * max(len(rows), 1),
         now_x=now_x,
+        has_off_hours=any(b.colour == "off" for row in rows for b in row.bars),
     )
+
+
+# Marks the off-hours pieces `_with_gaps` makes (a holder-less shift has no override otherwise).
+OFF = Cover(id="", covered=None, reason="off hours")
+
+
+def _with_gaps(shifts: list[ShiftView], gaps: list[ShiftView] | None) -> list[ShiftView]:
+    """Holder-less shifts split into gap pieces (within coverage) and off-hours pieces."""
+    if gaps is None:
+        return shifts
+    found: list[ShiftView] = []
+    for shift in shifts:
+        if shift.holder is not None:
+            found.append(shift)
+            continue
+        cursor = shift.start_at
+        for gap in gaps:
+            if gap.role != shift.role or gap.end_at <= cursor or gap.start_at >= shift.end_at:
+                continue
+            start_at, end_at = max(gap.start_at, cursor), min(gap.end_at, shift.end_at)
+            if start_at > cursor:
+                found.append(shift.model_copy(update={"end_at": start_at, "override": OFF}))
+            found.append(shift.model_copy(update={"start_at": start_at, "end_at": end_at}))
+            cursor = end_at
+        if cursor < shift.end_at:
+            found.append(shift.model_copy(update={"start_at": cursor, "override": OFF}))
+    return found
 
 
 def _local(at: datetime, zone: ZoneInfo) -> str:

@@ -27,6 +27,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV = (NavLink("Schedules", "/schedules", 30),)
 MAX_WEEKS = 12
 MY_SHIFTS = timedelta(weeks=4)
+MARGIN = timedelta(weeks=8)
 
 
 @router.get("/schedules", response_class=HTMLResponse)
@@ -112,10 +113,10 @@ def _schedule_page(
         found = lookups.shifts_between(session, name, *range_of(first, weeks, zone), now)
         spec = queries.schedule_spec(session, queries.get_schedule_row(session, name))
         schedule_now = loaded.get(name)
-        drawing = timeline(found, sorted(schedule_now.people), now)
+        gaps = lookups.gaps_between(session, name, *range_of(first, weeks, zone), now).shifts
+        drawing = timeline(found, sorted(schedule_now.people), now, gaps)
         on_call = lookups.on_call_at(session, name, now)
         overrides = lookups.overrides_of(session, name, now)
-        gaps = lookups.gaps_between(session, name, *range_of(first, weeks, zone), now).shifts
     who = request.state.principal
     return page(
         request,
@@ -186,11 +187,12 @@ def _override_spec(form: dict[str, str], zone: ZoneInfo) -> NewOverrideSpec:
 def _my_shifts(session: Session, handle: str, now: datetime) -> list[dict[str, Any]]:
     """The person's shifts over the coming four weeks, in every schedule, soonest first."""
     found = []
-    end = (now + MY_SHIFTS).isoformat()
+    # Looked up over a wider range so that a shift keeps its true start and end.
+    start, end = (now - MARGIN).isoformat(), (now + MY_SHIFTS + MARGIN).isoformat()
     for name in queries.Schedules(session).names():
-        shifts = lookups.shifts_between(session, name, now.isoformat(), end, now)
+        shifts = lookups.shifts_between(session, name, start, end, now)
         for shift in shifts.shifts:
-            if shift.holder == handle:
+            if shift.holder == handle and shift.end_at > now and shift.start_at < now + MY_SHIFTS:
                 found.append({"schedule": name, "zone": ZoneInfo(shifts.time_zone), "shift": shift})
     return sorted(found, key=lambda item: item["shift"].start_at)
 
