@@ -336,22 +336,24 @@ async def raw_sender(url: str, concurrency: int) -> Sender:
     return send
 
 
-def first_incident(url: str, keys: dict[str, str], token: str) -> list[float]:
-    """ms from a trigger's 202 until GET /api/v1/incidents shows the incident it opened."""
+def first_incident(url: str, keys: dict[str, str], token: str) -> list[tuple[float, int]]:
+    """For triggers that each open an incident: ms from the 202 until GET /api/v1/incidents
+    shows the incident, and how many reads that took (1: the first read after the 202)."""
     seen = []
     with httpx.Client(base_url=url, timeout=10) as client:
         for i in range(FIRST_INCIDENT_TRIES):
             event = pd_event(keys[f"first-{i}"], i)
             assert client.post("/v2/enqueue", json=event).status_code == 202
-            accepted = time.perf_counter()
+            accepted, reads = time.perf_counter(), 0
             while True:
+                reads += 1
                 listed = client.get(
                     f"/api/v1/incidents?service=first-{i}",
                     headers={"Authorization": f"Bearer {token}"},
                 ).json()
                 if listed["items"]:
                     break
-            seen.append((time.perf_counter() - accepted) * 1000)
+            seen.append(((time.perf_counter() - accepted) * 1000, reads))
     return seen
 
 
@@ -393,11 +395,11 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, data: Path, database_url: str) -> None:
-    c, s = args.concurrency, args.seconds
     backend = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
     print(
-        f"onwatch on {backend} vs Alertmanager · {s:.0f} s a phase · {c} requests in flight · "
-        f"{os.cpu_count()} CPUs (load generator shares them)"
+        f"onwatch on {backend} vs Alertmanager · {args.seconds:.0f} s a phase · "
+        f"{args.concurrency} requests in flight · {args.client} client · "
+        f"{os.cpu_count()} CPUs, shared with the load generator"
     )
     with (
         alertmanager_server(data) as (am_url, am_pid),
@@ -459,9 +461,12 @@ def run(args: argparse.Namespace, data: Path, database_url: str) -> None:
         f"  committed: {stored:,} alert events stored for {accepted:,} accepted "
         f"({'all' if stored == accepted else 'MISMATCH'})"
     )
+    ms = [elapsed for elapsed, _ in firsts]
+    first_read = sum(1 for _, reads in firsts if reads == 1)
     print(
-        f"  first incident visible after the 202: p50 {statistics.median(firsts):.1f} ms, "
-        f"max {max(firsts):.1f} ms ({len(firsts)} tries)"
+        f"  first incident visible after the 202: p50 {statistics.median(ms):.1f} ms, "
+        f"max {max(ms):.1f} ms (one GET round trip); on the first read in {first_read} of "
+        f"{len(firsts)} tries"
     )
 
 

@@ -181,3 +181,13 @@ def test_sixty_four_concurrent_triggers_with_one_key_make_one_alert_counted_64(
     )
     [incident] = incidents(db)
     assert incident.alert_count == 1
+
+
+def test_a_trigger_that_opens_an_incident_wakes_the_engine(
+    client: TestClient, keys: Keys, ctx: AppContext
+) -> None:
+    client.post("/v2/enqueue", json=trigger(keys["pagerduty"], "k"))
+    assert ctx.engine_wakeup.is_set()
+    ctx.engine_wakeup.clear()
+    client.post("/v2/enqueue", json=trigger(keys["pagerduty"], "k"))  # a repeat: nothing new
+    assert not ctx.engine_wakeup.is_set()

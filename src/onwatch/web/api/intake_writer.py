@@ -21,6 +21,7 @@ from onwatch.web.context import AppContext
 
 log = logging.getLogger("onwatch.intake")
 MAX_BATCH = 64  # requests per transaction
+IDLE_SECONDS = 5.0  # the writer thread ends after this long without work
 Answer = Receipt | BaseException
 
 
@@ -35,7 +36,6 @@ class IntakeWriter:
     async def store(self, delivery: Delivery) -> Receipt:
         """Wait, without holding a thread, until `delivery` is committed; its receipt. Raises
         the OnwatchError that is its answer (bad key, bad body, over the rate limit)."""
-        self._start()
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Receipt] = loop.create_future()
 
@@ -43,13 +43,12 @@ class IntakeWriter:
             loop.call_soon_threadsafe(_settle, done, result)
 
         self._queue.put((delivery, answer))
+        self._start()
         return await done
 
     def _start(self) -> None:
-        # Started on first use, not with the app: an app that never takes intake (a test, the
-        # CLI) keeps no thread.
-        if self._started:
-            return
+        # Started on first use and gone after a quiet spell, not tied to the app: an app that
+        # takes no intake (a test, a CLI command) keeps no thread.
         with self._start_lock:
             if not self._started:
                 threading.Thread(target=self._run, name="onwatch-intake", daemon=True).start()
@@ -57,7 +56,15 @@ class IntakeWriter:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            try:
+                batch = [self._queue.get(timeout=IDLE_SECONDS)]
+            except queue.Empty:
+                with self._start_lock:
+                    # store() puts before it starts, so an item put now is seen here.
+                    if self._queue.empty():
+                        self._started = False
+                        return
+                continue
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
