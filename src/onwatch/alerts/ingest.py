@@ -132,7 +132,7 @@ def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) ->
     for key, indexes in groups.items():
         row = rows[key]
         if row.count > len(indexes):  # the alert was open before this run
-            _note_busy(call, row.id, row.event_count)
+            _note_busy(call, row.id, row.event_count, len(indexes))
             firsts[indexes[0]] = Outcome(key[1], "repeated", row.id, row.incident_id)
             continue
         routed = run[indexes[0]]
@@ -322,7 +322,7 @@ def _acknowledge_or_resolve(call: _Call, routed: Routed) -> Outcome:
         return Outcome(event.dedup_key, "dropped")
     alert.event_count += 1
     alert.last_seen_at = now
-    _note_busy(call, alert.id, alert.event_count)
+    _note_busy(call, alert.id, alert.event_count, 1)
     incident = (
         incidents.get(session, alert.incident_id, for_update=True) if alert.incident_id else None
     )
@@ -387,9 +387,10 @@ def _record(event: AlertEvent, outcome: Outcome, now: datetime) -> dict[str, Any
     }
 
 
-def _note_busy(call: _Call, alert_id: int, event_count: int) -> None:
-    # Trim in steps, not on every event, so a storm does one delete per 25 events per alert.
-    if event_count > MAX_EVENTS_KEPT and event_count % 25 == 0:
+def _note_busy(call: _Call, alert_id: int, event_count: int, added: int) -> None:
+    # Trim in steps, not on every event, so a storm does one delete per 25 events per alert;
+    # a step is crossing a multiple of 25, as a batch may add several events at once.
+    if event_count > MAX_EVENTS_KEPT and event_count // 25 != (event_count - added) // 25:
         call.busy_alerts.add(alert_id)
 
 

@@ -4,8 +4,9 @@ stored as if they had come one by one."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
+from onwatch.alerts.models import AlertEventRecord
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.core.errors import Forbidden, Invalid, RateLimited, Unauthorized
@@ -66,3 +67,18 @@ def test_a_request_over_the_rate_limit_is_refused_whole_and_alone(
     assert [type(a).__name__ for a in answers] == ["Receipt", "RateLimited", "Receipt"]
     assert isinstance(answers[1], RateLimited)
     assert sorted(a.dedup_key for a in alerts(db)) == ["fp-D", "fp-E", "pd"]
+
+
+def test_events_kept_stay_bounded_when_repeats_arrive_several_at_a_time(
+    db: Database, clock: FakeClock, keys: Keys
+) -> None:
+    pd = keys["pagerduty"]
+    for size in [1] + [5] * 40:  # from 1, steps of 5 never land on a multiple of 25
+        with db.transaction() as session:
+            receive(session, [Delivery("pagerduty", None, trigger(pd, "busy"))] * size,
+                    now=clock.now(), limits=RateLimits(0))
+    [alert] = alerts(db)
+    assert alert.event_count == 201
+    with db.read() as session:
+        kept = session.scalar(select(func.count()).select_from(AlertEventRecord))
+    assert kept == 100
