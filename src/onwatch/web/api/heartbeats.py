@@ -21,9 +21,7 @@ def _ping(key: str, request: Request) -> dict[str, Any]:
     ctx = context(request)
     with ctx.db.transaction() as session:
         beat = heartbeats.ping(session, key, ctx.clock.now())
-        answer = {"status": "ok", "heartbeat": beat.name, "late_after": beat.due_at}
-    ctx.engine_wakeup.set()
-    return answer
+        return {"status": "ok", "heartbeat": beat.name, "late_after": beat.due_at}
 
 
 @router.post("/heartbeats/{key}/ping")
