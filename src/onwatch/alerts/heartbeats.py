@@ -17,7 +17,7 @@ from onwatch.alerts.ingest import Routed, ingest
 from onwatch.alerts.models import Heartbeat
 from onwatch.alerts.sli import Duration
 from onwatch.alerts.windows import duration_text
-from onwatch.audit.actions import record
+from onwatch.audit.actions import record, record_change
 from onwatch.core.changes import Change, deleted, diff
 from onwatch.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from onwatch.core.naming import Slug
@@ -102,7 +102,7 @@ def put_heartbeat(
     if row.last_ping_at is not None:
         row.due_at = late_at(row.last_ping_at, spec.interval, spec.grace)
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -141,7 +141,7 @@ def delete_heartbeat(session: Session, name: str, *, actor: str, now: datetime) 
         _resolve(session, row, "removed", now)
     session.delete(row)
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -260,17 +260,4 @@ def _resolve(session: Session, row: Heartbeat, why: str, now: datetime) -> None:
     service = _service_name(session, row.service_id)
     ingest(
         session, [Routed(row.service_id, service, event)], integration_id=None, now=now, actor=ACTOR
-    )
-
-
-def _audit(session: Session, change: Change, actor: str, now: datetime) -> None:
-    record(
-        session,
-        actor=actor,
-        action=f"heartbeat.{change.action}",
-        entity_type="heartbeat",
-        entity_key=change.key,
-        at=now,
-        before=change.before,
-        after=change.after,
     )

@@ -19,7 +19,7 @@ from onwatch.alerts.models import SliRule
 from onwatch.alerts.sli import RuleState, alert_event_for, evaluate, lookback
 from onwatch.alerts.sli import SliRule as RuleSpec
 from onwatch.alerts.windows import duration_text
-from onwatch.audit.actions import record
+from onwatch.audit.actions import record_change
 from onwatch.core.changes import Change, deleted, diff
 from onwatch.core.errors import FieldError, Invalid, NotFound
 from onwatch.core.naming import Slug
@@ -99,7 +99,7 @@ def put_rules(
             session.add(row)
         row.position, row.spec = position, _dump(rule)
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -114,7 +114,7 @@ def delete_rules(session: Session, service: str, *, actor: str, now: datetime) -
     for row in rows:
         _retire(session, row, service, now)
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -204,16 +204,3 @@ def _retire(session: Session, row: SliRule, service: str, now: datetime) -> None
             actor=ACTOR,
         )
     session.delete(row)
-
-
-def _audit(session: Session, change: Change, actor: str, now: datetime) -> None:
-    record(
-        session,
-        actor=actor,
-        action=f"sli_rules.{change.action}",
-        entity_type="sli_rules",
-        entity_key=change.key,
-        at=now,
-        before=change.before,
-        after=change.after,
-    )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.alerts.grouping import GroupingSpec
 from onwatch.alerts.models import AlertPolicy
-from onwatch.audit.actions import record
+from onwatch.audit.actions import record_change
 from onwatch.core.changes import Change, deleted, diff
 from onwatch.core.errors import Invalid, NotFound
 from onwatch.core.naming import Slug
@@ -61,7 +61,7 @@ def put_policy(session: Session, spec: AlertingSpec, *, actor: str, now: datetim
     row.grouping = spec.grouping.model_dump(mode="json", exclude_defaults=True)
     row.auto_resolve = spec.auto_resolve
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -74,7 +74,7 @@ def delete_policy(session: Session, service: str, *, actor: str, now: datetime) 
     change = deleted("alerting", service, _dump(_spec(row, service)))
     session.delete(row)
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -92,17 +92,4 @@ def _spec(row: AlertPolicy, service: str) -> AlertingSpec:
         service=service,
         grouping=GroupingSpec.model_validate(row.grouping),
         auto_resolve=row.auto_resolve,
-    )
-
-
-def _audit(session: Session, change: Change, actor: str, now: datetime) -> None:
-    record(
-        session,
-        actor=actor,
-        action=f"alerting.{change.action}",
-        entity_type="alerting",
-        entity_key=change.key,
-        at=now,
-        before=change.before,
-        after=change.after,
     )

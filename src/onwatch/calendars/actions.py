@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onwatch.audit.actions import record
+from onwatch.audit.actions import record_change
 from onwatch.calendars import queries
 from onwatch.calendars.models import StoredCalendar
 from onwatch.calendars.specs import CalendarSpec, calendar_from_spec
@@ -31,7 +31,7 @@ def put_calendar(
         session.add(row)
     row.spec, row.updated_at = after, now
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -49,18 +49,5 @@ def delete_calendar(session: Session, name: str, *, actor: str, now: datetime) -
             f"calendar {name!r} is still in use (a schedule's coverage or a layer's "
             "restriction); change those schedules first"
         ) from None
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
-
-
-def _audit(session: Session, change: Change, actor: str, now: datetime) -> None:
-    record(
-        session,
-        actor=actor,
-        action=f"calendar.{change.action}",
-        entity_type="calendar",
-        entity_key=change.key,
-        at=now,
-        before=change.before,
-        after=change.after,
-    )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.alerts.models import Alert, ChangeRecord
 from onwatch.alerts.routing import RouteSpec
-from onwatch.audit.actions import record
+from onwatch.audit.actions import record_change
 from onwatch.core.changes import Change, deleted, diff
 from onwatch.core.errors import FieldError, Invalid, NotFound
 from onwatch.core.naming import Slug
@@ -108,7 +108,7 @@ def put_integration(
     integration.routes = {"routes": after["routes"]} if spec.routes else {}
     integration.rate_limit = spec.rate_limit
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     if key:
         return KeyIssued(change.action, change.kind, change.key, None, change.after, secret=key)
     return change
@@ -128,22 +128,9 @@ def delete_integration(session: Session, name: str, *, actor: str, now: datetime
         )
     session.delete(integration)
     session.flush()
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
 def _service_name(session: Session, service_id: int) -> str:
     return session.get_one(Service, service_id).name
-
-
-def _audit(session: Session, change: Change, actor: str, now: datetime) -> None:
-    record(
-        session,
-        actor=actor,
-        action=f"integration.{change.action}",
-        entity_type="integration",
-        entity_key=change.key,
-        at=now,
-        before=change.before,
-        after=change.after,
-    )

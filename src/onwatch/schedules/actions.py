@@ -12,12 +12,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from onwatch.audit.actions import record
+from onwatch.audit.actions import record, record_change
 from onwatch.calendars import queries as calendar_queries
 from onwatch.core import jobs
 from onwatch.core.changes import Change, deleted, diff
 from onwatch.core.errors import FieldError, Invalid, NotFound
 from onwatch.core.tokens import hash_secret, new_secret
+from onwatch.directory import queries as directory_queries
 from onwatch.directory.models import Person
 from onwatch.schedules import queries
 from onwatch.schedules.models import (
@@ -51,7 +52,7 @@ def put_schedule(
         schedule_from_spec(spec, calendar_queries.calendars(session))
     except Invalid as error:
         errors += error.errors
-    person_ids, missing = _person_ids(session, _handles_named(spec))
+    person_ids, missing = directory_queries.person_ids(session, _handles_named(spec))
     errors += missing
     if errors:
         raise Invalid(errors)
@@ -80,7 +81,7 @@ def put_schedule(
         session.add(_override_row(row.id, override, person_ids, actor, now, position))
     session.flush()
     _watch_handoffs(session, spec.name, now)
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -91,7 +92,7 @@ def delete_schedule(session: Session, name: str, *, actor: str, now: datetime) -
     session.delete(row)
     session.flush()
     jobs.cancel(session, HANDOFF_JOB, name)
-    _audit(session, change, actor, now)
+    record_change(session, change, actor=actor, at=now)
     return change
 
 
@@ -115,7 +116,7 @@ def add_override(
     except Invalid as error:
         errors += error.errors
     wanted = {"covering": spec.covering} | ({"covered": spec.covered} if spec.covered else {})
-    person_ids, missing = _person_ids(session, wanted)
+    person_ids, missing = directory_queries.person_ids(session, wanted)
     errors += missing
     if errors:
         raise Invalid(errors)
@@ -294,24 +295,6 @@ def _handles_named(spec: ScheduleSpec) -> dict[str, str]:
     return wanted
 
 
-def _person_ids(
-    session: Session, wanted: dict[str, str]
-) -> tuple[dict[str, int], list[FieldError]]:
-    found = dict(
-        session.execute(
-            select(Person.handle, Person.id).where(Person.handle.in_(set(wanted.values())))
-        )
-        .tuples()
-        .all()
-    )
-    errors = [
-        FieldError(field, f"no person {handle!r}")
-        for field, handle in wanted.items()
-        if handle not in found
-    ]
-    return found, errors
-
-
 def _handles(session: Session, override: ScheduleOverride) -> dict[int, str]:
     ids = {override.covering_person_id, override.covered_person_id} - {None}
     return dict(
@@ -386,17 +369,4 @@ def _in_utc(spec: ScheduleSpec) -> ScheduleSpec:
 def _override_json(spec: NewOverrideSpec | OverrideSpec) -> dict[str, Any]:
     return spec.model_dump(
         mode="json", include={"covering", "covered", "role", "start_at", "end_at", "reason"}
-    )
-
-
-def _audit(session: Session, change: Change, actor: str, now: datetime) -> None:
-    record(
-        session,
-        actor=actor,
-        action=f"schedule.{change.action}",
-        entity_type="schedule",
-        entity_key=change.key,
-        at=now,
-        before=change.before,
-        after=change.after,
     )
