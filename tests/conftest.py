@@ -32,22 +32,28 @@ PG_SERVER = os.environ.get("ONWATCH_TEST_POSTGRES", "postgresql://postgres@127.0
 REQUIRE_ALL = os.environ.get("ONWATCH_TEST_REQUIRE_ALL") == "1"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
-_not_run: dict[str, str] = {}
+NOT_RUN = "this part did NOT run"
 
 
 def unavailable(what: str, reason: str) -> None:
     """Skip (on a developer machine) or fail (in CI) a test whose real dependency is missing."""
-    _not_run[what] = reason
     if REQUIRE_ALL:
         pytest.fail(f"{what} is required in CI but unavailable: {reason}")
-    pytest.skip(f"{what} not available here ({reason}); this part did NOT run")
+    pytest.skip(f"{what} not available here ({reason}); {NOT_RUN}")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for what, reason in _not_run.items():
-        terminalreporter.write_line(
-            f"NOT RUN: tests needing {what} were skipped: {reason}", yellow=True, bold=True
-        )
+    # Read from the skip reports, so it also works when xdist workers ran the tests.
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        if NOT_RUN in reason:
+            reason = reason.removeprefix("Skipped: ")
+            counts[reason] = counts.get(reason, 0) + 1
+    for reason, count in counts.items():
+        terminalreporter.write_line(f"NOT RUN: {count} tests skipped: {reason}", yellow=True,
+                                    bold=True)
 
 
 def _postgres_database() -> Iterator[str]:
