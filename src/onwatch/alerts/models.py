@@ -32,6 +32,14 @@ class Alert(Base):
         Index("ix_alert_service_id", "service_id", "id"),
         Index("ix_alert_service_status_id", "service_id", "status", "id"),
         Index("ix_alert_status_id", "status", "id"),
+        # Held alerts are few: index only them, so "not held" walks the id indexes above.
+        Index(
+            "ix_alert_held",
+            "held_by",
+            "id",
+            sqlite_where=text("held_by IS NOT NULL"),
+            postgresql_where=text("held_by IS NOT NULL"),
+        ),
         Index("ix_alert_incident", "incident_id"),
     )
 
@@ -43,7 +51,7 @@ class Alert(Base):
     status: Mapped[str] = mapped_column(String(16))
     # Why the alert opened no incident yet: "silence:<id>" or "maintenance:<id>". Cleared when
     # the hold ends; if it still fires then, it opens (or joins) an incident at that moment.
-    held_by: Mapped[str | None] = mapped_column(String(64), index=True)
+    held_by: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(String(1024))
     severity: Mapped[str] = mapped_column(String(8))
     source: Mapped[str] = mapped_column(String(255), default="")

@@ -62,26 +62,38 @@ def list_alerts(
     if held is not None:
         stmt = stmt.where(Alert.held_by.is_not(None) if held else Alert.held_by.is_(None))
     statuses = statuses_for(status, ALERT_STATUSES)
-    if len(statuses) > 1:
-        return _merged_statuses(session, stmt, statuses, before, limit)
+    if held or len(statuses) > 1:
+        return _few(session, stmt, statuses or (None,), before, limit, held=bool(held))
     if statuses:
         stmt = stmt.where(Alert.status == statuses[0])
     rows = keyset_page(session, stmt, Alert.id, before, limit)
     return Page([AlertRow(alert, name) for alert, name in rows.items], rows.next_before)
 
 
-def _merged_statuses(
-    session: Session, stmt: Select[Any], statuses: tuple[str, ...], before: int | None, limit: int
+def _few(
+    session: Session,
+    stmt: Select[Any],
+    statuses: tuple[str | None, ...],
+    before: int | None,
+    limit: int,
+    *,
+    held: bool,
 ) -> Page[AlertRow]:
-    # "open" alerts are a few among millions of resolved ones: walking the id index would pass
-    # them all. One short walk of the (status, id) index per status, merged, finds the page.
+    """A page of a filter that matches a few alerts among millions: "open" ones (most stored
+    alerts are resolved) or held ones. Walking the id index would pass every other alert; one
+    short read per status of the index that holds only them, merged, finds the page. Held
+    alerts come from their partial index and are sorted here: ordering by `id + 0` keeps
+    SQLite, which keeps no statistics, from walking all alerts in id order instead."""
     limit = max(1, min(limit, MAX_PAGE))
+    order = (Alert.id + 0).desc() if held else Alert.id.desc()
     ids: list[int] = []
     for status in statuses:
-        arm = stmt.with_only_columns(Alert.id).where(Alert.status == status)
+        arm = stmt.with_only_columns(Alert.id)
+        if status is not None:
+            arm = arm.where(Alert.status == status)
         if before is not None:
             arm = arm.where(Alert.id < before)
-        ids += session.scalars(arm.order_by(Alert.id.desc()).limit(limit + 1))
+        ids += session.scalars(arm.order_by(order).limit(limit + 1))
     ids = sorted(ids, reverse=True)[: limit + 1]
     more, ids = len(ids) > limit, ids[:limit]
     found = dict(

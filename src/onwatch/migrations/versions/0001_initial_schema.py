@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 12:47:35.715700
+Create Date: 2026-11-22 14:11:56.362750
 """
 
 from collections.abc import Sequence
@@ -430,7 +430,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert'))
     )
     with op.batch_alter_table('alert', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_alert_held_by'), ['held_by'], unique=False)
+        batch_op.create_index('ix_alert_held', ['held_by', 'id'], unique=False, sqlite_where=sa.text('held_by IS NOT NULL'), postgresql_where=sa.text('held_by IS NOT NULL'))
         batch_op.create_index('ix_alert_incident', ['incident_id'], unique=False)
         batch_op.create_index('ix_alert_service_id', ['service_id', 'id'], unique=False)
         batch_op.create_index('ix_alert_service_status_id', ['service_id', 'status', 'id'], unique=False)
@@ -506,7 +506,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_alert_service_status_id')
         batch_op.drop_index('ix_alert_service_id')
         batch_op.drop_index('ix_alert_incident')
-        batch_op.drop_index(batch_op.f('ix_alert_held_by'))
+        batch_op.drop_index('ix_alert_held', sqlite_where=sa.text('held_by IS NOT NULL'), postgresql_where=sa.text('held_by IS NOT NULL'))
 
     op.drop_table('alert')
     op.drop_table('sli_rule')
