@@ -82,18 +82,18 @@ def _few(
     """A page of a filter that matches a few alerts among millions: "open" ones (most stored
     alerts are resolved) or held ones. Walking the id index would pass every other alert; one
     short read per status of the index that holds only them, merged, finds the page. Held
-    alerts come from their partial index and are sorted here: ordering by `id + 0` keeps
-    SQLite, which keeps no statistics, from walking all alerts in id order instead."""
+    alerts come from their partial index and are sorted here: comparing and ordering by
+    `id + 0` keeps SQLite, which keeps no statistics, from walking the id index instead."""
     limit = max(1, min(limit, MAX_PAGE))
-    order = (Alert.id + 0).desc() if held else Alert.id.desc()
+    key = Alert.id + 0 if held else Alert.id
     ids: list[int] = []
     for status in statuses:
         arm = stmt.with_only_columns(Alert.id)
         if status is not None:
             arm = arm.where(Alert.status == status)
         if before is not None:
-            arm = arm.where(Alert.id < before)
-        ids += session.scalars(arm.order_by(order).limit(limit + 1))
+            arm = arm.where(key < before)
+        ids += session.scalars(arm.order_by(key.desc()).limit(limit + 1))
     ids = sorted(ids, reverse=True)[: limit + 1]
     more, ids = len(ids) > limit, ids[:limit]
     found = dict(
