@@ -111,8 +111,8 @@ def main() -> None:
         runner.upgrade(db)
         print(f"filling {db.dialect} with {args.alerts:,} alerts")
         fill(db, args.alerts)
-        if db.dialect == "postgresql":
-            with db.engine.connect() as connection:
+        if db.dialect == "postgresql":  # as autovacuum would, soon after such a load
+            with db.engine.begin() as connection:
                 connection.exec_driver_sql("ANALYZE")
         for label, filters in [
             ("all", {}),
