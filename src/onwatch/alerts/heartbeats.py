@@ -173,7 +173,7 @@ def check_heartbeats(session: Session, now: datetime, batch: int = BATCH) -> int
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Heartbeat, skip_locked=True)
     missed = 0
-    for row, service_name in session.execute(stmt).tuples().all():
+    for row, service_name in session.execute(stmt).all():
         if not is_missed(row.due_at, now):
             continue
         row.state = "down"
@@ -224,7 +224,7 @@ def list_heartbeats(session: Session) -> list[tuple[Heartbeat, str]]:
             select(Heartbeat, Service.name)
             .join(Service, Service.id == Heartbeat.service_id)
             .order_by(Heartbeat.name)
-        ).tuples()
+        )
     )
 
 

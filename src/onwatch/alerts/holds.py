@@ -44,15 +44,11 @@ def in_force(session: Session, now: datetime) -> Holds:
     silences = session.scalars(
         select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now).order_by(Silence.id)
     )
-    windows = (
-        session.execute(
-            select(MaintenanceWindow.service_id, MaintenanceWindow.id)
-            .where(MaintenanceWindow.starts_at <= now, MaintenanceWindow.ends_at > now)
-            .order_by(MaintenanceWindow.id)
-        )
-        .tuples()
-        .all()
-    )
+    windows = session.execute(
+        select(MaintenanceWindow.service_id, MaintenanceWindow.id)
+        .where(MaintenanceWindow.starts_at <= now, MaintenanceWindow.ends_at > now)
+        .order_by(MaintenanceWindow.id)
+    ).all()
     in_force_silences = tuple((s.id, silence_matchers(s)) for s in silences)
     return Holds(
         silences=in_force_silences,

@@ -124,19 +124,19 @@ def list_windows(
             base.where(
                 MaintenanceWindow.starts_at <= now, MaintenanceWindow.ends_at > now
             ).order_by(MaintenanceWindow.ends_at, MaintenanceWindow.id)
-        ).tuples()
+        )
     if "pending" in states:
         found += session.execute(
             base.where(MaintenanceWindow.starts_at > now).order_by(
                 MaintenanceWindow.starts_at, MaintenanceWindow.id
             )
-        ).tuples()
+        )
     if "expired" in states:
         found += session.execute(
             base.where(MaintenanceWindow.ends_at <= now)
             .order_by(MaintenanceWindow.ends_at.desc(), MaintenanceWindow.id.desc())
             .limit(ENDED_SHOWN)
-        ).tuples()
+        )
     return found
 
 
@@ -161,9 +161,9 @@ def announced(session: Session, now: datetime) -> list[Announced]:
     needs: dict[int, list[int]] = {}
     for service_id, depends_on_id in session.execute(
         select(ServiceDependency.service_id, ServiceDependency.depends_on_id)
-    ).tuples():
+    ):
         needs.setdefault(depends_on_id, []).append(service_id)
-    names = dict(session.execute(select(Service.id, Service.name)).tuples().all())
+    names = dict(session.execute(select(Service.id, Service.name)).all())
     return [
         Announced(
             id=window.id,

@@ -123,7 +123,7 @@ def rules_specs(session: Session) -> list[ServiceRulesSpec]:
         select(SliRule, Service.name)
         .join(Service, Service.id == SliRule.service_id)
         .order_by(Service.name, SliRule.position)
-    ).tuples()
+    )
     return [
         _spec_of(name, [row for row, _ in group])
         for name, group in groupby(rows, key=lambda pair: pair[1])
@@ -137,7 +137,7 @@ def rule_states(session: Session) -> list[tuple[SliRule, str]]:
             select(SliRule, Service.name)
             .join(Service, Service.id == SliRule.service_id)
             .order_by(Service.name, SliRule.position)
-        ).tuples()
+        )
     )
 
 
@@ -152,7 +152,7 @@ def evaluate_rules(session: Session, now: datetime) -> int:
         # Two engines split the rules between them instead of evaluating each one twice.
         stmt = stmt.with_for_update(of=SliRule, skip_locked=True)
     sent = 0
-    rows = session.execute(stmt).tuples().all()
+    rows = session.execute(stmt).all()
     for (service_id, service), group in groupby(rows, key=lambda p: (p[0].service_id, p[1])):
         rules = [(row, RULE.validate_python(row.spec)) for row, _ in group]
         since = now - max(lookback(rule) for _, rule in rules)

@@ -83,7 +83,7 @@ def list_policies(session: Session) -> list[AlertingSpec]:
         select(AlertPolicy, Service.name)
         .join(Service, Service.id == AlertPolicy.service_id)
         .order_by(Service.name)
-    ).tuples()
+    )
     return [_spec(row, name) for row, name in rows]
 
 

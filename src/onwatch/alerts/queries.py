@@ -98,7 +98,7 @@ def _few(
     more, ids = len(ids) > limit, ids[:limit]
     found = dict(
         (alert.id, AlertRow(alert, name))
-        for alert, name in session.execute(stmt.where(Alert.id.in_(ids))).tuples()
+        for alert, name in session.execute(stmt.where(Alert.id.in_(ids)))
     )
     return Page([found[i] for i in ids], ids[-1] if more else None)
 
@@ -135,7 +135,7 @@ def incident_alerts(session: Session, incident_id: int, limit: int = 100) -> lis
         .order_by(Alert.id.desc())
         .limit(min(limit, MAX_PAGE))
     )
-    return [AlertRow(alert, name) for alert, name in rows.tuples()]
+    return [AlertRow(alert, name) for alert, name in rows]
 
 
 def list_changes(

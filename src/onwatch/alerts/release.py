@@ -38,7 +38,7 @@ def release_held(session: Session, now: datetime, batch: int = BATCH) -> int:
         stmt = stmt.with_for_update(of=Alert, skip_locked=True)
     touched = 0
     policies: dict[int, tuple] = {}
-    for alert, service_name in session.execute(stmt).tuples().all():
+    for alert, service_name in session.execute(stmt).all():
         touched += 1
         labels = {str(k): str(v) for k, v in (alert.labels or {}).items()}
         ended, hold = alert.held_by, holds.hold_for(alert.service_id, service_name, labels)

@@ -158,7 +158,7 @@ def held_counts(session: Session, prefix: str, ids: Collection[int]) -> dict[int
         select(Alert.held_by, func.count())
         .where(Alert.held_by.in_(list(keys)), Alert.status != "resolved")
         .group_by(Alert.held_by)
-    ).tuples()
+    )
     return {keys[held_by]: count for held_by, count in rows if held_by is not None}
 
 

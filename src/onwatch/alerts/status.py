@@ -43,7 +43,7 @@ def impacted_services(session: Session) -> list[Impacted]:
         .where(Incident.status != "resolved")
         .group_by(Service.id, Service.name, Service.display_name)
         .order_by(Service.name)
-    ).tuples()
+    )
     return [
         Impacted(name, display or name, since, "major" if worst in MAJOR else "minor")
         for name, display, since, worst in rows

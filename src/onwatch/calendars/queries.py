@@ -41,8 +41,8 @@ def calendars(session: Session) -> dict[str, Calendar]:
 
 
 def calendar_ids(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(StoredCalendar.name, StoredCalendar.id)).tuples().all())
+    return dict(session.execute(select(StoredCalendar.name, StoredCalendar.id)).all())
 
 
 def calendar_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(StoredCalendar.id, StoredCalendar.name)).tuples().all())
+    return dict(session.execute(select(StoredCalendar.id, StoredCalendar.name)).all())

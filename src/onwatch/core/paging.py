@@ -34,7 +34,7 @@ def keyset_page(
     limit = max(1, min(limit, MAX_PAGE))
     if before is not None:
         stmt = stmt.where(id_column < before)
-    rows = list(session.execute(stmt.order_by(id_column.desc()).limit(limit + 1)).tuples())
+    rows = list(session.execute(stmt.order_by(id_column.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, rows[-1][0].id if more and rows else None)

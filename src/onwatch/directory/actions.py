@@ -105,9 +105,9 @@ def put_service(session: Session, spec: ServiceSpec, *, actor: str, now: datetim
     )
     errors += lead_errors
     dependency_ids = dict(
-        session.execute(select(Service.name, Service.id).where(Service.name.in_(spec.depends_on)))
-        .tuples()
-        .all()
+        session.execute(
+            select(Service.name, Service.id).where(Service.name.in_(spec.depends_on))
+        ).all()
     )
     for i, name in enumerate(spec.depends_on):
         if name == spec.name:
@@ -161,7 +161,7 @@ def _cycles_through(
     needs: dict[int, list[int]] = {}
     for source, target in session.execute(
         select(ServiceDependency.service_id, ServiceDependency.depends_on_id)
-    ).tuples():
+    ):
         needs.setdefault(source, []).append(target)
     errors = []
     for i, name in enumerate(depends_on):

@@ -57,9 +57,7 @@ def person_ids(session: Session, wanted: dict[str, str]) -> tuple[dict[str, int]
     found = dict(
         session.execute(
             select(Person.handle, Person.id).where(Person.handle.in_(set(wanted.values())))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     errors = [
         FieldError(field, f"no person {handle!r}")
@@ -82,15 +80,15 @@ def list_services(session: Session) -> list[Service]:
 
 
 def handles(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Person.id, Person.handle)).tuples().all())
+    return dict(session.execute(select(Person.id, Person.handle)).all())
 
 
 def team_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Team.id, Team.name)).tuples().all())
+    return dict(session.execute(select(Team.id, Team.name)).all())
 
 
 def service_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Service.id, Service.name)).tuples().all())
+    return dict(session.execute(select(Service.id, Service.name)).all())
 
 
 def person_spec(person: Person) -> PersonSpec:

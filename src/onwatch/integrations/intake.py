@@ -141,9 +141,7 @@ def _route(session: Session, grant: Grant, events: list[AlertEvent]) -> list[Rou
         return [Routed(grant.service_id, own, event) for event in events]
     names = [service_for(event.labels, routes, own) for event in events]
     ids = dict(
-        session.execute(select(Service.name, Service.id).where(Service.name.in_(set(names))))
-        .tuples()
-        .all()
+        session.execute(select(Service.name, Service.id).where(Service.name.in_(set(names)))).all()
     )
     routed = []
     for event, name in zip(events, names, strict=True):

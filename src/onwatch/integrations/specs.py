@@ -65,7 +65,7 @@ def integration_spec(integration: Integration, service_of: dict[int, str]) -> In
 
 
 def integration_specs(session: Session) -> list[IntegrationSpec]:
-    service_of = dict(session.execute(select(Service.id, Service.name)).tuples().all())
+    service_of = dict(session.execute(select(Service.id, Service.name)).all())
     integrations = session.scalars(select(Integration).order_by(Integration.name))
     return [integration_spec(i, service_of) for i in integrations]
 
@@ -76,9 +76,7 @@ def put_integration(
     """Create or update the integration `spec` declares. Every service it names must exist."""
     wanted = {spec.service, *(route.service for route in spec.routes)}
     ids = dict(
-        session.execute(select(Service.name, Service.id).where(Service.name.in_(wanted)))
-        .tuples()
-        .all()
+        session.execute(select(Service.name, Service.id).where(Service.name.in_(wanted))).all()
     )
     errors = [] if spec.service in ids else [FieldError("service", f"no service {spec.service!r}")]
     errors += [

@@ -297,9 +297,7 @@ def _handles_named(spec: ScheduleSpec) -> dict[str, str]:
 
 def _handles(session: Session, override: ScheduleOverride) -> dict[int, str]:
     ids = {override.covering_person_id, override.covered_person_id} - {None}
-    return dict(
-        session.execute(select(Person.id, Person.handle).where(Person.id.in_(ids))).tuples().all()
-    )
+    return dict(session.execute(select(Person.id, Person.handle).where(Person.id.in_(ids))).all())
 
 
 def _replace_links(

@@ -41,8 +41,9 @@ KEY = re.compile(r"^\s+key \(shown once\): (owi_\S+)$", re.M)
 
 
 def onwatch(db: Database, *args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input,
-                              env={"ONWATCH_DATABASE_URL": db.url}, catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, list(args), input=input, env={"ONWATCH_DATABASE_URL": db.url}, catch_exceptions=False
+    )
 
 
 @pytest.fixture
@@ -63,8 +64,12 @@ def test_apply_prints_each_new_key_once_and_keeps_only_its_hash(
     exported = onwatch(db, "export").output
     assert "routes:" in exported and "owi_" not in exported
     with db.read() as session:
-        audit = [(e.action, str(e.before) + str(e.after)) for e in session.scalars(
-            select(AuditEntry).where(AuditEntry.entity_type == "integration"))]
+        audit = [
+            (e.action, str(e.before) + str(e.after))
+            for e in session.scalars(
+                select(AuditEntry).where(AuditEntry.entity_type == "integration")
+            )
+        ]
     assert [action for action, _ in audit] == ["integration.create", "integration.create"]
     assert all(key not in text for _, text in audit for key in applied.values())
 
@@ -86,15 +91,24 @@ def test_labels_route_events_to_the_service_of_their_app(
     db: Database, applied: dict[str, str], client: TestClient
 ) -> None:
     url = f"/api/v1/intake/alertmanager/{applied['prometheus']}"
-    batch = am_webhook(am_alert("Boom", app="reader"), am_alert("Slow", app="efolder"),
-                       am_alert("Odd", app="unknown-app"))
+    batch = am_webhook(
+        am_alert("Boom", app="reader"),
+        am_alert("Slow", app="efolder"),
+        am_alert("Odd", app="unknown-app"),
+    )
     assert client.post(url, json=batch).status_code == 202
     with db.read() as session:
-        name_of = dict(session.execute(select(Service.id, Service.name)).tuples().all())
+        name_of = dict(session.execute(select(Service.id, Service.name)).all())
     assert [(a.dedup_key, name_of[a.service_id]) for a in alerts(db)] == [
-        ("fp-Boom", "reader"), ("fp-Slow", "certification"), ("fp-Odd", "caseflow")]
+        ("fp-Boom", "reader"),
+        ("fp-Slow", "certification"),
+        ("fp-Odd", "caseflow"),
+    ]
     assert sorted(name_of[i.service_id] for i in incidents(db)) == [
-        "caseflow", "certification", "reader"]
+        "caseflow",
+        "certification",
+        "reader",
+    ]
     resolved = am_webhook(am_alert("Boom", "resolved", app="reader"))
     assert client.post(url, json=resolved).json()["resolved"] == 1
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from onwatch.alerts import queries as alert_queries
 from onwatch.alerts import responding
@@ -99,7 +100,7 @@ def list_incidents(
         )
 
 
-def incident_detail(session: Any, incident_id: int) -> IncidentDetail:
+def incident_detail(session: Session, incident_id: int) -> IncidentDetail:
     row = queries.get_incident(session, incident_id)
     entries, total = queries.timeline(session, incident_id)
     alerts = alert_queries.incident_alerts(session, incident_id)
