@@ -17,6 +17,7 @@ from onwatch.alerts.models import Alert
 from onwatch.directory.models import Service
 from onwatch.incidents import actions as incidents
 from onwatch.incidents import severity as severities
+from onwatch.incidents.actions import Joining
 from onwatch.incidents.models import Incident
 
 
@@ -92,16 +93,11 @@ def place_in_incidents(
                 .where(Alert.id.in_([alerts[index].alert_id for index in batch]))
                 .values(incident_id=incident.id)
             )
+            joining = [
+                Joining(alerts[i].alert_id, alerts[i].summary, alerts[i].severity) for i in batch
+            ]
+            incidents.alerts_joined(session, incident, joining, actor=actor, now=now)
             for position, index in enumerate(batch):
-                incidents.alert_joined(
-                    session,
-                    incident,
-                    alert_id=alerts[index].alert_id,
-                    summary=alerts[index].summary,
-                    alert_severity=alerts[index].severity,
-                    actor=actor,
-                    now=now,
-                )
                 placed[index] = (incident, opened and position == 0)
     return [placed[index] for index in range(len(alerts))]
 

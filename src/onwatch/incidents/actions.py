@@ -3,10 +3,12 @@ Every change leaves a timeline entry; all in the caller's transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from onwatch.core.errors import Conflict, NotFound
@@ -91,39 +93,68 @@ def newest_open_with_key(session: Session, service_id: int, group_key: str) -> I
     )
 
 
-def alert_joined(
+@dataclass(frozen=True)
+class Joining:
+    """An alert joining an incident."""
+
+    alert_id: int
+    summary: str
+    alert_severity: str
+
+
+def alerts_joined(
     session: Session,
     incident: Incident,
+    joining: Sequence[Joining],
     *,
-    alert_id: int,
-    summary: str,
-    alert_severity: str,
     actor: str,
     now: datetime,
 ) -> None:
-    incident.alert_count += 1
-    candidate = severities.from_alert(alert_severity)
-    if severities.is_more_severe(candidate, incident.severity):
-        note(
-            session,
-            incident,
-            kind="severity",
-            actor=actor,
-            now=now,
-            text=f"Severity raised from {incident.severity} to {candidate}",
-            data={"before": incident.severity, "after": candidate},
-        )
-        incident.severity = candidate
-    if incident.alert_count > 1:
-        note(
-            session,
-            incident,
-            kind="alert",
-            actor=actor,
-            now=now,
-            text=f"Alert joined: {summary}",
-            data={"alert_id": alert_id},
-        )
+    """Alerts join the incident, in order: each is counted, may raise its severity, and after
+    the first is noted on the timeline. The entries are inserted in one statement, since a
+    storm brings hundreds of alerts into one incident at once."""
+    entries = []
+    for alert in joining:
+        incident.alert_count += 1
+        candidate = severities.from_alert(alert.alert_severity)
+        if severities.is_more_severe(candidate, incident.severity):
+            entries.append(
+                _entry(
+                    incident,
+                    "severity",
+                    f"Severity raised from {incident.severity} to {candidate}",
+                    actor,
+                    now,
+                    {"before": incident.severity, "after": candidate},
+                )
+            )
+            incident.severity = candidate
+        if incident.alert_count > 1:
+            entries.append(
+                _entry(
+                    incident,
+                    "alert",
+                    f"Alert joined: {alert.summary}",
+                    actor,
+                    now,
+                    {"alert_id": alert.alert_id},
+                )
+            )
+    if entries:
+        session.execute(insert(TimelineEntry.__table__), entries)
+
+
+def _entry(
+    incident: Incident, kind: str, text: str, actor: str, now: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "incident_id": incident.id,
+        "at": now,
+        "kind": kind,
+        "actor": actor,
+        "text": text,
+        "data": data,
+    }
 
 
 def acknowledge(

@@ -72,9 +72,10 @@ def receive(
     triggers, one lookup of holds and incidents), as if the requests had come one by one."""
     answers: list[Receipt | OnwatchError | None] = [None] * len(deliveries)
     by_integration: dict[int, list[tuple[int, list[Routed]]]] = {}
+    grants = _Grants(session)
     for index, delivery in enumerate(deliveries):
         try:
-            grant, events = _checked(session, delivery, now)
+            grant, events = _checked(grants, delivery, now)
             _admit(grant, len(events), now, limits)
             routed = _route(session, grant, events) if events else []
         except OnwatchError as error:
@@ -89,19 +90,38 @@ def receive(
     return [answer for answer in answers if answer is not None]
 
 
-def _checked(session: Session, delivery: Delivery, now: datetime) -> tuple[Grant, list[AlertEvent]]:
+class _Grants:
+    """Keys checked once per batch: a busy monitor sends many requests with one key."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.found: dict[tuple[str, str], Grant | OnwatchError] = {}
+
+    def __call__(self, key: str, kind: str) -> Grant:
+        if (key, kind) not in self.found:
+            try:
+                self.found[key, kind] = grant_for(self.session, key, kind)
+            except OnwatchError as error:
+                self.found[key, kind] = error
+        found = self.found[key, kind]
+        if isinstance(found, OnwatchError):
+            raise found
+        return found
+
+
+def _checked(grants: _Grants, delivery: Delivery, now: datetime) -> tuple[Grant, list[AlertEvent]]:
     """The key's grant and the events of the body. PagerDuty's body is read before its key is
     checked (the key is in it): a body without a usable routing_key is Invalid, PD's 400, with
     every other problem of the event named too."""
     if delivery.kind != "pagerduty":
-        grant = grant_for(session, delivery.key or "", delivery.kind)
+        grant = grants(delivery.key or "", delivery.kind)
         return grant, WEBHOOK_PARSERS[delivery.kind](delivery.body, now)
     body = delivery.body
     key = body.get("routing_key") if isinstance(body, dict) else None
     if not isinstance(key, str) or not key.strip():
         pagerduty.parse_event(body, now, delivery.new_dedup_key)  # raises Invalid
         raise Unauthorized("unknown integration key")
-    grant = grant_for(session, key, "pagerduty")
+    grant = grants(key, "pagerduty")
     return grant, [pagerduty.parse_event(body, now, delivery.new_dedup_key)]
 
 
