@@ -5,8 +5,12 @@ PagerDuty event to onwatch, a one-alert post to Alertmanager). Prints alerts/s a
 p50/p99, peak RSS of each server, the onwatch/Alertmanager ratio, checks that every accepted
 onwatch alert event is committed, and how soon after its 202 a first incident is visible.
 
-    .venv/bin/python bench/intake.py [--seconds 10] [--concurrency 32]
+    .venv/bin/python bench/intake.py [--seconds 10] [--concurrency 16] [--client raw]
     .venv/bin/python bench/intake.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+
+The default load generator is httpx.AsyncClient. It costs a few milliseconds of CPU a request,
+so on a small machine (the servers and the client share the CPUs) it, not the servers, sets the
+pace of small requests: `--client raw` speaks HTTP/1.1 over plain asyncio streams instead.
 """
 
 from __future__ import annotations
