@@ -52,3 +52,32 @@ def test_instants_in_the_forms_monitors_send_are_read_as_utc(text: str, instant:
 
 def test_text_that_is_not_an_instant_reads_as_none():
     assert parse_instant("yesterday at noon") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "value"),
+    [
+        (b'{"id": 123456789012345678901234567890}', {"id": 123456789012345678901234567890}),
+        (b"[-9223372036854775809, 18446744073709551616]", [-(2**63) - 1, 2**64]),
+        (b'{"text": "\\ud800"}', {"text": "\ud800"}),
+        (b'{"ratio": Infinity}', {"ratio": float("inf")}),
+    ],
+)
+def test_json_the_standard_library_reads_is_read_the_same(body: bytes, value: object):
+    decoded = parse_json(body)
+
+    assert decoded == value
+    assert [type(v) for v in _leaves(decoded)] == [type(v) for v in _leaves(value)]
+
+
+def test_byte_order_mark_is_accepted_once():
+    with pytest.raises(Invalid, match="body is not valid JSON: Unexpected UTF-8 BOM"):
+        parse_json(b"\xef\xbb\xbf\xef\xbb\xbf{}")
+
+
+def _leaves(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
