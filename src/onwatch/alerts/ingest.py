@@ -15,11 +15,13 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from onwatch.alerts import repeats
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.grouping import GroupingSpec
 from onwatch.alerts.holds import Holds, in_force
 from onwatch.alerts.models import Alert, AlertEventRecord, AlertPolicy
 from onwatch.alerts.placement import NewAlert, place_in_incidents
+from onwatch.alerts.repeats import event_hash
 from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
 
@@ -56,6 +58,7 @@ class _Call:
     holds: Holds | None = None
     policies: dict[int, tuple[GroupingSpec, bool]] = field(default_factory=dict)
     busy_alerts: set[int] = field(default_factory=set)
+    records: list[dict[str, Any]] = field(default_factory=list)  # alert_event rows to insert
 
     @property
     def postgres(self) -> bool:
@@ -97,11 +100,7 @@ def ingest(
         else:
             outcomes.append(_acknowledge_or_resolve(call, events[start]))
             start += 1
-    records = [
-        _record(routed.event, outcome, now)
-        for routed, outcome in zip(events, outcomes, strict=True)
-        if outcome.alert_id is not None
-    ]
+    records = call.records
     if records and call.postgres:
         _execute_arrays(session, _unnest_insert_sql(), records)
     elif records:
@@ -115,18 +114,26 @@ def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) ->
     """Store a run of triggers with one upsert. Triggers of one alert within the run fold into
     one row first (the newest one's fields, the count raised by all of them): PostgreSQL will
     not update a row twice in one statement, and the result is the same as one by one."""
+    hashes = [event_hash(routed.event) for routed in run]
+    keys = [(routed.service_id, routed.event.dedup_key) for routed in run]
+    folded = repeats.fold(call.session, keys, hashes, call.now)
     groups: dict[tuple[int, str], list[int]] = {}
-    for index, routed in enumerate(run):
-        groups.setdefault((routed.service_id, routed.event.dedup_key), []).append(index)
+    for index, key in enumerate(keys):
+        if key not in folded:
+            groups.setdefault(key, []).append(index)
     params = [
-        _upsert_params(run[indexes[-1]], len(indexes), integration_id, call.now)
+        _upsert_params(
+            run[indexes[-1]], len(indexes), integration_id, call.now, hashes[indexes[-1]]
+        )
         for indexes in groups.values()
     ]
-    if call.postgres:
+    rows: dict[tuple[int, str], Any] = {}
+    if params and call.postgres:
         found = _execute_arrays(call.session, _unnest_upsert_sql(), params)
-    else:
+        rows = {(row.service_id, row.dedup_key): row for row in found}
+    elif params:
         found = call.session.execute(_upsert_statement(), params)
-    rows = {(row.service_id, row.dedup_key): row for row in found}
+        rows = {(row.service_id, row.dedup_key): row for row in found}
     firsts: dict[int, Outcome] = {}
     new: list[int] = []
     for key, indexes in groups.items():
@@ -145,12 +152,19 @@ def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) ->
         firsts[indexes[0]] = Outcome(key[1], "held", row.id)
     firsts.update(_place_new(call, run, rows, new))
     outcomes = []
-    for index, routed in enumerate(run):
+    for index, (key, routed) in enumerate(zip(keys, run, strict=True)):
         first = firsts.get(index)
-        if first is None:  # a repeat of an alert opened earlier in this run
-            row = rows[(routed.service_id, routed.event.dedup_key)]
+        if key in folded:
+            alert = folded[key]
+            first = Outcome(key[1], "repeated", alert.alert_id, alert.incident_id)
+        elif first is None:  # a repeat of an alert opened earlier in this run
+            row = rows[key]
             first = Outcome(routed.event.dedup_key, "repeated", row.id, row.incident_id)
         outcomes.append(first)
+    for key, indexes in groups.items():
+        first_seq = rows[key].event_count - len(indexes) + 1
+        for seq, index in enumerate(indexes, start=first_seq):
+            call.records.append(_record(run[index].event, outcomes[index], seq, call.now))
     return outcomes
 
 
@@ -193,6 +207,7 @@ _LATEST = (
     "details",
     "links",
     "generator_url",
+    "event_hash",
 )
 
 
@@ -202,7 +217,7 @@ _JSON_COLUMNS = ("labels", "annotations", "details", "links", "payload")
 
 def _upsert_columns() -> list[str]:
     any_time = datetime.min.replace(tzinfo=UTC)
-    return list(_upsert_params(Routed(0, "", AlertEvent("trigger", "")), 1, None, any_time))
+    return list(_upsert_params(Routed(0, "", AlertEvent("trigger", "")), 1, None, any_time, ""))
 
 
 def _on_conflict_set(table: Any, excluded: Any) -> dict[str, Any]:
@@ -277,7 +292,7 @@ def _execute_arrays(session: Session, sql: str, rows: list[dict[str, Any]]) -> A
 
 
 def _upsert_params(
-    routed: Routed, count: int, integration_id: int | None, now: datetime
+    routed: Routed, count: int, integration_id: int | None, now: datetime, digest: str | None
 ) -> dict[str, Any]:
     """The alert's row as a trigger writes it, by column name; `count` triggers at once."""
     event = routed.event
@@ -304,6 +319,7 @@ def _upsert_params(
         "event_count": count,
         "first_seen_at": now,
         "last_seen_at": now,
+        "event_hash": digest,
     }
 
 
@@ -322,7 +338,9 @@ def _acknowledge_or_resolve(call: _Call, routed: Routed) -> Outcome:
         return Outcome(event.dedup_key, "dropped")
     alert.event_count += 1
     alert.last_seen_at = now
+    alert.event_hash = None  # the next trigger is news again, and gets its own event row
     _note_busy(call, alert.id, alert.event_count, 1)
+    seq = alert.event_count
     incident = (
         incidents.get(session, alert.incident_id, for_update=True) if alert.incident_id else None
     )
@@ -337,11 +355,14 @@ def _acknowledge_or_resolve(call: _Call, routed: Routed) -> Outcome:
                 now=now,
                 text=f"Acknowledged by the monitor: {alert.summary}",
             )
-        return Outcome(event.dedup_key, "acknowledged", alert.id, alert.incident_id)
-    alert.status, alert.resolved_at, alert.held_by = "resolved", now, None
-    if incident is not None:
-        resolve_if_all_resolved(session, incident, alert, now=now, actor=call.actor)
-    return Outcome(event.dedup_key, "resolved", alert.id, alert.incident_id)
+        outcome = Outcome(event.dedup_key, "acknowledged", alert.id, alert.incident_id)
+    else:
+        alert.status, alert.resolved_at, alert.held_by = "resolved", now, None
+        if incident is not None:
+            resolve_if_all_resolved(session, incident, alert, now=now, actor=call.actor)
+        outcome = Outcome(event.dedup_key, "resolved", alert.id, alert.incident_id)
+    call.records.append(_record(event, outcome, seq, now))
+    return outcome
 
 
 def resolve_if_all_resolved(
@@ -375,9 +396,10 @@ def resolve_if_all_resolved(
         )
 
 
-def _record(event: AlertEvent, outcome: Outcome, now: datetime) -> dict[str, Any]:
+def _record(event: AlertEvent, outcome: Outcome, seq: int, now: datetime) -> dict[str, Any]:
     return {
         "alert_id": outcome.alert_id,
+        "seq": seq,
         "received_at": now,
         "action": event.action,
         "outcome": outcome.result,

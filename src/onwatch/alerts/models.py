@@ -65,6 +65,10 @@ class Alert(Base):
     links: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"links": [...], "images": [...]}
     count: Mapped[int] = mapped_column(default=1)
     event_count: Mapped[int] = mapped_column(default=1)
+    # A digest of the body of the trigger that last wrote an event row. A trigger with the same
+    # body (Alertmanager re-sends every firing alert) only raises the counts (alerts.repeats);
+    # anything else that touches the alert clears it.
+    event_hash: Mapped[str | None] = mapped_column(String(32))
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
@@ -73,7 +77,9 @@ class Alert(Base):
 
 class AlertEventRecord(Base):
     """An event that touched an alert. Only the newest MAX_EVENTS_KEPT per alert are kept;
-    `Alert.event_count` keeps the total."""
+    `Alert.event_count` keeps the total. A trigger repeated with the same body writes no row of
+    its own: `seq` (the alert's event_count once this event was counted) tells how many times
+    each kept event happened in a row (alerts.queries.event_repeats)."""
 
     __tablename__ = "alert_event"
     __table_args__ = (Index("ix_alert_event_alert_id", "alert_id", "id"),)
@@ -81,6 +87,7 @@ class AlertEventRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"))
     received_at: Mapped[datetime]
+    seq: Mapped[int]
     action: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(String(1024), default="")

@@ -127,6 +127,20 @@ def alert_events(session: Session, alert_id: int, limit: int = 50) -> list[Alert
     )
 
 
+def event_repeats(events: Sequence[AlertEventRecord], event_count: int) -> list[int]:
+    """How many times each of an alert's kept `events` (newest first) happened in a row: a
+    trigger repeated with the same body is counted on the event it repeats (alerts.repeats),
+    up to the next monitor event or, for the newest, the alert's `event_count`."""
+    times, next_seq = [], event_count + 1
+    for event in events:
+        if event.action == "release":  # not from the monitor; it has no repeats of its own
+            times.append(1)
+            continue
+        times.append(max(1, next_seq - event.seq))
+        next_seq = event.seq
+    return times
+
+
 def incident_alerts(session: Session, incident_id: int, limit: int = 100) -> list[AlertRow]:
     rows = session.execute(
         select(Alert, Service.name)

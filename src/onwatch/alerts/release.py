@@ -45,7 +45,8 @@ def release_held(session: Session, now: datetime, batch: int = BATCH) -> int:
         if hold is not None:
             alert.held_by = hold
             continue
-        alert.held_by = None
+        # The release gets an event row; a trigger after it is news again (alerts.repeats).
+        alert.held_by, alert.event_hash = None, None
         if alert.service_id not in policies:
             policies[alert.service_id] = policy_for(session, alert.service_id)
         incident, _opened = place_in_incident(
@@ -72,6 +73,7 @@ def release_held(session: Session, now: datetime, batch: int = BATCH) -> int:
         session.execute(
             insert(AlertEventRecord).values(
                 alert_id=alert.id,
+                seq=alert.event_count,
                 received_at=now,
                 action="release",
                 outcome="released",

@@ -86,4 +86,5 @@ def show_alert(
         typer.echo(f"  label {key}={value}")
     typer.echo(f"events ({len(data['events'])} newest of {data['events_total']}):")
     for e in data["events"]:
-        typer.echo(f"  {when(e['received_at'])}  {e['action']:<12}{e['outcome']:<13}{e['summary']}")
+        action = e["action"] + (f" ×{e['repeats']}" if e["repeats"] > 1 else "")
+        typer.echo(f"  {when(e['received_at'])}  {action:<12}{e['outcome']:<13}{e['summary']}")

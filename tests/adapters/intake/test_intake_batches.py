@@ -4,6 +4,8 @@ stored as if they had come one by one."""
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import func, select, update
 
 from onwatch.alerts.models import AlertEventRecord
@@ -73,10 +75,12 @@ def test_events_kept_stay_bounded_when_repeats_arrive_several_at_a_time(
     db: Database, clock: FakeClock, keys: Keys
 ) -> None:
     pd = keys["pagerduty"]
+    sent = iter(range(1000))  # each body different, so each event is kept, not folded
     for size in [1] + [5] * 40:  # from 1, steps of 5 never land on a multiple of 25
+        deliveries = [Delivery("pagerduty", None, trigger(pd, "busy", summary=f"disk {n}"))
+                      for n in itertools.islice(sent, size)]
         with db.transaction() as session:
-            receive(session, [Delivery("pagerduty", None, trigger(pd, "busy"))] * size,
-                    now=clock.now(), limits=RateLimits(0))
+            receive(session, deliveries, now=clock.now(), limits=RateLimits(0))
     [alert] = alerts(db)
     assert alert.event_count == 201
     with db.read() as session:

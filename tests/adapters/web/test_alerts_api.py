@@ -133,6 +133,19 @@ def test_one_alert_shows_its_newest_events_and_their_total(
     assert missing.status_code == 404
 
 
+def test_a_trigger_re_sent_unchanged_is_one_event_counted_with_its_repeats(
+    client: TestClient, tokens: dict[str, str], pd: Any
+) -> None:
+    for _ in range(3):
+        pd("reader", "k")
+    pd("reader", "k", summary="worse")
+    [listed] = _get(client, tokens, "/api/v1/alerts")["items"]
+    alert = _get(client, tokens, f"/api/v1/alerts/{listed['id']}")
+    assert (listed["count"], alert["events_total"]) == (4, 4)
+    assert [(e["payload"]["payload"]["summary"], e["repeats"]) for e in alert["events"]] == [
+        ("worse", 1), ("k broke", 3)]
+
+
 def test_change_events_of_a_service_newest_first(
     client: TestClient, tokens: dict[str, str], pd: Any
 ) -> None:

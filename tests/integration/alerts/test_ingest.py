@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from onwatch.alerts import queries
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.ingest import Outcome, Routed, ingest
 from onwatch.alerts.models import Alert, AlertEventRecord, AlertPolicy, MaintenanceWindow, Silence
@@ -231,10 +232,59 @@ def test_maintenance_window_holds_alerts_of_its_service(db: Database, clock: Fak
 
 def test_events_kept_per_alert_are_bounded_but_counted(db: Database, clock: FakeClock) -> None:
     service = _service(db, clock)
-    for _ in range(6):
-        _send(db, service, clock.now(), *[trigger("busy") for _ in range(25)])
+    for batch in range(6):  # every trigger says something new, so each is kept as an event
+        _send(db, service, clock.now(),
+              *[trigger("busy", summary=f"disk {batch}/{n}") for n in range(25)])
     [alert] = _alerts(db)
     assert alert.event_count == 150
     with db.read() as session:
         kept = session.scalar(select(func.count()).select_from(AlertEventRecord))
     assert kept == 100
+
+
+def _kept(db: Database, alert_id: int) -> list[tuple[str, str, int]]:
+    """(action, summary, times in a row) of the alert's kept events, newest first."""
+    with db.read() as session:
+        alert = session.get(Alert, alert_id)
+        events = queries.alert_events(session, alert_id)
+        times = queries.event_repeats(events, alert.event_count)
+    return [(e.action, e.summary, n) for e, n in zip(events, times, strict=True)]
+
+
+def test_a_trigger_repeated_with_the_same_body_is_counted_on_the_event_it_repeats(
+    db: Database, clock: FakeClock
+) -> None:
+    service = _service(db, clock)
+    [first] = _send(db, service, clock.now(), trigger("k", summary="disk full"))
+    for minute in range(1, 4):
+        outcomes = _send(db, service, clock.now() + timedelta(minutes=minute),
+                         trigger("k", summary="disk full"), trigger("k", summary="disk full"))
+        assert [(o.result, o.alert_id, o.incident_id) for o in outcomes] == [
+            ("repeated", first.alert_id, first.incident_id)] * 2
+    [alert] = _alerts(db)
+    assert (alert.count, alert.event_count) == (7, 7)
+    assert alert.last_seen_at == clock.now() + timedelta(minutes=3)
+    assert _kept(db, alert.id) == [("trigger", "disk full", 7)]
+
+
+def test_a_changed_body_or_another_action_ends_a_run_of_repeats(
+    db: Database, clock: FakeClock
+) -> None:
+    service = _service(db, clock)
+    _send(db, service, clock.now(), trigger("k", summary="disk full"))
+    _send(db, service, clock.now(), trigger("k", summary="disk full"))
+    _send(db, service, clock.now(), trigger("k", summary="disk still full"),
+          trigger("k", summary="disk still full"))
+    _send(db, service, clock.now(), trigger("k", summary="disk still full"))
+    _send(db, service, clock.now(), ack("k"))
+    [outcome] = _send(db, service, clock.now(), trigger("k", summary="disk still full"))
+    assert outcome.result == "repeated"
+    [alert] = _alerts(db)
+    assert (alert.count, alert.event_count, alert.summary) == (6, 7, "disk still full")
+    assert _kept(db, alert.id) == [
+        ("trigger", "disk still full", 1),  # after the acknowledge: news again
+        ("acknowledge", "", 1),
+        ("trigger", "disk still full", 2),  # the second of a pair, then once more
+        ("trigger", "disk still full", 1),
+        ("trigger", "disk full", 2),
+    ]

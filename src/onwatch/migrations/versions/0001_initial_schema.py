@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:11:56.362750
+Create Date: 2026-11-22 15:07:46.642829
 """
 
 from collections.abc import Sequence
@@ -418,6 +418,7 @@ def upgrade() -> None:
     sa.Column('links', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('event_count', sa.Integer(), nullable=False),
+    sa.Column('event_hash', sa.String(length=32), nullable=True),
     sa.Column('first_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('acknowledged_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
@@ -472,6 +473,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('alert_id', sa.Integer(), nullable=False),
     sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=16), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('summary', sa.String(length=1024), nullable=False),

@@ -67,9 +67,11 @@ class EventOut(BaseModel):
     summary: str
     severity: str | None
     payload: dict[str, Any]
+    # How many times in a row it came: a trigger re-sent with the same body is counted here.
+    repeats: int
 
     @classmethod
-    def of(cls, e: AlertEventRecord) -> EventOut:
+    def of(cls, e: AlertEventRecord, repeats: int = 1) -> EventOut:
         return cls(
             id=e.id,
             received_at=e.received_at,
@@ -78,6 +80,7 @@ class EventOut(BaseModel):
             summary=e.summary,
             severity=e.severity,
             payload=e.payload,
+            repeats=repeats,
         )
 
 
@@ -106,7 +109,12 @@ class AlertDetail(AlertOut):
             component=a.component,
             group=a.group,
             class_=a.class_,
-            events=[EventOut.of(e) for e in events],
+            events=[
+                EventOut.of(e, times)
+                for e, times in zip(
+                    events, queries.event_repeats(events, a.event_count), strict=True
+                )
+            ],
             events_total=a.event_count,
         )
 

@@ -87,4 +87,11 @@ def alert(alert_id: int, request: Request, _: Principal = Depends(viewer)) -> Re
     with context(request).db.read() as session:
         row = queries.get_alert(session, alert_id)
         events = queries.alert_events(session, alert_id, EVENTS_SHOWN)
-    return page(request, "alerts/detail.html", row=row, a=row.alert, events=events)
+    repeats = queries.event_repeats(events, row.alert.event_count)
+    return page(
+        request,
+        "alerts/detail.html",
+        row=row,
+        a=row.alert,
+        events=list(zip(events, repeats, strict=True)),
+    )

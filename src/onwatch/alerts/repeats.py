@@ -1,0 +1,153 @@
+"""Repeats that say nothing new. Alertmanager re-sends every firing alert at each group interval
+and many monitors re-send a trigger until it is resolved: a trigger whose body is the same as
+the one that last wrote an event of its open alert only raises the alert's counts and
+`last_seen_at`, in one statement for a whole run of them, and writes no event row. The kept
+event it repeats counts it (AlertEventRecord.seq); nothing about it is lost but its own time.
+
+Everything else (a new alert, a changed body, acknowledge, resolve, a release) goes the long
+way through alerts.ingest and clears or replaces `Alert.event_hash`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+from onwatch.alerts.events import AlertEvent
+from onwatch.alerts.models import Alert
+
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+_IN_CHUNK = 500  # dedup keys per SELECT on SQLite, well under its limit of bound parameters
+
+
+@dataclass(frozen=True)
+class Folded:
+    alert_id: int
+    incident_id: int | None
+
+
+def event_hash(event: AlertEvent) -> str:
+    """A digest of everything the event says: what the monitor sent (its part of the body) and
+    what was read from it (events made here, by heartbeats and SLI rules, have no body)."""
+    said = (
+        event.summary,
+        event.severity,
+        event.source,
+        event.component,
+        event.group,
+        event.class_,
+        event.generator_url,
+        event.labels,
+        event.annotations,
+        event.details,
+        event.links,
+        event.images,
+        event.raw,
+    )
+    canonical = orjson.dumps(said, option=_CANONICAL)
+    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
+
+
+def fold(
+    session: Session,
+    keys: Sequence[tuple[int, str]],
+    hashes: Sequence[str],
+    now: datetime,
+) -> dict[tuple[int, str], Folded]:
+    """Raise the counts of the open alerts that `keys` (service id, dedup key) name, where the
+    alert's event_hash equals the trigger's hash in `hashes`; the alerts so folded, by key.
+    A key may appear several times (each a trigger); all its hashes must be the same."""
+    wanted: dict[tuple[int, str], tuple[str, int]] = {}
+    mixed: set[tuple[int, str]] = set()
+    for key, digest in zip(keys, hashes, strict=True):
+        seen = wanted.get(key)
+        if seen is None:
+            wanted[key] = (digest, 1)
+        elif seen[0] != digest:
+            mixed.add(key)
+        else:
+            wanted[key] = (digest, seen[1] + 1)
+    for key in mixed:  # different bodies for one alert: the long way keeps each event
+        del wanted[key]
+    if not wanted:
+        return {}
+    bind = session.connection()
+    if bind.dialect.name == "postgresql":
+        return _fold_postgresql(bind, wanted, now)
+    return _fold_sqlite(bind, wanted, now)
+
+
+def _fold_sqlite(
+    bind: Any, wanted: dict[tuple[int, str], tuple[str, int]], now: datetime
+) -> dict[tuple[int, str], Folded]:
+    # The intake transaction holds SQLite's write lock from its BEGIN, so nothing changes
+    # between this read and the update below.
+    by_service: dict[int, list[str]] = {}
+    for service_id, dedup_key in wanted:
+        by_service.setdefault(service_id, []).append(dedup_key)
+    folded: dict[tuple[int, str], Folded] = {}
+    updates: list[tuple[int, int, str, int]] = []
+    stamp = _db_time(bind.dialect, now)
+    for service_id, dedup_keys in by_service.items():
+        for start in range(0, len(dedup_keys), _IN_CHUNK):
+            chunk = dedup_keys[start : start + _IN_CHUNK]
+            rows = bind.exec_driver_sql(
+                "SELECT id, dedup_key, event_hash, incident_id FROM alert "
+                "WHERE service_id = ? AND status <> 'resolved' "
+                f"AND dedup_key IN ({', '.join('?' * len(chunk))})",
+                (service_id, *chunk),
+            )
+            for alert_id, dedup_key, stored_hash, incident_id in rows:
+                digest, times = wanted[(service_id, dedup_key)]
+                if stored_hash == digest:
+                    folded[(service_id, dedup_key)] = Folded(alert_id, incident_id)
+                    updates.append((times, times, stamp, alert_id))
+    if updates:
+        bind.exec_driver_sql(
+            "UPDATE alert SET count = count + ?, event_count = event_count + ?, "
+            "last_seen_at = ? WHERE id = ?",
+            updates,
+        )
+    return folded
+
+
+def _fold_postgresql(
+    bind: Any, wanted: dict[tuple[int, str], tuple[str, int]], now: datetime
+) -> dict[tuple[int, str], Folded]:
+    # One statement; each row is locked and re-checked as it is updated, so a trigger racing
+    # with a resolve either folds into the open alert or takes the long way, never neither.
+    ordered = sorted(wanted)  # the same lock order in every transaction
+    rows = bind.exec_driver_sql(
+        "UPDATE alert SET count = alert.count + given.times, "
+        "event_count = alert.event_count + given.times, last_seen_at = %(now)s "
+        "FROM unnest(%(service_ids)s::integer[], %(dedup_keys)s::varchar[], "
+        "%(hashes)s::varchar[], %(times)s::integer[]) "
+        "AS given(service_id, dedup_key, event_hash, times) "
+        "WHERE alert.service_id = given.service_id AND alert.dedup_key = given.dedup_key "
+        "AND alert.status <> 'resolved' AND alert.event_hash = given.event_hash "
+        "RETURNING alert.id, alert.service_id, alert.dedup_key, alert.incident_id",
+        {
+            "now": now,
+            "service_ids": [service_id for service_id, _ in ordered],
+            "dedup_keys": [dedup_key for _, dedup_key in ordered],
+            "hashes": [wanted[key][0] for key in ordered],
+            "times": [wanted[key][1] for key in ordered],
+        },
+    )
+    return {
+        (service_id, dedup_key): Folded(alert_id, incident_id)
+        for alert_id, service_id, dedup_key, incident_id in rows
+    }
+
+
+def _db_time(dialect: Dialect, value: datetime) -> Any:
+    """`value` as the dialect stores a time of Alert (for SQLite, the text SQLAlchemy writes)."""
+    column_type = Alert.__table__.c.last_seen_at.type
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return processor(value) if processor else value
