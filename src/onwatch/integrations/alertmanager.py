@@ -46,7 +46,7 @@ def parse(body: Any, now: datetime) -> list[AlertEvent]:
     context = read_group(read, webhook)
     events = [
         alert_event(read, alert, join_path("alerts", index), now, context, "alertmanager")
-        for index, alert in enumerate(read.array(webhook, "alerts", "alerts", required=True))
+        for index, alert in enumerate(read.array(webhook, "alerts", required=True))
     ]
     read.raise_if_invalid()
     return [event for event in events if event is not None]
@@ -55,10 +55,10 @@ def parse(body: Any, now: datetime) -> list[AlertEvent]:
 def read_group(read: BodyReader, webhook: dict[str, Any]) -> dict[str, Any]:
     """What the webhook says about the whole group, kept in every event's details."""
     context: dict[str, Any] = {
-        "receiver": read.string(webhook, "receiver", "receiver"),
-        "groupKey": read.string(webhook, "groupKey", "groupKey"),
-        "groupLabels": read.string_map(webhook, "groupLabels", "groupLabels"),
-        "externalURL": read.string(webhook, "externalURL", "externalURL"),
+        "receiver": read.string(webhook, "receiver"),
+        "groupKey": read.string(webhook, "groupKey"),
+        "groupLabels": read.string_map(webhook, "groupLabels"),
+        "externalURL": read.string(webhook, "externalURL"),
     }
     truncated = webhook.get("truncatedAlerts")
     if isinstance(truncated, int) and not isinstance(truncated, bool) and truncated > 0:
@@ -69,26 +69,24 @@ def read_group(read: BodyReader, webhook: dict[str, Any]) -> dict[str, Any]:
 def alert_event(
     read: BodyReader,
     alert: Any,
-    path: str,
+    at: str,
     now: datetime,
     context: dict[str, Any],
     default_source: str,
 ) -> AlertEvent | None:
-    """The event for one entry of `alerts[]`; None (with the problems recorded) if it is wrong.
-    Grafana's webhook shares this shape, so grafana.py builds on it."""
+    """The event for one entry of `alerts[]` (found at path `at`); None (with the problems
+    recorded) if it is wrong. Grafana's webhook shares this shape, so grafana.py builds on it."""
     if not isinstance(alert, dict):
-        read.problem(path, f"must be an object, not {type_name(alert)}")
+        read.problem(at, f"must be an object, not {type_name(alert)}")
         return None
     problems = len(read.errors)
-    status = read.string(
-        alert, "status", join_path(path, "status"), required=True, choices=_STATUS_ACTIONS
-    )
-    labels = read.string_map(alert, "labels", join_path(path, "labels"))
-    annotations = read.string_map(alert, "annotations", join_path(path, "annotations"))
-    starts_at = read.instant(alert, "startsAt", join_path(path, "startsAt"))
-    ends_at = read.instant(alert, "endsAt", join_path(path, "endsAt"))
-    generator_url = read.string(alert, "generatorURL", join_path(path, "generatorURL"))
-    fingerprint = read.string(alert, "fingerprint", join_path(path, "fingerprint"))
+    status = read.string(alert, "status", at, required=True, choices=_STATUS_ACTIONS)
+    labels = read.string_map(alert, "labels", at)
+    annotations = read.string_map(alert, "annotations", at)
+    starts_at = read.instant(alert, "startsAt", at)
+    ends_at = read.instant(alert, "endsAt", at)
+    generator_url = read.string(alert, "generatorURL", at)
+    fingerprint = read.string(alert, "fingerprint", at)
     if len(read.errors) > problems:
         return None
 

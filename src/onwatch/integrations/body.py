@@ -89,7 +89,11 @@ def parse_instant(text: str) -> datetime | None:
 
 class BodyReader:
     """Reads fields of a decoded JSON body; each wrong field adds a FieldError and yields a
-    neutral value, so parsing goes on and `raise_if_invalid` reports everything at once."""
+    neutral value, so parsing goes on and `raise_if_invalid` reports everything at once.
+
+    Each read takes the object, the key and `at`, the path of the object ("" for the body,
+    `alerts[2]`); the field's path is only built when there is a problem to report with it.
+    """
 
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
@@ -101,33 +105,33 @@ class BodyReader:
         if self.errors:
             raise Invalid(self.errors)
 
-    def object(self, obj: dict[str, Any], key: str, path: str, *, required: bool = False) -> dict:
+    def object(
+        self, obj: dict[str, Any], key: str, at: str = "", *, required: bool = False
+    ) -> dict:
         value = obj.get(key)
-        if value is None:
-            if required:
-                self.problem(path, "is required")
-            return {}
-        if not isinstance(value, dict):
-            self.problem(path, f"must be an object, not {type_name(value)}")
-            return {}
-        return value
+        if isinstance(value, dict):
+            return value
+        if value is not None:
+            self.problem(join_path(at, key), f"must be an object, not {type_name(value)}")
+        elif required:
+            self.problem(join_path(at, key), "is required")
+        return {}
 
-    def array(self, obj: dict[str, Any], key: str, path: str, *, required: bool = False) -> list:
+    def array(self, obj: dict[str, Any], key: str, at: str = "", *, required: bool = False) -> list:
         value = obj.get(key)
-        if value is None:
-            if required:
-                self.problem(path, "is required")
-            return []
-        if not isinstance(value, list):
-            self.problem(path, f"must be an array, not {type_name(value)}")
-            return []
-        return value
+        if isinstance(value, list):
+            return value
+        if value is not None:
+            self.problem(join_path(at, key), f"must be an array, not {type_name(value)}")
+        elif required:
+            self.problem(join_path(at, key), "is required")
+        return []
 
     def string(
         self,
         obj: dict[str, Any],
         key: str,
-        path: str,
+        at: str = "",
         *,
         required: bool = False,
         max_length: int | None = None,
@@ -136,40 +140,51 @@ class BodyReader:
         """The string at `key`, stripped of nothing; "" when absent. Blank counts as absent for
         `required`, because a blank summary or key is as useless as a missing one."""
         value = obj.get(key)
-        if value is None or value == "":
-            if required:
-                self.problem(path, "is required")
-            return ""
         if not isinstance(value, str):
-            self.problem(path, f"must be a string, not {type_name(value)}")
+            if value is not None:
+                self.problem(join_path(at, key), f"must be a string, not {type_name(value)}")
+            elif required:
+                self.problem(join_path(at, key), "is required")
             return ""
-        if required and not value.strip():
-            self.problem(path, "must not be blank")
+        if not value:
+            if required:
+                self.problem(join_path(at, key), "is required")
+            return ""
+        if required and value.isspace():
+            self.problem(join_path(at, key), "must not be blank")
             return ""
         if max_length is not None and len(value) > max_length:
-            self.problem(path, f"must be at most {max_length} characters (got {len(value)})")
+            self.problem(
+                join_path(at, key), f"must be at most {max_length} characters (got {len(value)})"
+            )
             return ""
         if choices is not None and value not in choices:
-            self.problem(path, f"must be one of {', '.join(choices)} (got {value!r})")
+            self.problem(join_path(at, key), f"must be one of {', '.join(choices)} (got {value!r})")
             return ""
         return value
 
     def instant(
-        self, obj: dict[str, Any], key: str, path: str, *, required: bool = False
+        self, obj: dict[str, Any], key: str, at: str = "", *, required: bool = False
     ) -> datetime | None:
         """An ISO-8601 instant in UTC; None when absent or Go's zero time."""
-        text = self.string(obj, key, path, required=required)
+        text = self.string(obj, key, at, required=required)
         if not text:
             return None
         instant = parse_instant(text)
         if instant is None:
-            self.problem(path, f"must be an ISO-8601 date and time (got {text!r})")
+            self.problem(join_path(at, key), f"must be an ISO-8601 date and time (got {text!r})")
             return None
         return None if instant.year == _GO_ZERO_YEAR else instant
 
-    def string_map(self, obj: dict[str, Any], key: str, path: str) -> dict[str, str]:
-        """An object whose values are all strings (labels, annotations)."""
-        mapping = self.object(obj, key, path)
+    def string_map(self, obj: dict[str, Any], key: str, at: str = "") -> dict[str, str]:
+        """A copy of the object at `key` whose values are all strings (labels, annotations)."""
+        mapping = self.object(obj, key, at)
+        for value in mapping.values():
+            if not isinstance(value, str):
+                break
+        else:
+            return dict(mapping)
+        path = join_path(at, key)
         result: dict[str, str] = {}
         for name, value in mapping.items():
             if isinstance(value, str):
@@ -178,33 +193,43 @@ class BodyReader:
                 self.problem(join_path(path, name), f"must be a string, not {type_name(value)}")
         return result
 
-    def links(self, obj: dict[str, Any], key: str, path: str) -> tuple[Link, ...]:
+    def links(self, obj: dict[str, Any], key: str, at: str = "") -> tuple[Link, ...]:
         """`[{"href": …, "text": …}]` as PagerDuty defines it; a bare URL string is accepted."""
+        items = self.array(obj, key, at)
+        if not items:
+            return ()
+        path = join_path(at, key)
         result = []
-        for index, item in enumerate(self.array(obj, key, path)):
-            item_path = join_path(path, index)
+        for index, item in enumerate(items):
             if isinstance(item, str) and item:
                 result.append(Link(href=item))
             elif isinstance(item, dict):
-                href = self.string(item, "href", join_path(item_path, "href"), required=True)
-                text = self.string(item, "text", join_path(item_path, "text"))
+                item_path = join_path(path, index)
+                href = self.string(item, "href", item_path, required=True)
+                text = self.string(item, "text", item_path)
                 if href:
                     result.append(Link(href=href, text=text))
             else:
-                self.problem(item_path, f"must be an object with href, not {type_name(item)}")
+                self.problem(
+                    join_path(path, index), f"must be an object with href, not {type_name(item)}"
+                )
         return tuple(result)
 
-    def images(self, obj: dict[str, Any], key: str, path: str) -> tuple[Image, ...]:
+    def images(self, obj: dict[str, Any], key: str, at: str = "") -> tuple[Image, ...]:
         """`[{"src": …, "href": …, "alt": …}]` as PagerDuty defines it."""
+        items = self.array(obj, key, at)
+        if not items:
+            return ()
+        path = join_path(at, key)
         result = []
-        for index, item in enumerate(self.array(obj, key, path)):
+        for index, item in enumerate(items):
             item_path = join_path(path, index)
             if not isinstance(item, dict):
                 self.problem(item_path, f"must be an object with src, not {type_name(item)}")
                 continue
-            src = self.string(item, "src", join_path(item_path, "src"), required=True)
-            href = self.string(item, "href", join_path(item_path, "href"))
-            alt = self.string(item, "alt", join_path(item_path, "alt"))
+            src = self.string(item, "src", item_path, required=True)
+            href = self.string(item, "href", item_path)
+            alt = self.string(item, "alt", item_path)
             if src:
                 result.append(Image(src=src, href=href, alt=alt))
         return tuple(result)

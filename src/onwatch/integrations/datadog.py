@@ -76,24 +76,24 @@ def parse(body: Any, now: datetime) -> list[AlertEvent]:
     """The event in a body built from DATADOG_PAYLOAD_TEMPLATE; Invalid listing every problem."""
     hook = {key: _filled(value) for key, value in require_object(body, "a Datadog webhook").items()}
     read = BodyReader()
-    transition = read.string(hook, "transition", "transition", required=True)
+    transition = read.string(hook, "transition", required=True)
     if transition and transition.lower() not in _TRANSITIONS:
         known = ", ".join(t.title() for t in _TRANSITIONS)
         read.problem("transition", f"must be one of {known} (got {transition!r})")
-    alert_id = read.string(hook, "alert_id", "alert_id")
-    aggregation_key = read.string(hook, "aggregation_key", "aggregation_key")
-    scope = read.string(hook, "scope", "scope")
+    alert_id = read.string(hook, "alert_id")
+    aggregation_key = read.string(hook, "aggregation_key")
+    scope = read.string(hook, "scope")
     if not (alert_id or aggregation_key):
         read.problem("aggregation_key", "aggregation_key or alert_id is required")
-    title = read.string(hook, "title", "title")
-    message = read.string(hook, "message", "message")
+    title = read.string(hook, "title")
+    message = read.string(hook, "message")
     if not (title or message):
         read.problem("title", "title or message is required")
-    priority = read.string(hook, "priority", "priority")
-    alert_type = read.string(hook, "alert_type", "alert_type")
-    tags = read.string(hook, "tags", "tags")
-    hostname = read.string(hook, "hostname", "hostname")
-    link = read.string(hook, "link", "link")
+    priority = read.string(hook, "priority")
+    alert_type = read.string(hook, "alert_type")
+    tags = read.string(hook, "tags")
+    hostname = read.string(hook, "hostname")
+    link = read.string(hook, "link")
     occurred_at = _epoch_or_iso(read, hook, "date") or _epoch_or_iso(read, hook, "last_updated")
     read.raise_if_invalid()
 

@@ -56,26 +56,22 @@ def _event(read: BodyReader, item: Any, path: str, now: datetime) -> AlertEvent 
         read.problem(path, f"must be an object, not {type_name(item)}")
         return None
     problems = len(read.errors)
-    status = read.string(item, "status", join_path(path, "status"), choices=_STATUSES)
+    status = read.string(item, "status", path, choices=_STATUSES)
     action = _STATUSES.get(status or "firing", "trigger")
-    dedup_key = read.string(
-        item, "dedup_key", join_path(path, "dedup_key"), max_length=MAX_DEDUP_KEY
-    )
+    dedup_key = read.string(item, "dedup_key", path, max_length=MAX_DEDUP_KEY)
     summary = read.string(
         item,
         "summary",
-        join_path(path, "summary"),
+        path,
         required=action == "trigger",
         max_length=MAX_SUMMARY,
     )
-    severity = read.string(
-        item, "severity", join_path(path, "severity"), choices=SEVERITIES_HIGHEST_FIRST
-    )
-    source = read.string(item, "source", join_path(path, "source"))
-    labels = read.string_map(item, "labels", join_path(path, "labels"))
-    details = read.object(item, "details", join_path(path, "details"))
-    links = read.links(item, "links", join_path(path, "links"))
-    occurred_at = read.instant(item, "occurred_at", join_path(path, "occurred_at"))
+    severity = read.string(item, "severity", path, choices=SEVERITIES_HIGHEST_FIRST)
+    source = read.string(item, "source", path)
+    labels = read.string_map(item, "labels", path)
+    details = read.object(item, "details", path)
+    links = read.links(item, "links", path)
+    occurred_at = read.instant(item, "occurred_at", path)
     if not (dedup_key or labels or summary) and len(read.errors) == problems:
         read.problem(join_path(path, "dedup_key"), "is required to resolve without labels")
     if len(read.errors) > problems:

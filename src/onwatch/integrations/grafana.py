@@ -34,7 +34,7 @@ def parse(body: Any, now: datetime) -> list[AlertEvent]:
     if org_id is not None:
         context["orgId"] = org_id
     events = []
-    for index, alert in enumerate(read.array(webhook, "alerts", "alerts", required=True)):
+    for index, alert in enumerate(read.array(webhook, "alerts", required=True)):
         path = join_path("alerts", index)
         event = alert_event(read, alert, path, now, context, "grafana")
         if event is not None:
@@ -48,14 +48,14 @@ def _with_grafana_fields(
 ) -> AlertEvent:
     links = list(event.links)
     for key, text in _ALERT_LINKS:
-        href = read.string(alert, key, join_path(path, key))
+        href = read.string(alert, key, path)
         if href:
             links.append(Link(href=href, text=text))
-    image_url = read.string(alert, "imageURL", join_path(path, "imageURL"))
+    image_url = read.string(alert, "imageURL", path)
     details = dict(event.details)
     if isinstance(alert.get("values"), dict) and alert["values"]:
         details["values"] = alert["values"]
-    value_string = read.string(alert, "valueString", join_path(path, "valueString"))
+    value_string = read.string(alert, "valueString", path)
     if value_string:
         details["valueString"] = value_string
     return dataclasses.replace(
@@ -71,19 +71,18 @@ def _parse_legacy(webhook: dict[str, Any], now: datetime) -> list[AlertEvent]:
     state = read.string(
         webhook,
         "state",
-        "state",
         required=True,
         choices=(*_LEGACY_STATES, *_LEGACY_QUIET_STATES),
     )
     rule_id = webhook.get("ruleId")
     if rule_id is not None and (isinstance(rule_id, bool) or not isinstance(rule_id, int | str)):
         read.problem("ruleId", "must be a number or a string")
-    rule_name = read.string(webhook, "ruleName", "ruleName")
-    title = read.string(webhook, "title", "title")
-    message = read.string(webhook, "message", "message")
-    rule_url = read.string(webhook, "ruleUrl", "ruleUrl")
-    image_url = read.string(webhook, "imageUrl", "imageUrl")
-    labels = read.string_map(webhook, "tags", "tags")
+    rule_name = read.string(webhook, "ruleName")
+    title = read.string(webhook, "title")
+    message = read.string(webhook, "message")
+    rule_url = read.string(webhook, "ruleUrl")
+    image_url = read.string(webhook, "imageUrl")
+    labels = read.string_map(webhook, "tags")
     read.raise_if_invalid()
     if state in _LEGACY_QUIET_STATES:
         return []

@@ -34,10 +34,10 @@ def parse_event(body: Any, now: datetime, new_dedup_key: str) -> AlertEvent:
     """
     event = require_object(body, "a PagerDuty Events API v2 event")
     read = BodyReader()
-    read.string(event, "routing_key", "routing_key", required=True)
-    action = read.string(event, "event_action", "event_action", required=True, choices=ACTIONS)
+    read.string(event, "routing_key", required=True)
+    action = read.string(event, "event_action", required=True, choices=ACTIONS)
     key_problems = len(read.errors)
-    dedup_key = read.string(event, "dedup_key", "dedup_key", max_length=MAX_DEDUP_KEY)
+    dedup_key = read.string(event, "dedup_key", max_length=MAX_DEDUP_KEY)
     key_is_wrong = len(read.errors) > key_problems
     if action in ("acknowledge", "resolve") and not dedup_key and not key_is_wrong:
         read.problem("dedup_key", f"is required to {action}")
@@ -48,22 +48,20 @@ def parse_event(body: Any, now: datetime, new_dedup_key: str) -> AlertEvent:
             action=cast(Action, action), dedup_key=dedup_key, occurred_at=now, raw=event
         )
 
-    payload = read.object(event, "payload", "payload", required=True)
-    summary = read.string(
-        payload, "summary", "payload.summary", required=True, max_length=MAX_SUMMARY
-    )
-    source = read.string(payload, "source", "payload.source", required=True)
+    payload = read.object(event, "payload", required=True)
+    summary = read.string(payload, "summary", "payload", required=True, max_length=MAX_SUMMARY)
+    source = read.string(payload, "source", "payload", required=True)
     severity = read.string(
-        payload, "severity", "payload.severity", required=True, choices=SEVERITIES_HIGHEST_FIRST
+        payload, "severity", "payload", required=True, choices=SEVERITIES_HIGHEST_FIRST
     )
-    occurred_at = read.instant(payload, "timestamp", "payload.timestamp")
-    component = read.string(payload, "component", "payload.component")
-    group = read.string(payload, "group", "payload.group")
-    class_ = read.string(payload, "class", "payload.class")
-    links = read.links(event, "links", "links")
-    images = read.images(event, "images", "images")
-    client = read.string(event, "client", "client")
-    client_url = read.string(event, "client_url", "client_url")
+    occurred_at = read.instant(payload, "timestamp", "payload")
+    component = read.string(payload, "component", "payload")
+    group = read.string(payload, "group", "payload")
+    class_ = read.string(payload, "class", "payload")
+    links = read.links(event, "links")
+    images = read.images(event, "images")
+    client = read.string(event, "client")
+    client_url = read.string(event, "client_url")
     read.raise_if_invalid()
 
     if client_url:
@@ -97,14 +95,12 @@ def parse_change(body: Any, now: datetime) -> ChangeEvent:
     """The change event in a `/v2/change/enqueue` body; Invalid listing every problem."""
     event = require_object(body, "a PagerDuty change event")
     read = BodyReader()
-    read.string(event, "routing_key", "routing_key", required=True)
-    payload = read.object(event, "payload", "payload", required=True)
-    summary = read.string(
-        payload, "summary", "payload.summary", required=True, max_length=MAX_SUMMARY
-    )
-    source = read.string(payload, "source", "payload.source")
-    occurred_at = read.instant(payload, "timestamp", "payload.timestamp")
-    links = read.links(event, "links", "links")
+    read.string(event, "routing_key", required=True)
+    payload = read.object(event, "payload", required=True)
+    summary = read.string(payload, "summary", "payload", required=True, max_length=MAX_SUMMARY)
+    source = read.string(payload, "source", "payload")
+    occurred_at = read.instant(payload, "timestamp", "payload")
+    links = read.links(event, "links")
     read.raise_if_invalid()
     return ChangeEvent(
         summary=summary,
