@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.models import Alert
 
-_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+_JSON = orjson.OPT_NON_STR_KEYS
 _IN_CHUNK = 500  # dedup keys per SELECT on SQLite, well under its limit of bound parameters
 
 
@@ -33,25 +33,27 @@ class Folded:
 
 
 def event_hash(event: AlertEvent) -> str:
-    """A digest of everything the event says: what the monitor sent (its part of the body) and
-    what was read from it (events made here, by heartbeats and SLI rules, have no body)."""
-    said = (
-        event.summary,
-        event.severity,
-        event.source,
-        event.component,
-        event.group,
-        event.class_,
-        event.generator_url,
-        event.labels,
-        event.annotations,
-        event.details,
-        event.links,
-        event.images,
-        event.raw,
-    )
-    canonical = orjson.dumps(said, option=_CANONICAL)
-    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
+    """A digest of everything the event says. For a parsed event, what the monitor sent (its
+    part of the body, in the order sent) and the details taken from the rest of the body; an
+    event made here (heartbeats, SLI rules) has no body, so what it says field by field."""
+    if event.raw:
+        said: Any = (event.raw, event.details)
+    else:
+        said = (
+            event.summary,
+            event.severity,
+            event.source,
+            event.component,
+            event.group,
+            event.class_,
+            event.generator_url,
+            event.labels,
+            event.annotations,
+            event.details,
+            event.links,
+            event.images,
+        )
+    return hashlib.blake2b(orjson.dumps(said, option=_JSON), digest_size=16).hexdigest()
 
 
 def fold(
@@ -94,26 +96,30 @@ def _fold_sqlite(
     folded: dict[tuple[int, str], Folded] = {}
     updates: list[tuple[int, int, str, int]] = []
     stamp = _db_time(bind.dialect, now)
+    # The driver's own cursor, in the session's transaction: SQLAlchemy's result wrapping
+    # cost more than the query for a batch of repeats.
+    cursor = bind.connection.driver_connection.cursor()
     for service_id, dedup_keys in by_service.items():
         for start in range(0, len(dedup_keys), _IN_CHUNK):
             chunk = dedup_keys[start : start + _IN_CHUNK]
-            rows = bind.exec_driver_sql(
+            rows = cursor.execute(
                 "SELECT id, dedup_key, event_hash, incident_id FROM alert "
                 "WHERE service_id = ? AND status <> 'resolved' "
                 f"AND dedup_key IN ({', '.join('?' * len(chunk))})",
                 (service_id, *chunk),
-            )
+            ).fetchall()
             for alert_id, dedup_key, stored_hash, incident_id in rows:
                 digest, times = wanted[(service_id, dedup_key)]
                 if stored_hash == digest:
                     folded[(service_id, dedup_key)] = Folded(alert_id, incident_id)
                     updates.append((times, times, stamp, alert_id))
     if updates:
-        bind.exec_driver_sql(
+        cursor.executemany(
             "UPDATE alert SET count = count + ?, event_count = event_count + ?, "
             "last_seen_at = ? WHERE id = ?",
             updates,
         )
+    cursor.close()
     return folded
 
 
