@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from onwatch.alerts.events import (
@@ -30,6 +31,8 @@ DEFAULT_SEVERITY: Severity = "warning"
 _STATUS_ACTIONS: dict[str, Action] = {"firing": "trigger", "resolved": "resolve"}
 # Labels that name the affected system, best first; PagerDuty calls this the event's source.
 _SOURCE_LABELS = ("instance", "job", "service", "app")
+# Where the summary comes from, best first; then the alertname label.
+_SUMMARY_ANNOTATIONS = ("summary", "description", "message")
 
 
 def parse(body: Any, now: datetime) -> list[AlertEvent]:
@@ -43,9 +46,9 @@ def parse(body: Any, now: datetime) -> list[AlertEvent]:
             f'onwatch reads Alertmanager webhook version "4" (got {got})', field="version"
         )
     read = BodyReader()
-    context = read_group(read, webhook)
+    details = read_group(read, webhook)
     events = [
-        alert_event(read, alert, join_path("alerts", index), now, context, "alertmanager")
+        alert_event(read, alert, join_path("alerts", index), now, details, "alertmanager")
         for index, alert in enumerate(read.array(webhook, "alerts", required=True))
     ]
     read.raise_if_invalid()
@@ -71,11 +74,14 @@ def alert_event(
     alert: Any,
     at: str,
     now: datetime,
-    context: dict[str, Any],
+    details: dict[str, Any],
     default_source: str,
 ) -> AlertEvent | None:
     """The event for one entry of `alerts[]` (found at path `at`); None (with the problems
-    recorded) if it is wrong. Grafana's webhook shares this shape, so grafana.py builds on it."""
+    recorded) if it is wrong. Grafana's webhook shares this shape, so grafana.py builds on it.
+
+    Every event of a webhook gets the same `details` object, the group's: nothing changes an
+    event's details after parsing (alerts.ingest copies them into the row)."""
     if not isinstance(alert, dict):
         read.problem(at, f"must be an object, not {type_name(alert)}")
         return None
@@ -91,35 +97,45 @@ def alert_event(
         return None
 
     action = _STATUS_ACTIONS[status]
-    links = [Link(href=generator_url, text="Source")] if generator_url else []
-    if annotations.get("runbook_url"):
-        links.append(Link(href=annotations["runbook_url"], text="Runbook"))
+    source = default_source
+    for name in _SOURCE_LABELS:
+        if labels.get(name):
+            source = labels[name]
+            break
     return AlertEvent(
         action=action,
         dedup_key=fingerprint or labels_fingerprint(labels),
         summary=alert_summary(labels, annotations),
         severity=severity_from_word(labels.get("severity", "")) or DEFAULT_SEVERITY,
-        source=next((labels[n] for n in _SOURCE_LABELS if labels.get(n)), default_source),
+        source=source,
         occurred_at=(starts_at if action == "trigger" else ends_at) or now,
         labels=labels,
         annotations=annotations,
-        details=dict(context),
-        links=tuple(links),
+        details=details,
+        links=_links(generator_url, annotations.get("runbook_url", "")),
         generator_url=generator_url,
         raw=alert,
     )
 
 
 def alert_summary(labels: dict[str, str], annotations: dict[str, str]) -> str:
-    for text in (
-        annotations.get("summary"),
-        annotations.get("description"),
-        annotations.get("message"),
-        labels.get("alertname"),
-    ):
-        if text and text.strip():
+    for name in _SUMMARY_ANNOTATIONS:
+        text = annotations.get(name)
+        if text and not text.isspace():
             return cut_summary(text)
+    text = labels.get("alertname")
+    if text and not text.isspace():
+        return cut_summary(text)
     return "Alert " + labels_fingerprint(labels)
+
+
+# Alerts of one rule share their generator and runbook URLs; links are immutable, so shared.
+@lru_cache(maxsize=1024)
+def _links(generator_url: str, runbook_url: str) -> tuple[Link, ...]:
+    links = [Link(href=generator_url, text="Source")] if generator_url else []
+    if runbook_url:
+        links.append(Link(href=runbook_url, text="Runbook"))
+    return tuple(links)
 
 
 def labels_fingerprint(labels: dict[str, str]) -> str:

@@ -97,6 +97,8 @@ class BodyReader:
 
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
+        # Alerts of one webhook often share their times (one rule evaluation, Go's zero time).
+        self._instants: dict[str, datetime | None] = {}
 
     def problem(self, path: str, message: str) -> None:
         self.errors.append(FieldError(path, message))
@@ -170,7 +172,10 @@ class BodyReader:
         text = self.string(obj, key, at, required=required)
         if not text:
             return None
-        instant = parse_instant(text)
+        try:
+            instant = self._instants[text]
+        except KeyError:
+            instant = self._instants[text] = parse_instant(text)
         if instant is None:
             self.problem(join_path(at, key), f"must be an ISO-8601 date and time (got {text!r})")
             return None
