@@ -5,6 +5,9 @@ The same models run on SQLite (WAL, the embedded default) and on PostgreSQL thro
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -69,9 +72,11 @@ class Database:
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
+        self._write_lock: _WriteLock | None = None
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                self._write_lock = _WriteLock(Path(parsed.database + ".write-lock"))
             self.engine = create_engine(
                 self.url, connect_args={"check_same_thread": False, "timeout": 30}
             )
@@ -88,7 +93,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends, rolls back if it raises."""
-        with self._sessions() as session, session.begin():
+        if self._write_lock is None:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        with self._write_lock, self._sessions() as session, session.begin():
             yield session
 
     @contextmanager
@@ -99,6 +108,38 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _WriteLock:
+    """Writers to one SQLite file take turns here before BEGIN IMMEDIATE: threads on a lock,
+    processes (`serve --workers`, a CLI command beside the server) on flock(2) of a file next
+    to the database. SQLite alone makes a writer that finds the file locked sleep and retry
+    (1, 2, 5 … 100 ms), which starves busy processes; a blocked flock wakes as soon as the
+    holder is done. Opened lazily, so a Database made before a fork opens its own after."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._fd is None or self._pid != os.getpid():
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
 
 
 def _configure_sqlite(engine: Engine) -> None:
