@@ -18,6 +18,7 @@ from typing import Any
 from onwatch.alerts.events import (
     Action,
     AlertEvent,
+    Image,
     Link,
     Severity,
     cut_summary,
@@ -47,12 +48,12 @@ def parse(body: Any, now: datetime) -> list[AlertEvent]:
         )
     read = BodyReader()
     details = read_group(read, webhook)
-    events = [
-        alert_event(read, alert, join_path("alerts", index), now, details, "alertmanager")
+    entries = [
+        read_alert(read, alert, join_path("alerts", index))
         for index, alert in enumerate(read.array(webhook, "alerts", required=True))
     ]
     read.raise_if_invalid()
-    return [event for event in events if event is not None]
+    return [alert_event(entry, now, details, "alertmanager") for entry in entries if entry]
 
 
 def read_group(read: BodyReader, webhook: dict[str, Any]) -> dict[str, Any]:
@@ -69,19 +70,23 @@ def read_group(read: BodyReader, webhook: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in context.items() if value}
 
 
-def alert_event(
-    read: BodyReader,
-    alert: Any,
-    at: str,
-    now: datetime,
-    details: dict[str, Any],
-    default_source: str,
-) -> AlertEvent | None:
-    """The event for one entry of `alerts[]` (found at path `at`); None (with the problems
-    recorded) if it is wrong. Grafana's webhook shares this shape, so grafana.py builds on it.
+# One entry of `alerts[]`, its fields checked: raw, action, labels, annotations, starts_at,
+# ends_at, generator_url, fingerprint. A plain tuple: a NamedTuple cost ~0.9 us more per alert.
+AlertEntry = tuple[
+    dict[str, Any],
+    Action,
+    dict[str, str],
+    dict[str, str],
+    datetime | None,
+    datetime | None,
+    str,
+    str,
+]
 
-    Every event of a webhook gets the same `details` object, the group's: nothing changes an
-    event's details after parsing (alerts.ingest copies them into the row)."""
+
+def read_alert(read: BodyReader, alert: Any, at: str) -> AlertEntry | None:
+    """The entry of `alerts[]` found at path `at`; None (with the problems recorded) if it is
+    wrong. Grafana's webhook shares this shape, so grafana.py builds on it."""
     if not isinstance(alert, dict):
         read.problem(at, f"must be an object, not {type_name(alert)}")
         return None
@@ -95,13 +100,30 @@ def alert_event(
     fingerprint = read.string(alert, "fingerprint", at)
     if len(read.errors) > problems:
         return None
-
     action = _STATUS_ACTIONS[status]
+    return alert, action, labels, annotations, starts_at, ends_at, generator_url, fingerprint
+
+
+def alert_event(
+    entry: AlertEntry,
+    now: datetime,
+    details: dict[str, Any],
+    default_source: str,
+    *,
+    more_links: tuple[Link, ...] = (),
+    images: tuple[Image, ...] = (),
+) -> AlertEvent:
+    """The event for one entry of `alerts[]`; Grafana adds its own links and images.
+
+    Events of a webhook may share one `details` object, the group's: nothing changes an
+    event's details after parsing (alerts.ingest copies them into the row)."""
+    raw, action, labels, annotations, starts_at, ends_at, generator_url, fingerprint = entry
     source = default_source
     for name in _SOURCE_LABELS:
         if labels.get(name):
             source = labels[name]
             break
+    links = _links(generator_url, annotations.get("runbook_url", ""))
     return AlertEvent(
         action=action,
         dedup_key=fingerprint or labels_fingerprint(labels),
@@ -112,9 +134,10 @@ def alert_event(
         labels=labels,
         annotations=annotations,
         details=details,
-        links=_links(generator_url, annotations.get("runbook_url", "")),
+        links=links + more_links if more_links else links,
+        images=images,
         generator_url=generator_url,
-        raw=alert,
+        raw=raw,
     )
 
 

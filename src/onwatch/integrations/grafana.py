@@ -9,13 +9,19 @@ trigger, `pending` and `paused` carry no event.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from onwatch.alerts.events import Action, AlertEvent, Image, Link, cut_summary, severity_from_word
 from onwatch.core.errors import Invalid
-from onwatch.integrations.alertmanager import DEFAULT_SEVERITY, alert_event, read_group
+from onwatch.integrations.alertmanager import (
+    DEFAULT_SEVERITY,
+    AlertEntry,
+    alert_event,
+    read_alert,
+    read_group,
+)
 from onwatch.integrations.body import BodyReader, join_path, require_object
 
 _ALERT_LINKS = (("dashboardURL", "Dashboard"), ("panelURL", "Panel"), ("silenceURL", "Silence"))
@@ -35,35 +41,49 @@ def parse(body: Any, now: datetime) -> list[AlertEvent]:
         context["orgId"] = org_id
     events = []
     for index, alert in enumerate(read.array(webhook, "alerts", required=True)):
-        path = join_path("alerts", index)
-        event = alert_event(read, alert, path, now, context, "grafana")
-        if event is not None:
-            events.append(_with_grafana_fields(read, event, alert, path))
+        at = join_path("alerts", index)
+        entry = read_alert(read, alert, at)
+        if entry is not None:
+            events.append(_event(read, alert, entry, at, now, context))
     read.raise_if_invalid()
     return events
 
 
-def _with_grafana_fields(
-    read: BodyReader, event: AlertEvent, alert: dict[str, Any], path: str
+def _event(
+    read: BodyReader,
+    alert: dict[str, Any],
+    entry: AlertEntry,
+    at: str,
+    now: datetime,
+    context: dict[str, Any],
 ) -> AlertEvent:
-    links = list(event.links)
-    for key, text in _ALERT_LINKS:
-        href = read.string(alert, key, path)
-        if href:
-            links.append(Link(href=href, text=text))
-    image_url = read.string(alert, "imageURL", path)
-    details = dict(event.details)
+    hrefs = tuple(read.string(alert, key, at) for key, _ in _ALERT_LINKS)
+    image_url = read.string(alert, "imageURL", at)
+    details = context
     if isinstance(alert.get("values"), dict) and alert["values"]:
-        details["values"] = alert["values"]
-    value_string = read.string(alert, "valueString", path)
+        details = {**details, "values": alert["values"]}
+    value_string = read.string(alert, "valueString", at)
     if value_string:
-        details["valueString"] = value_string
-    return dataclasses.replace(
-        event,
-        links=tuple(links),
-        images=(Image(src=image_url),) if image_url else (),
-        details=details,
+        details = {**details, "valueString": value_string}
+    return alert_event(
+        entry, now, details, "grafana", more_links=_links(hrefs), images=_images(image_url)
     )
+
+
+# Alerts of one rule share their dashboard, panel, silence and image URLs; links and images
+# are immutable, so shared.
+@lru_cache(maxsize=1024)
+def _links(hrefs: tuple[str, ...]) -> tuple[Link, ...]:
+    return tuple(
+        Link(href=href, text=text)
+        for href, (_, text) in zip(hrefs, _ALERT_LINKS, strict=True)
+        if href
+    )
+
+
+@lru_cache(maxsize=1024)
+def _images(image_url: str) -> tuple[Image, ...]:
+    return (Image(src=image_url),) if image_url else ()
 
 
 def _parse_legacy(webhook: dict[str, Any], now: datetime) -> list[AlertEvent]:
