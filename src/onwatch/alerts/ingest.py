@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 from typing import Any, Literal
 
-from psycopg.types.json import Jsonb
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from onwatch.alerts import repeats
+from onwatch.alerts import repeats, rows
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.grouping import GroupingSpec
 from onwatch.alerts.holds import Holds, in_force
@@ -26,7 +23,6 @@ from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
 
 MAX_EVENTS_KEPT = 100
-OPEN = text("status <> 'resolved'")
 Result = Literal["created", "repeated", "held", "acknowledged", "resolved", "dropped"]
 
 
@@ -100,11 +96,7 @@ def ingest(
         else:
             outcomes.append(_acknowledge_or_resolve(call, events[start]))
             start += 1
-    records = call.records
-    if records and call.postgres:
-        _execute_arrays(session, _unnest_insert_sql(), records)
-    elif records:
-        session.execute(insert(AlertEventRecord.__table__), records)
+    rows.insert_events(session, call.records)
     for alert_id in call.busy_alerts:
         _trim_events(session, alert_id)
     return outcomes
@@ -127,17 +119,13 @@ def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) ->
         )
         for indexes in groups.values()
     ]
-    rows: dict[tuple[int, str], Any] = {}
-    if params and call.postgres:
-        found = _execute_arrays(call.session, _unnest_upsert_sql(), params)
-        rows = {(row.service_id, row.dedup_key): row for row in found}
-    elif params:
-        found = call.session.execute(_upsert_statement(), params)
-        rows = {(row.service_id, row.dedup_key): row for row in found}
+    stored = {
+        (row.service_id, row.dedup_key): row for row in rows.upsert_triggers(call.session, params)
+    }
     firsts: dict[int, Outcome] = {}
     new: list[int] = []
     for key, indexes in groups.items():
-        row = rows[key]
+        row = stored[key]
         if row.count > len(indexes):  # the alert was open before this run
             _note_busy(call, row.id, row.event_count, len(indexes))
             firsts[indexes[0]] = Outcome(key[1], "repeated", row.id, row.incident_id)
@@ -150,7 +138,7 @@ def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) ->
             continue
         call.session.execute(update(Alert).where(Alert.id == row.id).values(held_by=hold))
         firsts[indexes[0]] = Outcome(key[1], "held", row.id)
-    firsts.update(_place_new(call, run, rows, new))
+    firsts.update(_place_new(call, run, stored, new))
     outcomes = []
     for index, (key, routed) in enumerate(zip(keys, run, strict=True)):
         first = firsts.get(index)
@@ -158,11 +146,11 @@ def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) ->
             alert = folded[key]
             first = Outcome(key[1], "repeated", alert.alert_id, alert.incident_id)
         elif first is None:  # a repeat of an alert opened earlier in this run
-            row = rows[key]
+            row = stored[key]
             first = Outcome(routed.event.dedup_key, "repeated", row.id, row.incident_id)
         outcomes.append(first)
     for key, indexes in groups.items():
-        first_seq = rows[key].event_count - len(indexes) + 1
+        first_seq = stored[key].event_count - len(indexes) + 1
         for seq, index in enumerate(indexes, start=first_seq):
             call.records.append(_record(run[index].event, outcomes[index], seq, call.now))
     return outcomes
@@ -194,101 +182,6 @@ def _place_new(
             key = run[index].event.dedup_key
             outcomes[index] = Outcome(key, "created", alert.alert_id, incident.id, opened)
     return outcomes
-
-
-# What a repeat takes from the newest trigger; the rest keeps what the first one said.
-_LATEST = (
-    "summary",
-    "severity",
-    "source",
-    "component",
-    "labels",
-    "annotations",
-    "details",
-    "links",
-    "generator_url",
-    "event_hash",
-)
-
-
-_RETURNED = ("id", "service_id", "dedup_key", "count", "event_count", "incident_id", "severity")
-_JSON_COLUMNS = ("labels", "annotations", "details", "links", "payload")
-
-
-def _upsert_columns() -> list[str]:
-    any_time = datetime.min.replace(tzinfo=UTC)
-    return list(_upsert_params(Routed(0, "", AlertEvent("trigger", "")), 1, None, any_time, ""))
-
-
-def _on_conflict_set(table: Any, excluded: Any) -> dict[str, Any]:
-    return {
-        "count": table.c.count + excluded.count,
-        "event_count": table.c.event_count + excluded.event_count,
-        "last_seen_at": excluded.last_seen_at,
-        **{name: excluded[name] for name in _LATEST},
-    }
-
-
-@cache
-def _upsert_statement() -> Any:
-    """SQLite's INSERT … ON CONFLICT on the open-alert index, built once (building it for every
-    event cost more than running it); its parameters are named after the columns."""
-    table = Alert.__table__
-    stmt = sqlite.insert(table).values({name: bindparam(name) for name in _upsert_columns()})
-    return stmt.on_conflict_do_update(
-        index_elements=["service_id", "dedup_key"],
-        index_where=OPEN,
-        set_=_on_conflict_set(table, stmt.excluded),
-    ).returning(*(table.c[name] for name in _RETURNED))
-
-
-@cache
-def _unnest_upsert_sql() -> str:
-    """The same upsert for PostgreSQL, over one array per column."""
-    stmt = _unnest_insert(Alert.__table__, _upsert_columns())
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["service_id", "dedup_key"],
-        index_where=OPEN,
-        set_=_on_conflict_set(Alert.__table__, stmt.excluded),
-    ).returning(*(Alert.__table__.c[name] for name in _RETURNED))
-    return _driver_sql(stmt)
-
-
-@cache
-def _unnest_insert_sql() -> str:
-    table = AlertEventRecord.__table__
-    return _driver_sql(_unnest_insert(table, [c.name for c in table.c if c.name != "id"]))
-
-
-def _unnest_insert(table: Any, columns: list[str]) -> Any:
-    """PostgreSQL's INSERT … SELECT FROM unnest(array per column): one short statement for
-    any number of rows. psycopg re-parses a long multi-row VALUES statement on every call, and
-    executemany sends a statement per row; either cost more than the insert itself."""
-    # A foreign key's type is only known once the table it points to is loaded: all are ids.
-    sql_types = {
-        name: "INTEGER"
-        if table.c[name].foreign_keys
-        else table.c[name].type.compile(postgresql.dialect())
-        for name in columns
-    }
-    # Binary placeholders (%(name)b): psycopg escapes every element of a text-format array.
-    arrays = ", ".join(f"%({name})b::{sql_types[name]}[]" for name in columns)
-    given = select(text("*")).select_from(text(f"unnest({arrays}) AS given"))
-    return postgresql.insert(table).from_select(columns, given)
-
-
-def _driver_sql(stmt: Any) -> str:
-    # The placeholders went through the compiler as text, which escaped their "%".
-    return str(stmt.compile(dialect=postgresql.dialect())).replace("%%", "%")
-
-
-def _execute_arrays(session: Session, sql: str, rows: list[dict[str, Any]]) -> Any:
-    """Run an unnest statement with `rows` turned into one array per column."""
-    columns = {name: [row[name] for row in rows] for name in rows[0]}
-    for name in _JSON_COLUMNS:
-        if name in columns:
-            columns[name] = [Jsonb(value) for value in columns[name]]
-    return session.connection().exec_driver_sql(sql, columns)
 
 
 def _upsert_params(

@@ -95,7 +95,7 @@ def _fold_sqlite(
         by_service.setdefault(service_id, []).append(dedup_key)
     folded: dict[tuple[int, str], Folded] = {}
     updates: list[tuple[int, int, str, int]] = []
-    stamp = _db_time(bind.dialect, now)
+    stamp = db_time(bind.dialect, now)
     # The driver's own cursor, in the session's transaction: SQLAlchemy's result wrapping
     # cost more than the query for a batch of repeats.
     cursor = bind.connection.driver_connection.cursor()
@@ -152,7 +152,7 @@ def _fold_postgresql(
     }
 
 
-def _db_time(dialect: Dialect, value: datetime) -> Any:
+def db_time(dialect: Dialect, value: datetime) -> Any:
     """`value` as the dialect stores a time of Alert (for SQLite, the text SQLAlchemy writes)."""
     column_type = Alert.__table__.c.last_seen_at.type
     processor = column_type.dialect_impl(dialect).bind_processor(dialect)

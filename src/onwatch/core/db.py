@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
@@ -52,6 +53,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
 
 
+def json_text(value: Any) -> str:
+    """How JSON columns are written: orjson, several times faster than the json module on the
+    intake path (keys that are not strings are written as strings, as json.dumps does)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONDoc}
@@ -78,12 +85,18 @@ class Database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
                 self._write_lock = _WriteLock(Path(parsed.database + ".write-lock"))
             self.engine = create_engine(
-                self.url, connect_args={"check_same_thread": False, "timeout": 30}
+                self.url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                json_serializer=json_text,
             )
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                json_serializer=json_text,
             )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(

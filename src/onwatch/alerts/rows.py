@@ -1,0 +1,252 @@
+"""Writing alert and alert-event rows for a batch of triggers, one way per backend, below the
+ORM: intake spends its time here, and SQLAlchemy's per-row parameter processing cost more
+than the statements themselves.
+
+PostgreSQL: one `INSERT … SELECT FROM unnest(array per column) ON CONFLICT` on the open-alert
+index, so racing triggers fold into one alert. SQLite: the intake transaction holds the write
+lock from its BEGIN, so nothing can race; existing alerts are read in one SELECT, updated by id
+and the new ones inserted in multi-row statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import Any, NamedTuple
+
+from psycopg.types.json import Jsonb
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from onwatch.alerts.models import Alert, AlertEventRecord
+from onwatch.alerts.repeats import db_time
+from onwatch.core.db import json_text
+
+OPEN = text("status <> 'resolved'")
+# What a trigger writes, by column; the caller's parameters have exactly these keys.
+UPSERT_COLUMNS = (
+    "service_id",
+    "integration_id",
+    "dedup_key",
+    "status",
+    "summary",
+    "severity",
+    "source",
+    "component",
+    "group_name",
+    "class_name",
+    "generator_url",
+    "labels",
+    "annotations",
+    "details",
+    "links",
+    "count",
+    "event_count",
+    "first_seen_at",
+    "last_seen_at",
+    "event_hash",
+)
+# What a repeat takes from the newest trigger; the rest keeps what the first one said.
+LATEST = (
+    "summary",
+    "severity",
+    "source",
+    "component",
+    "labels",
+    "annotations",
+    "details",
+    "links",
+    "generator_url",
+    "event_hash",
+)
+EVENT_COLUMNS = (
+    "alert_id",
+    "seq",
+    "received_at",
+    "action",
+    "outcome",
+    "summary",
+    "severity",
+    "payload",
+)
+_JSON = frozenset(("labels", "annotations", "details", "links", "payload"))
+_TIMES = frozenset(("first_seen_at", "last_seen_at", "received_at"))
+_ROWS_PER_INSERT = 200  # x 20 columns: well under SQLite's limit of bound parameters
+_IN_CHUNK = 500
+
+
+class Stored(NamedTuple):
+    """An alert as a batch of its triggers left it."""
+
+    id: int
+    service_id: int
+    dedup_key: str
+    count: int
+    event_count: int
+    incident_id: int | None
+    severity: str
+
+
+def upsert_triggers(session: Session, params: Sequence[dict[str, Any]]) -> list[Stored]:
+    """Write the alert rows for `params` (one per open alert: a new alert is inserted, an open
+    one gets its counts raised by `count` and the LATEST fields); each alert as stored."""
+    if not params:
+        return []
+    bind = session.connection()
+    if bind.dialect.name == "postgresql":
+        return [Stored(*row) for row in _execute_arrays(bind, _unnest_upsert_sql(), params)]
+    return _upsert_sqlite(bind, params)
+
+
+def insert_events(session: Session, records: Sequence[dict[str, Any]]) -> None:
+    """Insert alert_event rows, each a dict with the EVENT_COLUMNS."""
+    if not records:
+        return
+    bind = session.connection()
+    if bind.dialect.name == "postgresql":
+        _execute_arrays(bind, _unnest_insert_sql(), records)
+        return
+    cursor = bind.connection.driver_connection.cursor()
+    cursor.executemany(
+        f"INSERT INTO alert_event ({', '.join(EVENT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
+        list(_sqlite_values(bind.dialect, records, EVENT_COLUMNS)),
+    )
+    cursor.close()
+
+
+def _upsert_sqlite(bind: Any, params: Sequence[dict[str, Any]]) -> list[Stored]:
+    cursor = bind.connection.driver_connection.cursor()
+    found = _open_alerts(cursor, [(p["service_id"], p["dedup_key"]) for p in params])
+    values = list(_sqlite_values(bind.dialect, params, UPSERT_COLUMNS))
+    updates, inserts, stored = [], [], {}
+    latest = [UPSERT_COLUMNS.index(name) for name in LATEST]
+    last_seen = UPSERT_COLUMNS.index("last_seen_at")
+    for p, row in zip(params, values, strict=True):
+        key = (p["service_id"], p["dedup_key"])
+        if key not in found:
+            inserts.append(row)
+            continue
+        alert_id, count, event_count, incident_id = found[key]
+        added = p["count"]
+        updates.append((added, added, row[last_seen], *(row[i] for i in latest), alert_id))
+        stored[key] = Stored(
+            alert_id, *key, count + added, event_count + added, incident_id, p["severity"]
+        )
+    if updates:
+        assignments = ", ".join(f"{name} = ?" for name in LATEST)
+        cursor.executemany(
+            "UPDATE alert SET count = count + ?, event_count = event_count + ?, "
+            f"last_seen_at = ?, {assignments} WHERE id = ?",
+            updates,
+        )
+    for start in range(0, len(inserts), _ROWS_PER_INSERT):
+        chunk = inserts[start : start + _ROWS_PER_INSERT]
+        one = f"({', '.join('?' * len(UPSERT_COLUMNS))})"
+        rows = cursor.execute(
+            f"INSERT INTO alert ({', '.join(UPSERT_COLUMNS)}) "
+            f"VALUES {', '.join([one] * len(chunk))} "
+            "RETURNING id, service_id, dedup_key, count, event_count, incident_id, severity",
+            [value for row in chunk for value in row],
+        ).fetchall()
+        stored.update({(row[1], row[2]): Stored(*row) for row in rows})
+    cursor.close()
+    return [stored[(p["service_id"], p["dedup_key"])] for p in params]
+
+
+def _open_alerts(
+    cursor: Any, keys: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], tuple[int, int, int, int | None]]:
+    """(id, count, event_count, incident_id) of the open alerts with these keys."""
+    by_service: dict[int, list[str]] = {}
+    for service_id, dedup_key in keys:
+        by_service.setdefault(service_id, []).append(dedup_key)
+    found = {}
+    for service_id, dedup_keys in by_service.items():
+        for start in range(0, len(dedup_keys), _IN_CHUNK):
+            chunk = dedup_keys[start : start + _IN_CHUNK]
+            rows = cursor.execute(
+                "SELECT id, dedup_key, count, event_count, incident_id FROM alert "
+                "WHERE service_id = ? AND status <> 'resolved' "
+                f"AND dedup_key IN ({', '.join('?' * len(chunk))})",
+                (service_id, *chunk),
+            ).fetchall()
+            for alert_id, dedup_key, count, event_count, incident_id in rows:
+                found[(service_id, dedup_key)] = (alert_id, count, event_count, incident_id)
+    return found
+
+
+def _sqlite_values(
+    dialect: Any, rows: Sequence[dict[str, Any]], columns: Sequence[str]
+) -> Iterator[tuple[Any, ...]]:
+    """Each row as the tuple SQLite's driver takes: JSON as text, times as SQLAlchemy writes
+    them (so that the ORM reads them back alike)."""
+    stamps: dict[Any, Any] = {}
+    for row in rows:
+        values = []
+        for name in columns:
+            value = row[name]
+            if name in _JSON:
+                value = json_text(value)
+            elif name in _TIMES:
+                if value not in stamps:
+                    stamps[value] = db_time(dialect, value)
+                value = stamps[value]
+            values.append(value)
+        yield tuple(values)
+
+
+def _on_conflict_set(table: Any, excluded: Any) -> dict[str, Any]:
+    return {
+        "count": table.c.count + excluded.count,
+        "event_count": table.c.event_count + excluded.event_count,
+        "last_seen_at": excluded.last_seen_at,
+        **{name: excluded[name] for name in LATEST},
+    }
+
+
+@cache
+def _unnest_upsert_sql() -> str:
+    """The upsert for PostgreSQL, over one array per column."""
+    stmt = _unnest_insert(Alert.__table__, UPSERT_COLUMNS)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["service_id", "dedup_key"],
+        index_where=OPEN,
+        set_=_on_conflict_set(Alert.__table__, stmt.excluded),
+    ).returning(*(Alert.__table__.c[name] for name in Stored._fields))
+    return _driver_sql(stmt)
+
+
+@cache
+def _unnest_insert_sql() -> str:
+    return _driver_sql(_unnest_insert(AlertEventRecord.__table__, EVENT_COLUMNS))
+
+
+def _unnest_insert(table: Any, columns: Sequence[str]) -> Any:
+    """PostgreSQL's INSERT … SELECT FROM unnest(array per column): one short statement for
+    any number of rows. psycopg re-parses a long multi-row VALUES statement on every call, and
+    executemany sends a statement per row; either cost more than the insert itself."""
+    # A foreign key's type is only known once the table it points to is loaded: all are ids.
+    sql_types = {
+        name: "INTEGER"
+        if table.c[name].foreign_keys
+        else table.c[name].type.compile(postgresql.dialect())
+        for name in columns
+    }
+    # Binary placeholders (%(name)b): psycopg escapes every element of a text-format array.
+    arrays = ", ".join(f"%({name})b::{sql_types[name]}[]" for name in columns)
+    given = select(text("*")).select_from(text(f"unnest({arrays}) AS given"))
+    return postgresql.insert(table).from_select(list(columns), given)
+
+
+def _driver_sql(stmt: Any) -> str:
+    # The placeholders went through the compiler as text, which escaped their "%".
+    return str(stmt.compile(dialect=postgresql.dialect())).replace("%%", "%")
+
+
+def _execute_arrays(bind: Any, sql: str, rows: Sequence[dict[str, Any]]) -> Any:
+    """Run an unnest statement with `rows` turned into one array per column."""
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    for name in _JSON & columns.keys():
+        columns[name] = [Jsonb(value, dumps=json_text) for value in columns[name]]
+    return bind.exec_driver_sql(sql, columns)
