@@ -200,6 +200,8 @@ class BodyReader:
 
     def links(self, obj: dict[str, Any], key: str, at: str = "") -> tuple[Link, ...]:
         """`[{"href": …, "text": …}]` as PagerDuty defines it; a bare URL string is accepted."""
+        if obj.get(key) is None:  # most events carry none
+            return ()
         items = self.array(obj, key, at)
         if not items:
             return ()
@@ -222,6 +224,8 @@ class BodyReader:
 
     def images(self, obj: dict[str, Any], key: str, at: str = "") -> tuple[Image, ...]:
         """`[{"src": …, "href": …, "alt": …}]` as PagerDuty defines it."""
+        if obj.get(key) is None:  # most events carry none
+            return ()
         items = self.array(obj, key, at)
         if not items:
             return ()

@@ -20,9 +20,6 @@ from onwatch.alerts.events import (
 from onwatch.core.errors import Invalid
 from onwatch.integrations.body import BodyReader, require_object
 
-# PD-CEF fields copied into labels, so routing rules and label grouping work for PD events too.
-_LABEL_FIELDS = ("source", "component", "group", "class", "severity")
-
 
 def parse_event(body: Any, now: datetime, new_dedup_key: str) -> AlertEvent:
     """The alert event in an `/v2/enqueue` body.
@@ -66,13 +63,16 @@ def parse_event(body: Any, now: datetime, new_dedup_key: str) -> AlertEvent:
 
     if client_url:
         links = (Link(href=client_url, text=client or "View in monitor"), *links)
-    cef = {
-        "source": source,
-        "component": component,
-        "group": group,
-        "class": class_,
-        "severity": severity,
-    }
+    # PD-CEF fields copied into labels, so routing rules and label grouping work for PD events
+    # too; a trigger always has source and severity.
+    labels = {"source": source}
+    if component:
+        labels["component"] = component
+    if group:
+        labels["group"] = group
+    if class_:
+        labels["class"] = class_
+    labels["severity"] = severity
     return AlertEvent(
         action="trigger",
         dedup_key=dedup_key or new_dedup_key,
@@ -80,7 +80,7 @@ def parse_event(body: Any, now: datetime, new_dedup_key: str) -> AlertEvent:
         severity=cast(Severity, severity),
         source=source,
         occurred_at=occurred_at or now,
-        labels={name: cef[name] for name in _LABEL_FIELDS if cef[name]},
+        labels=labels,
         details=_details(payload.get("custom_details")),
         links=links,
         images=images,
