@@ -142,8 +142,15 @@ def labels_from_tags(tags: str) -> dict[str, str]:
 
 def _filled(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: _filled(item) for key, item in value.items() if _filled(item) is not None}
-    return None if isinstance(value, str) and _UNFILLED.match(value.strip()) else value
+        filled = {}
+        for key, item in value.items():
+            item = _filled(item)
+            if item is not None:
+                filled[key] = item
+        return filled
+    if isinstance(value, str) and "$" in value and _UNFILLED.match(value.strip()):
+        return None
+    return value
 
 
 def _severity(transition: str, priority: str, alert_type: str) -> Severity:
