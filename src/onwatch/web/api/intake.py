@@ -5,11 +5,13 @@ A 2xx is sent only after the transaction that stored the events has committed.""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from onwatch.core.errors import Invalid, OnwatchError, RateLimited, Unauthorized
 from onwatch.integrations import intake, pagerduty
@@ -19,10 +21,12 @@ from onwatch.integrations.limits import RateLimits
 from onwatch.web.api.intake_writer import IntakeWriter
 from onwatch.web.context import AppContext
 from onwatch.web.errors import error_body, status_of
+from onwatch.web.middleware import DirectEndpoint
 from onwatch.web.security import context
 
 router = APIRouter(tags=["intake"])
 RETRY_AFTER = {"Retry-After": "1"}
+WEBHOOKS = "/api/v1/intake/"
 
 
 def writer(request: Request) -> IntakeWriter:
@@ -53,8 +57,7 @@ def _webhook_routes(kind: str) -> None:
         return await _webhook(writer(request), kind, key, raw)
 
     async def with_bearer(request: Request) -> JSONResponse:
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        key = key.strip() if scheme.lower() == "bearer" else ""
+        key = _bearer(request.headers.get("authorization", ""))
         raw = await request.body()
         return await _webhook(writer(request), kind, key, raw)
 
@@ -74,6 +77,54 @@ def _webhook_routes(kind: str) -> None:
 
 for _kind in intake.WEBHOOK_PARSERS:
     _webhook_routes(_kind)
+
+
+class DirectIntake:
+    """The routes above for middleware.DirectRoutes, which serves them without FastAPI: found
+    with a dict lookup, given the body, answered by the same functions as the routes."""
+
+    def __init__(self, ctx: AppContext, writer: IntakeWriter) -> None:
+        self.ctx, self.writer = ctx, writer
+        self._exact: dict[str, tuple[str, DirectEndpoint]] = {
+            "/v2/enqueue": ("/v2/enqueue", self.pagerduty_event),
+            "/v2/change/enqueue": ("/v2/change/enqueue", self.pagerduty_change),
+        }
+        self._with_key: dict[str, tuple[str, DirectEndpoint]] = {}
+        for kind in intake.WEBHOOK_PARSERS:
+            bearer_path = f"{WEBHOOKS}{kind}"
+            self._exact[bearer_path] = (bearer_path, partial(self.webhook_with_bearer, kind))
+            self._with_key[kind] = (f"{bearer_path}/{{key}}", partial(self.webhook_with_key, kind))
+
+    def find(self, path: str) -> tuple[str, DirectEndpoint] | None:
+        found = self._exact.get(path)
+        if found is None and path.startswith(WEBHOOKS):
+            # /api/v1/intake/{kind}/{key}: a key is one non-empty path segment.
+            kind, slash, key = path[len(WEBHOOKS) :].partition("/")
+            if slash and key and "/" not in key:
+                return self._with_key.get(kind)
+        return found
+
+    async def pagerduty_event(self, _scope: Scope, raw: bytes) -> JSONResponse:
+        return await _pagerduty_event(self.writer, raw)
+
+    async def pagerduty_change(self, _scope: Scope, raw: bytes) -> JSONResponse:
+        return await run_in_threadpool(_pagerduty_change, self.ctx, self.writer.limits, raw)
+
+    async def webhook_with_key(self, kind: str, scope: Scope, raw: bytes) -> JSONResponse:
+        return await _webhook(self.writer, kind, scope["path"].rpartition("/")[2], raw)
+
+    async def webhook_with_bearer(self, kind: str, scope: Scope, raw: bytes) -> JSONResponse:
+        authorization = ""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+                break  # the first one, as Request.headers.get() reads it
+        return await _webhook(self.writer, kind, _bearer(authorization), raw)
+
+
+def _bearer(authorization: str) -> str:
+    scheme, _, key = authorization.partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
 
 
 async def _pagerduty_event(writer: IntakeWriter, raw: bytes) -> JSONResponse:
