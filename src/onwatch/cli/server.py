@@ -103,8 +103,14 @@ def run_server(
         )
         worker.start()
     try:
+        # Access lines are INFO, below log_level, so none is shown; without access_log uvicorn
+        # also stops formatting each request's client and path for them.
         server_config = uvicorn.Config(
-            create_app(ctx), host=config.host, port=config.port, log_level="warning"
+            create_app(ctx),
+            host=config.host,
+            port=config.port,
+            log_level="warning",
+            access_log=False,
         )
         _Server(server_config, config.resolved_base_url()).run()
     finally:
