@@ -5,6 +5,7 @@ other request, and anything that is not an intake post left to the app."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -57,6 +58,19 @@ def test_a_streamed_body_within_the_limit_is_read_whole(
     url = f"/api/v1/intake/alertmanager/{keys['alertmanager']}"
     assert client.post(url, content=_in_pieces(hook, 50)).status_code == 202
     assert len(alerts(db)) == 2
+
+
+def test_triggers_without_dedup_key_are_given_distinct_version_4_uuids(
+    client: TestClient, keys: Keys
+) -> None:
+    given = [
+        client.post("/v2/enqueue", json=trigger(keys["pagerduty"])).json()["dedup_key"]
+        for _ in range(3)
+    ]
+    assert len(set(given)) == 3
+    for key in given:
+        assert uuid.UUID(key).hex == key
+        assert (uuid.UUID(key).version, uuid.UUID(key).variant) == (4, uuid.RFC_4122)
 
 
 def test_intake_answers_carry_the_security_headers(client: TestClient, keys: Keys) -> None:

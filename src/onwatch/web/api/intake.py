@@ -4,7 +4,7 @@ A 2xx is sent only after the transaction that stored the events has committed.""
 
 from __future__ import annotations
 
-import uuid
+import os
 from functools import partial
 from typing import Any
 
@@ -136,6 +136,13 @@ class DirectIntake:
         return await _webhook(self.writer, kind, _bearer(authorization), raw)
 
 
+def _uuid4_hex() -> str:
+    """uuid.uuid4().hex, the same bits set on the same random bytes, without building a UUID
+    (3 us of its 7 on the event loop for every PagerDuty event)."""
+    random = int.from_bytes(os.urandom(16))
+    return f"{random & ~(0xF000 << 64) & ~(0xC000 << 48) | (0x4000 << 64) | (0x8000 << 48):032x}"
+
+
 def _bearer(authorization: str) -> str:
     scheme, _, key = authorization.partition(" ")
     return key.strip() if scheme.lower() == "bearer" else ""
@@ -143,7 +150,7 @@ def _bearer(authorization: str) -> str:
 
 async def _pagerduty_event(writer: IntakeWriter, raw: bytes) -> JSONResponse:
     try:
-        delivery = Delivery("pagerduty", None, parse_json(raw), uuid.uuid4().hex)
+        delivery = Delivery("pagerduty", None, parse_json(raw), _uuid4_hex())
         receipt = await writer.store(delivery)
     except OnwatchError as error:
         return _pagerduty_error(error)
