@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.models import Alert
+from onwatch.core.db import json_text
 
-_JSON = orjson.OPT_NON_STR_KEYS
 _IN_CHUNK = 500  # dedup keys per SELECT on SQLite, well under its limit of bound parameters
 
 
@@ -53,7 +52,7 @@ def event_hash(event: AlertEvent) -> str:
             event.links,
             event.images,
         )
-    return hashlib.blake2b(orjson.dumps(said, option=_JSON), digest_size=16).hexdigest()
+    return hashlib.blake2b(json_text(said).encode(), digest_size=16).hexdigest()
 
 
 def fold(

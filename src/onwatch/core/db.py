@@ -6,6 +6,7 @@ The same models run on SQLite (WAL, the embedded default) and on PostgreSQL thro
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -56,7 +57,10 @@ JSONDoc = JSON().with_variant(JSONB(), "postgresql")
 def json_text(value: Any) -> str:
     """How JSON columns are written: orjson, several times faster than the json module on the
     intake path (keys that are not strings are written as strings, as json.dumps does)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # what orjson cannot write: integers over 64 bits (exact in JSON)
+        return json.dumps(value, separators=(",", ":"))
 
 
 class Base(DeclarativeBase):

@@ -42,7 +42,7 @@ def parse_event(body: Any, now: datetime, new_dedup_key: str) -> AlertEvent:
         read.raise_if_invalid()
         # PD ignores the payload of acknowledge and resolve events, so we do not check it.
         return AlertEvent(
-            action=cast(Action, action), dedup_key=dedup_key, occurred_at=now, raw=event
+            action=cast(Action, action), dedup_key=dedup_key, occurred_at=now, raw=_kept(event)
         )
 
     payload = read.object(event, "payload", required=True)
@@ -87,7 +87,7 @@ def parse_event(body: Any, now: datetime, new_dedup_key: str) -> AlertEvent:
         component=component,
         group=group,
         class_=class_,
-        raw=event,
+        raw=_kept(event),
     )
 
 
@@ -108,7 +108,7 @@ def parse_change(body: Any, now: datetime) -> ChangeEvent:
         source=source,
         details=_details(payload.get("custom_details")),
         links=links,
-        raw=event,
+        raw=_kept(event),
     )
 
 
@@ -134,6 +134,12 @@ def invalid_event_body(invalid: Invalid) -> dict[str, Any]:
         "message": "Event object is invalid",
         "errors": error_strings(invalid),
     }
+
+
+def _kept(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as stored with the alert: everything but its routing key, a credential that
+    is stored only hashed and must not be shown to whoever can read alerts."""
+    return {name: value for name, value in event.items() if name != "routing_key"}
 
 
 def _details(custom_details: Any) -> dict[str, Any]:

@@ -58,6 +58,16 @@ def test_trigger_with_the_key_of_an_open_alert_joins_it(
     assert len(incidents(db)) == 1
 
 
+def test_integers_too_large_for_64_bits_are_stored_exactly_and_repeats_still_fold(
+    client: TestClient, keys: Keys, db: Database
+) -> None:
+    big = 123456789012345678901234567890
+    event = trigger(keys["pagerduty"], "big", custom_details={"order": big})
+    assert [client.post("/v2/enqueue", json=event).status_code for _ in range(2)] == [202, 202]
+    [alert] = alerts(db)
+    assert (alert.count, alert.details) == (2, {"order": big})
+
+
 def test_acknowledge_and_resolve_for_unknown_key_are_dropped_but_accepted(
     client: TestClient, keys: Keys, db: Database
 ) -> None:

@@ -144,6 +144,8 @@ def test_a_trigger_re_sent_unchanged_is_one_event_counted_with_its_repeats(
     assert (listed["count"], alert["events_total"]) == (4, 4)
     assert [(e["payload"]["payload"]["summary"], e["repeats"]) for e in alert["events"]] == [
         ("worse", 1), ("k broke", 3)]
+    # The routing key is a credential, stored hashed: never in a payload viewers can read.
+    assert all("routing_key" not in e["payload"] for e in alert["events"])
 
 
 def test_change_events_of_a_service_newest_first(
