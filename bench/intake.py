@@ -79,10 +79,13 @@ def free_port() -> int:
 
 
 def peak_rss_mb(pid: int) -> float:
-    """VmHWM: the most resident memory the process ever had."""
+    """VmHWM: the most resident memory the process ever had, with its child processes
+    (`serve --workers`) added."""
     status = Path(f"/proc/{pid}/status").read_text()
     found = re.search(r"VmHWM:\s+(\d+) kB", status)
-    return int(found.group(1)) / 1024 if found else 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    own = int(found.group(1)) / 1024 if found else 0.0
+    return own + sum(peak_rss_mb(int(child)) for child in children)
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
@@ -129,7 +132,9 @@ def org_file(first_incident_services: int) -> str:
 
 
 @contextmanager
-def onwatch_server(database_url: str, data: Path) -> Iterator[tuple[str, int, dict[str, str], str]]:
+def onwatch_server(
+    database_url: str, data: Path, workers: int = 1
+) -> Iterator[tuple[str, int, dict[str, str], str]]:
     """`onwatch serve` with the bench org applied: (url, pid, keys by integration, token)."""
     port = free_port()
     env = {
@@ -137,6 +142,7 @@ def onwatch_server(database_url: str, data: Path) -> Iterator[tuple[str, int, di
         "ONWATCH_DATABASE_URL": database_url,
         "ONWATCH_DATA_DIR": str(data),
         "ONWATCH_PORT": str(port),
+        "ONWATCH_WORKERS": str(workers),
     }
     onwatch = [sys.executable, "-m", "onwatch.cli.main"]
     subprocess.run([*onwatch, "migrate"], env=env, check=True, capture_output=True)
@@ -386,6 +392,9 @@ def main() -> None:
         "request, for when the client would otherwise be the bottleneck)",
     )
     parser.add_argument("--postgres", help="PostgreSQL server URL (a scratch database is made)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="onwatch HTTP processes (serve --workers)"
+    )
     args = parser.parse_args()
     if shutil.which(ALERTMANAGER) is None:
         raise SystemExit(
@@ -403,11 +412,12 @@ def run(args: argparse.Namespace, data: Path, database_url: str) -> None:
     print(
         f"onwatch on {backend} vs Alertmanager · {args.seconds:.0f} s a phase · "
         f"{args.concurrency} requests in flight · {args.client} client · "
+        f"onwatch with {args.workers} worker process{'es' if args.workers > 1 else ''} · "
         f"{os.cpu_count()} CPUs, shared with the load generator"
     )
     with (
         alertmanager_server(data) as (am_url, am_pid),
-        onwatch_server(database_url, data) as (
+        onwatch_server(database_url, data, args.workers) as (
             ow_url,
             ow_pid,
             keys,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from typing import Any
 
 import typer
 import uvicorn
@@ -12,8 +13,10 @@ from sqlalchemy.engine import make_url
 
 from onwatch.auth import actions as auth
 from onwatch.cli.runtime import open_database, settings
+from onwatch.cli.workers import fork_workers, listening_socket, wait_for_workers
 from onwatch.core.clock import SystemClock
 from onwatch.core.db import Database, normalize_url
+from onwatch.core.settings import Settings
 from onwatch.engine.assembly import build_engine
 from onwatch.migrations import runner
 from onwatch.web.app import create_app
@@ -68,19 +71,23 @@ def run_server(
     port: int | None,
     migrate: bool | None,
     banner: list[str] | None = None,
+    workers: int | None = None,
 ) -> None:
     config = settings()
     if host:
         config.host = host
     if port:
         config.port = port
+    if workers:
+        config.workers = workers
     _logging()
     typer.echo(f"onwatch: database {_shown(config.resolved_database_url())}")
     db = open_database(config, migrate=migrate)
     clock = SystemClock()
+    processes = f", {config.workers} worker processes" if config.workers > 1 else ""
     typer.echo(
         f"onwatch: listening on {config.resolved_base_url()}"
-        f" ({'with' if engine else 'without'} the engine)"
+        f" ({'with' if engine else 'without'} the engine{processes})"
     )
     password = _bootstrap_admin(db, clock)
     if password:
@@ -90,35 +97,81 @@ def run_server(
         )
     for line in banner or []:
         typer.echo(line)
+    if config.workers > 1:
+        _run_workers(config, db, clock, engine=engine)
+        return
     ctx = AppContext(db=db, settings=config, clock=clock)
     stop = threading.Event()
-    worker = None
-    if engine:
-        loop = build_engine(db, clock)
-        worker = threading.Thread(
-            target=loop.run_forever,
-            name="onwatch-engine",
-            daemon=True,
-            args=(stop, config.engine_interval_seconds, ctx.engine_wakeup),
-        )
-        worker.start()
+    worker = _start_engine(db, clock, config, stop, ctx.engine_wakeup) if engine else None
     try:
-        # Access lines are INFO, below log_level, so none is shown; without access_log uvicorn
-        # also stops formatting each request's client and path for them.
-        server_config = uvicorn.Config(
-            create_app(ctx),
-            host=config.host,
-            port=config.port,
-            log_level="warning",
-            access_log=False,
-        )
-        _Server(server_config, config.resolved_base_url()).run()
+        _Server(_uvicorn_config(create_app(ctx), config), config.resolved_base_url()).run()
     finally:
         stop.set()
         ctx.engine_wakeup.set()
         if worker:
             worker.join(timeout=10)
         db.dispose()
+
+
+def _uvicorn_config(asgi: Any, config: Settings) -> uvicorn.Config:
+    # Access lines are INFO, below log_level, so none is shown; without access_log uvicorn
+    # also stops formatting each request's client and path for them.
+    return uvicorn.Config(
+        asgi, host=config.host, port=config.port, log_level="warning", access_log=False
+    )
+
+
+def _start_engine(
+    db: Database,
+    clock: SystemClock,
+    config: Settings,
+    stop: threading.Event,
+    wakeup: threading.Event,
+) -> threading.Thread:
+    loop = build_engine(db, clock)
+    worker = threading.Thread(
+        target=loop.run_forever,
+        name="onwatch-engine",
+        daemon=True,
+        args=(stop, config.engine_interval_seconds, wakeup),
+    )
+    worker.start()
+    return worker
+
+
+def _run_workers(config: Settings, db: Database, clock: SystemClock, *, engine: bool) -> None:
+    """Several HTTP processes on one socket (cli.workers); the engine runs here, once. It is
+    not woken by the workers' intake, so it sees a new incident within its interval."""
+    db.dispose()  # each process opens its own connections; none may cross the fork
+    sock = listening_socket(config.host, config.port)
+
+    def serve_one(_index: int) -> None:
+        own = open_database(config, migrate=False)
+        ctx = AppContext(db=own, settings=config, clock=SystemClock())
+        try:
+            uvicorn.Server(_uvicorn_config(create_app(ctx), config)).run(sockets=[sock])
+        finally:
+            own.dispose()
+
+    pids = fork_workers(config.workers, serve_one)
+    sock.close()
+    print(f"onwatch: ready at {config.resolved_base_url()}", flush=True)
+    stop, wakeup = threading.Event(), threading.Event()
+    worker = _start_engine(db, clock, config, stop, wakeup) if engine else None
+
+    def stopping() -> None:
+        stop.set()
+        wakeup.set()
+
+    try:
+        status = wait_for_workers(pids, on_stop=stopping)
+    finally:
+        stopping()
+        if worker:
+            worker.join(timeout=10)
+        db.dispose()
+    if status:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -131,9 +184,16 @@ def serve(
     migrate: bool = typer.Option(
         None, "--migrate/--no-migrate", help="Apply migrations first (default: yes on SQLite)."
     ),
+    workers: int = typer.Option(
+        None,
+        min=1,
+        max=64,
+        help="HTTP processes on one socket (default ONWATCH_WORKERS or 1); one per core "
+        "for a busy intake.",
+    ),
 ) -> None:
     """Run the HTTP server (API, UI, intake) and, unless --no-engine, the engine."""
-    run_server(engine=not no_engine, host=host, port=port, migrate=migrate)
+    run_server(engine=not no_engine, host=host, port=port, migrate=migrate, workers=workers)
 
 
 @app.command("engine")

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `onwatch serve` listens on.")
     port: int = Field(8080, description="Port `onwatch serve` listens on.")
+    workers: int = Field(
+        1, ge=1, le=64, description="HTTP processes of `onwatch serve` (one per core when busy)."
+    )
     base_url: str = Field("", description="Public URL used in links; default http://host:port.")
     max_body_bytes: int = Field(1024 * 1024, description="Largest request body accepted (413).")
     intake_max_body_bytes: int = Field(512 * 1024, description="Largest intake body (413).")

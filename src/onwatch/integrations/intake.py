@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.ingest import Outcome, Routed, ingest
 from onwatch.alerts.models import Alert, ChangeRecord
+from onwatch.alerts.repeats import event_hash
 from onwatch.alerts.routing import Route, RoutingSpec, service_for
 from onwatch.core.errors import OnwatchError, RateLimited, Unauthorized
 from onwatch.directory.models import Service
@@ -59,6 +60,41 @@ class Delivery:
     new_dedup_key: str = ""
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """A delivery as read without the database: its key and wire format, and its events or
+    what is wrong with its body (PagerDuty without a routing key: that, at once)."""
+
+    key: str
+    kind: str
+    events: list[AlertEvent]
+    problem: OnwatchError | None = None
+    digests: list[str] = field(default_factory=list)  # each trigger's event_hash
+
+    @classmethod
+    def of(cls, key: str, kind: str, events: list[AlertEvent]) -> Parsed:
+        digests = [event_hash(e) if e.action == "trigger" else "" for e in events]
+        return cls(key, kind, events, None, digests)
+
+
+def parse(delivery: Delivery, now: datetime) -> Parsed:
+    """Read a delivery's body. Done before the storing transaction (IntakeWriter), so that on
+    SQLite the write lock is not held while bodies are parsed."""
+    if delivery.kind != "pagerduty":
+        try:
+            events = WEBHOOK_PARSERS[delivery.kind](delivery.body, now)
+        except OnwatchError as error:
+            return Parsed(delivery.key or "", delivery.kind, [], error)
+        return Parsed.of(delivery.key or "", delivery.kind, events)
+    body = delivery.body
+    key = body.get("routing_key") if isinstance(body, dict) else None
+    try:
+        event = pagerduty.parse_event(body, now, delivery.new_dedup_key)
+    except OnwatchError as error:
+        return Parsed(key if isinstance(key, str) else "", "pagerduty", [], error)
+    return Parsed.of(key, "pagerduty", [event])
+
+
 def receive(
     session: Session,
     deliveries: Sequence[Delivery],
@@ -66,26 +102,37 @@ def receive(
     now: datetime,
     limits: RateLimits,
 ) -> list[Receipt | OnwatchError]:
-    """Store requests that arrived together, in the caller's transaction. Each is checked,
-    parsed, rate-limited and routed on its own, and a problem is that request's answer only;
+    """Parse and store requests that arrived together, in the caller's transaction."""
+    return store(session, [parse(d, now) for d in deliveries], now=now, limits=limits)
+
+
+def store(
+    session: Session,
+    requests: Sequence[Parsed],
+    *,
+    now: datetime,
+    limits: RateLimits,
+) -> list[Receipt | OnwatchError]:
+    """Store parsed requests that arrived together, in the caller's transaction. Each is
+    checked, rate-limited and routed on its own, and a problem is that request's answer only;
     then the events of each integration are ingested in one call (one upsert for a run of
     triggers, one lookup of holds and incidents), as if the requests had come one by one."""
-    answers: list[Receipt | OnwatchError | None] = [None] * len(deliveries)
+    answers: list[Receipt | OnwatchError | None] = [None] * len(requests)
     by_integration: dict[int, list[tuple[int, list[Routed]]]] = {}
     grants = _Grants(session)
-    for index, delivery in enumerate(deliveries):
+    for index, request in enumerate(requests):
         try:
-            grant, events = _checked(grants, delivery, now)
+            grant, events = _checked(grants, request)
             _admit(grant, len(events), now, limits)
-            routed = _route(session, grant, events) if events else []
+            routed = _route(session, grant, events, request.digests) if events else []
         except OnwatchError as error:
             answers[index] = error
             continue
         by_integration.setdefault(grant.integration_id, []).append((index, routed))
-    for integration_id, requests in by_integration.items():
-        events = [event for _, routed in requests for event in routed]
+    for integration_id, sent in by_integration.items():
+        events = [event for _, routed in sent for event in routed]
         outcomes = iter(ingest(session, events, integration_id=integration_id, now=now))
-        for index, routed in requests:
+        for index, routed in sent:
             answers[index] = Receipt([next(outcomes) for _ in routed])
     return [answer for answer in answers if answer is not None]
 
@@ -109,20 +156,16 @@ class _Grants:
         return found
 
 
-def _checked(grants: _Grants, delivery: Delivery, now: datetime) -> tuple[Grant, list[AlertEvent]]:
-    """The key's grant and the events of the body. PagerDuty's body is read before its key is
-    checked (the key is in it): a body without a usable routing_key is Invalid, PD's 400, with
-    every other problem of the event named too."""
-    if delivery.kind != "pagerduty":
-        grant = grants(delivery.key or "", delivery.kind)
-        return grant, WEBHOOK_PARSERS[delivery.kind](delivery.body, now)
-    body = delivery.body
-    key = body.get("routing_key") if isinstance(body, dict) else None
-    if not isinstance(key, str) or not key.strip():
-        pagerduty.parse_event(body, now, delivery.new_dedup_key)  # raises Invalid
-        raise Unauthorized("unknown integration key")
-    grant = grants(key, "pagerduty")
-    return grant, [pagerduty.parse_event(body, now, delivery.new_dedup_key)]
+def _checked(grants: _Grants, request: Parsed) -> tuple[Grant, list[AlertEvent]]:
+    """The key's grant and the events of the body; the key is checked first, so a wrong key
+    reveals nothing about the body. PagerDuty's key is in its body: a body without a usable
+    routing_key is Invalid (PD's 400), with every other problem of the event named too."""
+    if request.kind == "pagerduty" and not request.key.strip():
+        raise request.problem or Unauthorized("unknown integration key")
+    grant = grants(request.key, request.kind)
+    if request.problem is not None:
+        raise request.problem
+    return grant, request.events
 
 
 def receive_change(session: Session, body: Any, *, now: datetime, limits: RateLimits) -> int:
@@ -154,30 +197,35 @@ def _admit(grant: Grant, events: int, now: datetime, limits: RateLimits) -> None
         raise RateLimited("too many events for this integration key; retry later")
 
 
-def _route(session: Session, grant: Grant, events: list[AlertEvent]) -> list[Routed]:
+def _route(
+    session: Session, grant: Grant, events: list[AlertEvent], digests: list[str]
+) -> list[Routed]:
     own = grant.service
     routes = compiled_routes(json.dumps(grant.routes, sort_keys=True)) if grant.routes else ()
     if not routes:
-        return [Routed(grant.service_id, own, event) for event in events]
+        return [
+            Routed(grant.service_id, own, event, digest)
+            for event, digest in zip(events, digests, strict=True)
+        ]
     names = [service_for(event.labels, routes, own) for event in events]
     ids = dict(
         session.execute(select(Service.name, Service.id).where(Service.name.in_(set(names)))).all()
     )
     routed = []
-    for event, name in zip(events, names, strict=True):
+    for event, name, digest in zip(events, names, digests, strict=True):
         if event.action != "trigger" and not event.labels:
             # PagerDuty's acknowledge and resolve carry no payload, so no labels to route by:
             # they go where this key's trigger with the same dedup key went.
             found = _open_alert_service(session, grant.integration_id, event.dedup_key)
             if found is not None:
-                routed.append(Routed(found[0], found[1], event))
+                routed.append(Routed(found[0], found[1], event, digest))
                 continue
         # A target deleted since the config was applied falls back to the key's own service.
         target = ids.get(name)
         if target is None:
-            routed.append(Routed(grant.service_id, own, event))
+            routed.append(Routed(grant.service_id, own, event, digest))
         else:
-            routed.append(Routed(target, name, event))
+            routed.append(Routed(target, name, event, digest))
     return routed
 
 

@@ -74,11 +74,13 @@ class IntakeWriter:
 
     def _commit(self, batch: list[tuple[Delivery, Callable[[Answer], None]]]) -> None:
         ctx = self.ctx
+        now = ctx.clock.now()
         try:
+            # Bodies are parsed before the transaction: other processes (serve --workers) may
+            # write to SQLite meanwhile.
+            parsed = [intake.parse(delivery, now) for delivery, _ in batch]
             with ctx.db.transaction() as session:
-                answers = intake.receive(
-                    session, [d for d, _ in batch], now=ctx.clock.now(), limits=self.limits
-                )
+                answers = intake.store(session, parsed, now=now, limits=self.limits)
         except Exception as error:
             if len(batch) > 1:
                 for item in batch:

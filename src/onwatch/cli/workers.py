@@ -1,0 +1,79 @@
+"""`onwatch serve --workers N`: N HTTP processes on one listening socket.
+
+One Python process runs Python on one core at a time; intake (parsing bodies, answering
+requests) is CPU work, so a busy install serves HTTP from several processes. The parent binds
+the socket, forks the workers (each opens its own database connections and runs its own
+uvicorn on the shared socket, the kernel spreading connections between them) and stays to run
+the engine and to pass a stop signal on. On SQLite the workers' writes take turns on the
+database's write lock (core.db)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from types import FrameType
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def fork_workers(count: int, serve: Callable[[int], None]) -> list[int]:
+    """Start `count` processes, each running `serve(index)` until it returns; their pids.
+    Call before the parent starts any thread: a fork copies only the calling thread."""
+    pids = []
+    for index in range(count):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                for number in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(number, signal.SIG_DFL)  # uvicorn installs its own
+                serve(index)
+                code = 0
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    return pids
+
+
+def wait_for_workers(pids: list[int], on_stop: Callable[[], None]) -> int:
+    """Wait until every worker has ended; a SIGINT or SIGTERM to the parent is passed on to
+    them (and calls `on_stop`). Exit status: 0 if every worker ended cleanly."""
+    running = set(pids)
+
+    def stop(_number: int, _frame: FrameType | None) -> None:
+        on_stop()
+        for pid in running:
+            with contextlib.suppress(ProcessLookupError):  # it has just ended
+                os.kill(pid, signal.SIGTERM)
+
+    previous = {n: signal.signal(n, stop) for n in (signal.SIGINT, signal.SIGTERM)}
+    status = 0
+    try:
+        while running:
+            try:
+                pid, code = os.wait()
+            except ChildProcessError:
+                break
+            if pid in running:
+                running.discard(pid)
+                if code != 0:
+                    status = 1
+                    stop(signal.SIGTERM, None)  # one worker failed: stop the rest
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return status
