@@ -39,14 +39,20 @@ def fork_workers(count: int, serve: Callable[[int], None]) -> list[int]:
         if pid == 0:
             code = 1
             try:
+                # uvicorn handles SIGINT and SIGTERM while it runs, then raises the signal
+                # again for whatever handled it before: here, nothing more to do.
                 for number in (signal.SIGINT, signal.SIGTERM):
-                    signal.signal(number, signal.SIG_DFL)  # uvicorn installs its own
+                    signal.signal(number, _already_stopping)
                 serve(index)
                 code = 0
             finally:
                 os._exit(code)
         pids.append(pid)
     return pids
+
+
+def _already_stopping(_number: int, _frame: FrameType | None) -> None:
+    return None
 
 
 def wait_for_workers(pids: list[int], on_stop: Callable[[], None]) -> int:

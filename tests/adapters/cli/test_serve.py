@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,13 +23,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+@contextmanager
+def _serving(
+    tmp_path: Path, *args: str
+) -> Iterator[tuple[str, list[str], subprocess.Popen[str]]]:
     port = _free_port()
     env = {**os.environ, "ONWATCH_DATA_DIR": str(tmp_path / "data"), "ONWATCH_PORT": str(port)}
     env.pop("ONWATCH_DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "onwatch.cli.main", "serve"],
+        [sys.executable, "-m", "onwatch.cli.main", "serve", *args],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -42,10 +47,16 @@ def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
                 break
         else:
             pytest.fail("serve exited before it was ready:\n" + "\n".join(lines))
-        yield f"http://127.0.0.1:{port}", lines
+        yield f"http://127.0.0.1:{port}", lines, process
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    with _serving(tmp_path) as (url, lines, _):
+        yield url, lines
 
 
 def test_serve_on_a_fresh_directory_starts_on_sqlite_with_a_working_login(
@@ -78,3 +89,46 @@ def test_serve_on_a_fresh_directory_starts_on_sqlite_with_a_working_login(
         assert page.status_code == 200
         assert "Services" in page.text
         assert browser.get("/readyz").json()["database"] == "ok"
+
+
+ORG = """
+services:
+  - name: reader
+integrations:
+  - {name: reader-pd, service: reader, type: pagerduty}
+"""
+
+
+def test_serve_with_two_workers_stores_what_either_accepts_and_stops_cleanly(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "ONWATCH_DATA_DIR": str(tmp_path / "data")}
+    env.pop("ONWATCH_DATABASE_URL", None)
+    applied = subprocess.run(
+        [sys.executable, "-m", "onwatch.cli.main", "apply", "-f", "-"],
+        env=env, input=ORG, text=True, capture_output=True, check=True,
+    ).stdout
+    key = re.search(r"key \(shown once\): (\S+)", applied).group(1)  # type: ignore[union-attr]
+    with _serving(tmp_path, "--workers", "2") as (url, lines, process):
+        assert "2 worker processes" in "\n".join(lines)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        assert len(children) == 2
+
+        def send(n: int) -> int:
+            event = {"routing_key": key, "event_action": "trigger", "dedup_key": f"k{n % 10}",
+                     "payload": {"summary": f"disk {n}", "source": "db1", "severity": "error"}}
+            with httpx.Client(base_url=url) as client:  # a connection each: both workers serve
+                return client.post("/v2/enqueue", json=event).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(send, range(80))) == {202}
+        listed = subprocess.run(
+            [sys.executable, "-m", "onwatch.cli.main", "alerts", "list", "--json"],
+            env=env, text=True, capture_output=True, check=True,
+        ).stdout
+        alerts = json.loads(listed)["items"]
+        assert sorted((a["dedup_key"], a["count"]) for a in alerts) == [
+            (f"k{n}", 8) for n in range(10)]
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    assert all(not Path(f"/proc/{child}").exists() for child in children)
