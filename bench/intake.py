@@ -5,7 +5,12 @@ PagerDuty event to onwatch, a one-alert post to Alertmanager). Prints alerts/s a
 p50/p99, peak RSS of each server, the onwatch/Alertmanager ratio, checks that every accepted
 onwatch alert event is committed, and how soon after its 202 a first incident is visible.
 
+The batches and the single events cycle through a fixed set of bodies, as monitors re-send
+firing alerts unchanged (onwatch folds such a repeat into its alert's counts); one more phase
+sends single PagerDuty events whose every body is new, each stored as an event of its own.
+
     .venv/bin/python bench/intake.py [--seconds 10] [--concurrency 16] [--client raw]
+    .venv/bin/python bench/intake.py --workers 2     # onwatch serve --workers 2
     .venv/bin/python bench/intake.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
 The default load generator is httpx.AsyncClient. It costs a few milliseconds of CPU a request,
@@ -46,6 +51,7 @@ ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 BATCH = 50
 POOL = 100  # distinct batches: 5,000 distinct alerts, cycled, so repeats fold as in real use
 PD_KEYS = 1000  # distinct PagerDuty dedup keys, cycled
+NEW_BODIES = 200_000  # distinct PagerDuty bodies for the phase where no body repeats
 FIRST_INCIDENT_TRIES = 20
 
 
@@ -246,13 +252,18 @@ def encode(body: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def pd_event(key: str, n: int) -> dict[str, Any]:
-    return {
+def pd_event(key: str, n: int, sent: int | None = None) -> dict[str, Any]:
+    """Trigger number `sent` for dedup key `n`; without `sent` the same body every time, as a
+    monitor re-sends an unchanged alert (folded into the alert's counts by onwatch)."""
+    event = {
         "routing_key": key,
         "event_action": "trigger",
         "dedup_key": f"bench-{n}",
         "payload": {"summary": f"Bench event {n}", "source": "bench", "severity": "error"},
     }
+    if sent is not None:  # a body onwatch has not seen: stored as an event of its own
+        event["payload"]["custom_details"] = {"sent": sent}
+    return event
 
 
 async def drive(
@@ -458,12 +469,19 @@ def run(args: argparse.Namespace, data: Path, database_url: str) -> None:
                 [encode(pd_event(keys["bench-pd"], n)) for n in singles],
                 1,
             ),
+            (
+                "ow_single_new",
+                "onwatch       single PD, each body new",
+                pd_url,
+                [encode(pd_event(keys["bench-pd"], n % PD_KEYS, n)) for n in range(NEW_BODIES)],
+                1,
+            ),
         ]:
             results[label] = asyncio.run(drive(name, url, bodies, per, args))
             print(results[label].line(), flush=True)
         firsts = first_incident(ow_url, keys, token)
         am_rss, ow_rss = peak_rss_mb(am_pid), peak_rss_mb(ow_pid)
-    accepted = results["ow_batch"].alerts + results["ow_single"].alerts
+    accepted = sum(results[name].alerts for name in ("ow_batch", "ow_single", "ow_single_new"))
     stored = committed_events(database_url)
     print(f"  peak RSS: onwatch {ow_rss:.0f} MB, Alertmanager {am_rss:.0f} MB")
     print(

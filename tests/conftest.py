@@ -121,6 +121,15 @@ def sqlite_db(_sqlite_db: Database) -> Iterator[Database]:
 
 
 @pytest.fixture
+def postgresql_db(_postgresql_db: Database) -> Iterator[Database]:
+    """PostgreSQL only, for tests about a database server (connections it drops)."""
+    try:
+        yield _postgresql_db
+    finally:
+        empty(_postgresql_db)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
 

@@ -106,6 +106,14 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(onwatch_read_only=True), expire_on_commit=False
         )
+        self._busy_sessions = self._sessions
+        self._busy_engine: Engine | None = None
+        if self.dialect != "sqlite":
+            # For one busy writer thread (intake): a connection or two, not pinged before use.
+            self._busy_engine = create_engine(
+                self.url, pool_size=1, max_overflow=1, json_serializer=json_text
+            )
+            self._busy_sessions = sessionmaker(self._busy_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -118,6 +126,19 @@ class Database:
             yield session
 
     @contextmanager
+    def busy_transaction(self) -> Iterator[Session]:
+        """transaction() for a thread that writes all the time (intake's writer). On PostgreSQL
+        its connection is not pinged before each use, a round trip that cost as much as storing
+        a batch: a connection the server has dropped fails that one transaction (and the pool
+        discards the others), which the caller retries on a fresh one."""
+        if self._busy_engine is None:
+            with self.transaction() as session:
+                yield session
+            return
+        with self._busy_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work. On SQLite it does not take the write lock."""
         with self._read_sessions() as session, session.begin():
@@ -125,6 +146,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._busy_engine is not None:
+            self._busy_engine.dispose()
 
 
 class _WriteLock:

@@ -14,6 +14,8 @@ import queue
 import threading
 from collections.abc import Callable
 
+from sqlalchemy.exc import DBAPIError
+
 from onwatch.integrations import intake
 from onwatch.integrations.intake import Delivery, Receipt
 from onwatch.integrations.limits import RateLimits
@@ -72,27 +74,41 @@ class IntakeWriter:
                     break
             self._commit(batch)
 
-    def _commit(self, batch: list[tuple[Delivery, Callable[[Answer], None]]]) -> None:
+    def _commit(
+        self, batch: list[tuple[Delivery, Callable[[Answer], None]]], *, again: bool = True
+    ) -> None:
         ctx = self.ctx
         now = ctx.clock.now()
         try:
             # Bodies are parsed before the transaction: other processes (serve --workers) may
             # write to SQLite meanwhile.
             parsed = [intake.parse(delivery, now) for delivery, _ in batch]
-            with ctx.db.transaction() as session:
+            with ctx.db.busy_transaction() as session:
                 answers = intake.store(session, parsed, now=now, limits=self.limits)
         except Exception as error:
-            if len(batch) > 1:
-                for item in batch:
-                    self._commit([item])
-                return
-            log.exception("storing an intake request failed")
-            batch[0][1](error)
+            if again and isinstance(error, DBAPIError) and error.connection_invalidated:
+                # The server dropped the connection (a restart, a failover): the pool has let
+                # go of all of them, so this goes to a fresh one.
+                self._commit(batch, again=False)
+            else:
+                self._failed(batch, error)
             return
         if any(isinstance(a, Receipt) and a.opened_incident for a in answers):
             ctx.engine_wakeup.set()
         for (_, answer), result in zip(batch, answers, strict=True):
             answer(result)
+
+    def _failed(
+        self, batch: list[tuple[Delivery, Callable[[Answer], None]]], error: Exception
+    ) -> None:
+        """A batch that could not be stored: each of its requests again on its own, so that one
+        bad request cannot fail the others; a lone request gets the error as its answer."""
+        if len(batch) > 1:
+            for item in batch:
+                self._commit([item])
+            return
+        log.error("storing an intake request failed", exc_info=error)
+        batch[0][1](error)
 
 
 def _settle(done: asyncio.Future[Receipt], result: Answer) -> None:
