@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.events import AlertEvent
-from onwatch.alerts.models import Alert
+from onwatch.alerts.rows import db_time, open_alerts
 from onwatch.core.db import json_text
-
-_IN_CHUNK = 500  # dedup keys per SELECT on SQLite, well under its limit of bound parameters
 
 
 @dataclass(frozen=True)
@@ -89,29 +86,17 @@ def _fold_sqlite(
 ) -> dict[tuple[int, str], Folded]:
     # The intake transaction holds SQLite's write lock from its BEGIN, so nothing changes
     # between this read and the update below.
-    by_service: dict[int, list[str]] = {}
-    for service_id, dedup_key in wanted:
-        by_service.setdefault(service_id, []).append(dedup_key)
     folded: dict[tuple[int, str], Folded] = {}
     updates: list[tuple[int, int, str, int]] = []
     stamp = db_time(bind.dialect, now)
     # The driver's own cursor, in the session's transaction: SQLAlchemy's result wrapping
     # cost more than the query for a batch of repeats.
     cursor = bind.connection.driver_connection.cursor()
-    for service_id, dedup_keys in by_service.items():
-        for start in range(0, len(dedup_keys), _IN_CHUNK):
-            chunk = dedup_keys[start : start + _IN_CHUNK]
-            rows = cursor.execute(
-                "SELECT id, dedup_key, event_hash, incident_id FROM alert "
-                "WHERE service_id = ? AND status <> 'resolved' "
-                f"AND dedup_key IN ({', '.join('?' * len(chunk))})",
-                (service_id, *chunk),
-            ).fetchall()
-            for alert_id, dedup_key, stored_hash, incident_id in rows:
-                digest, times = wanted[(service_id, dedup_key)]
-                if stored_hash == digest:
-                    folded[(service_id, dedup_key)] = Folded(alert_id, incident_id)
-                    updates.append((times, times, stamp, alert_id))
+    for key, alert in open_alerts(cursor, list(wanted)).items():
+        digest, times = wanted[key]
+        if alert.event_hash == digest:
+            folded[key] = Folded(alert.id, alert.incident_id)
+            updates.append((times, times, stamp, alert.id))
     if updates:
         cursor.executemany(
             "UPDATE alert SET count = count + ?, event_count = event_count + ?, "
@@ -149,10 +134,3 @@ def _fold_postgresql(
         (service_id, dedup_key): Folded(alert_id, incident_id)
         for alert_id, service_id, dedup_key, incident_id in rows
     }
-
-
-def db_time(dialect: Dialect, value: datetime) -> Any:
-    """`value` as the dialect stores a time of Alert (for SQLite, the text SQLAlchemy writes)."""
-    column_type = Alert.__table__.c.last_seen_at.type
-    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-    return processor(value) if processor else value

@@ -10,16 +10,17 @@ and the new ones inserted in multi-row statements."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.models import Alert, AlertEventRecord
-from onwatch.alerts.repeats import db_time
 from onwatch.core.db import json_text
 
 OPEN = text("status <> 'resolved'")
@@ -117,7 +118,7 @@ def insert_events(session: Session, records: Sequence[dict[str, Any]]) -> None:
 
 def _upsert_sqlite(bind: Any, params: Sequence[dict[str, Any]]) -> list[Stored]:
     cursor = bind.connection.driver_connection.cursor()
-    found = _open_alerts(cursor, [(p["service_id"], p["dedup_key"]) for p in params])
+    found = open_alerts(cursor, [(p["service_id"], p["dedup_key"]) for p in params])
     values = list(_sqlite_values(bind.dialect, params, UPSERT_COLUMNS))
     updates, inserts, stored = [], [], {}
     latest = [UPSERT_COLUMNS.index(name) for name in LATEST]
@@ -127,11 +128,15 @@ def _upsert_sqlite(bind: Any, params: Sequence[dict[str, Any]]) -> list[Stored]:
         if key not in found:
             inserts.append(row)
             continue
-        alert_id, count, event_count, incident_id = found[key]
-        added = p["count"]
-        updates.append((added, added, row[last_seen], *(row[i] for i in latest), alert_id))
+        alert, added = found[key], p["count"]
+        updates.append((added, added, row[last_seen], *(row[i] for i in latest), alert.id))
         stored[key] = Stored(
-            alert_id, *key, count + added, event_count + added, incident_id, p["severity"]
+            alert.id,
+            *key,
+            alert.count + added,
+            alert.event_count + added,
+            alert.incident_id,
+            p["severity"],
         )
     if updates:
         assignments = ", ".join(f"{name} = ?" for name in LATEST)
@@ -154,10 +159,17 @@ def _upsert_sqlite(bind: Any, params: Sequence[dict[str, Any]]) -> list[Stored]:
     return [stored[(p["service_id"], p["dedup_key"])] for p in params]
 
 
-def _open_alerts(
-    cursor: Any, keys: Sequence[tuple[int, str]]
-) -> dict[tuple[int, str], tuple[int, int, int, int | None]]:
-    """(id, count, event_count, incident_id) of the open alerts with these keys."""
+class OpenAlert(NamedTuple):
+    id: int
+    count: int
+    event_count: int
+    incident_id: int | None
+    event_hash: str | None
+
+
+def open_alerts(cursor: Any, keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], OpenAlert]:
+    """The open alerts with these (service id, dedup key)s, read with the SQLite driver's
+    `cursor`, in as few SELECTs as the keys' services and SQLite's bound parameters allow."""
     by_service: dict[int, list[str]] = {}
     for service_id, dedup_key in keys:
         by_service.setdefault(service_id, []).append(dedup_key)
@@ -166,14 +178,21 @@ def _open_alerts(
         for start in range(0, len(dedup_keys), _IN_CHUNK):
             chunk = dedup_keys[start : start + _IN_CHUNK]
             rows = cursor.execute(
-                "SELECT id, dedup_key, count, event_count, incident_id FROM alert "
+                "SELECT dedup_key, id, count, event_count, incident_id, event_hash FROM alert "
                 "WHERE service_id = ? AND status <> 'resolved' "
                 f"AND dedup_key IN ({', '.join('?' * len(chunk))})",
                 (service_id, *chunk),
             ).fetchall()
-            for alert_id, dedup_key, count, event_count, incident_id in rows:
-                found[(service_id, dedup_key)] = (alert_id, count, event_count, incident_id)
+            for dedup_key, *alert in rows:
+                found[(service_id, dedup_key)] = OpenAlert(*alert)
     return found
+
+
+def db_time(dialect: Dialect, value: datetime) -> Any:
+    """`value` as the dialect stores a time of Alert (for SQLite, the text SQLAlchemy writes)."""
+    column_type = Alert.__table__.c.last_seen_at.type
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return processor(value) if processor else value
 
 
 def _sqlite_values(
