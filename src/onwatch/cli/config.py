@@ -15,6 +15,7 @@ from onwatch.config import document, reference
 from onwatch.config.apply import Plan, apply, export
 from onwatch.core.clock import SystemClock
 from onwatch.core.errors import FieldError, Invalid
+from onwatch.integrations.specs import KeyIssued
 
 app = typer.Typer(no_args_is_help=True, help="The config file: its reference documentation.")
 
@@ -70,7 +71,7 @@ def apply_command(
         finally:
             db.dispose()
     for change in plan.changes:
-        typer.echo(str(change))
+        typer.echo(change.planned() if dry_run and isinstance(change, KeyIssued) else str(change))
     for warning in plan.warnings:
         typer.echo(f"warning: {warning}", err=True)
     count = len(plan.changes)

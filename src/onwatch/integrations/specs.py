@@ -53,6 +53,10 @@ class KeyIssued(Change):
     def __str__(self) -> str:
         return f"{super().__str__()}\n    key (shown once): {self.secret}"
 
+    def planned(self) -> str:
+        """How a dry run shows it: the key it shows would never work, as nothing is stored."""
+        return f"{super().__str__()}\n    key: made and shown when the file is applied"
+
 
 def integration_spec(integration: Integration, service_of: dict[int, str]) -> IntegrationSpec:
     return IntegrationSpec(

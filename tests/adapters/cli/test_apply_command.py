@@ -3,6 +3,7 @@ and every mistake in a file reported with its place."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,18 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
         "would change 3 objects (dry run: nothing written)",
     ]
     assert database_state(db) == before
+
+
+def test_dry_run_of_a_new_integration_shows_no_key_and_the_real_apply_does(
+    onwatch: Onwatch, tmp_path: Path
+) -> None:
+    integration = "integrations:\n  - {name: pd, service: checkout, type: pagerduty}\n"
+    org = write(tmp_path, SMALL + integration)
+    planned = onwatch("apply", "-f", org, "--dry-run").stdout
+    assert "+ integration pd\n    key: made and shown when the file is applied\n" in planned
+    assert "shown once" not in planned
+    applied = onwatch("apply", "-f", org).stdout
+    assert re.search(r"\+ integration pd\n    key \(shown once\): \S+\n", applied)
 
 
 def test_apply_reports_each_change_and_audits_it(onwatch: Onwatch, tmp_path: Path) -> None:
