@@ -13,7 +13,12 @@ from sqlalchemy.engine import make_url
 
 from onwatch.auth import actions as auth
 from onwatch.cli.runtime import open_database, settings
-from onwatch.cli.workers import fork_workers, listening_socket, wait_for_workers
+from onwatch.cli.workers import (
+    WakeupPipe,
+    fork_workers,
+    listening_socket,
+    wait_for_workers,
+)
 from onwatch.core.clock import SystemClock
 from onwatch.core.db import Database, normalize_url
 from onwatch.core.settings import Settings
@@ -140,14 +145,17 @@ def _start_engine(
 
 
 def _run_workers(config: Settings, db: Database, clock: SystemClock, *, engine: bool) -> None:
-    """Several HTTP processes on one socket (cli.workers); the engine runs here, once. It is
-    not woken by the workers' intake, so it sees a new incident within its interval."""
+    """Several HTTP processes on one socket (cli.workers); the engine runs here, once, woken
+    by the workers through a pipe."""
     db.dispose()  # each process opens its own connections; none may cross the fork
     sock = listening_socket(config.host, config.port)
+    wakeups = WakeupPipe()
 
     def serve_one(_index: int) -> None:
         own = open_database(config, migrate=False)
-        ctx = AppContext(db=own, settings=config, clock=SystemClock())
+        ctx = AppContext(
+            db=own, settings=config, clock=SystemClock(), engine_wakeup=wakeups.event()
+        )
         try:
             uvicorn.Server(_uvicorn_config(create_app(ctx), config)).run(sockets=[sock])
         finally:
@@ -157,6 +165,7 @@ def _run_workers(config: Settings, db: Database, clock: SystemClock, *, engine: 
     sock.close()
     print(f"onwatch: ready at {config.resolved_base_url()}", flush=True)
     stop, wakeup = threading.Event(), threading.Event()
+    wakeups.relay(wakeup)
     worker = _start_engine(db, clock, config, stop, wakeup) if engine else None
 
     def stopping() -> None:

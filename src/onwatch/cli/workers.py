@@ -5,7 +5,8 @@ requests) is CPU work, so a busy install serves HTTP from several processes. The
 the socket, forks the workers (each opens its own database connections and runs its own
 uvicorn on the shared socket, the kernel spreading connections between them) and stays to run
 the engine and to pass a stop signal on. On SQLite the workers' writes take turns on the
-database's write lock (core.db)."""
+database's write lock (core.db). A worker that has news for the engine (an incident opened, a
+silence ended) wakes it through a pipe (WakeupPipe)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from types import FrameType
 
@@ -83,3 +85,43 @@ def wait_for_workers(pids: list[int], on_stop: Callable[[], None]) -> int:
         for number, handler in previous.items():
             signal.signal(number, handler)
     return status
+
+
+class WakeupPipe:
+    """Engine wake-ups from the workers to the parent, where the engine runs: a worker's
+    `event()` is a threading.Event whose set() also writes a byte to a pipe, and `relay` turns
+    the bytes into set() of the engine's own Event. Made before the fork."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+
+    def event(self) -> threading.Event:
+        """For a worker's AppContext.engine_wakeup."""
+        return _PipedEvent(self._write)
+
+    def relay(self, wakeup: threading.Event) -> threading.Thread:
+        """In the parent, after the fork: sets `wakeup` for every byte, until every worker has
+        closed its end."""
+        os.close(self._write)
+
+        def run() -> None:
+            while os.read(self._read, 512):
+                wakeup.set()
+            os.close(self._read)
+
+        thread = threading.Thread(target=run, name="onwatch-wakeups", daemon=True)
+        thread.start()
+        return thread
+
+
+class _PipedEvent(threading.Event):
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def set(self) -> None:
+        super().set()
+        # A full pipe already holds a wake-up the engine has not read: nothing is lost.
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._fd, b"!")
