@@ -200,14 +200,8 @@ class BodyReader:
 
     def links(self, obj: dict[str, Any], key: str, at: str = "") -> tuple[Link, ...]:
         """`[{"href": …, "text": …}]` as PagerDuty defines it; a bare URL string is accepted."""
-        if obj.get(key) is None:  # most events carry none
-            return ()
-        items = self.array(obj, key, at)
-        if not items:
-            return ()
-        path = join_path(at, key)
         result = []
-        for index, item in enumerate(items):
+        for path, index, item in self._items(obj, key, at):
             if isinstance(item, str) and item:
                 result.append(Link(href=item))
             elif isinstance(item, dict):
@@ -224,14 +218,8 @@ class BodyReader:
 
     def images(self, obj: dict[str, Any], key: str, at: str = "") -> tuple[Image, ...]:
         """`[{"src": …, "href": …, "alt": …}]` as PagerDuty defines it."""
-        if obj.get(key) is None:  # most events carry none
-            return ()
-        items = self.array(obj, key, at)
-        if not items:
-            return ()
-        path = join_path(at, key)
         result = []
-        for index, item in enumerate(items):
+        for path, index, item in self._items(obj, key, at):
             item_path = join_path(path, index)
             if not isinstance(item, dict):
                 self.problem(item_path, f"must be an object with src, not {type_name(item)}")
@@ -242,6 +230,15 @@ class BodyReader:
             if src:
                 result.append(Image(src=src, href=href, alt=alt))
         return tuple(result)
+
+
+    def _items(self, obj: dict[str, Any], key: str, at: str) -> list[tuple[str, int, Any]]:
+        """(path of the array, index, item) for each item of an optional array field."""
+        if obj.get(key) is None:  # most events carry none
+            return []
+        items = self.array(obj, key, at)
+        path = join_path(at, key) if items else ""
+        return [(path, index, item) for index, item in enumerate(items or ())]
 
 
 def require_object(body: Any, what: str) -> dict[str, Any]:
