@@ -107,7 +107,8 @@ def ingest(
 
 
 def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) -> list[Outcome]:
-    """Store a run of triggers with one upsert. Triggers of one alert within the run fold into
+    """Store a run of triggers: unchanged repeats of open alerts fold into them (alerts.repeats),
+    the rest is written with one upsert. Triggers of one alert within the run fold into
     one row first (the newest one's fields, the count raised by all of them): PostgreSQL will
     not update a row twice in one statement, and the result is the same as one by one."""
     hashes = [routed.digest or event_hash(routed.event) for routed in run]

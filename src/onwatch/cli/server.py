@@ -40,7 +40,12 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
         await super().startup(sockets)
         if not self.should_exit:
-            print(f"onwatch: ready at {self.url}", flush=True)
+            _say_ready(self.url)
+
+
+def _say_ready(url: str) -> None:
+    """The line scripts and tests wait for: the socket listens."""
+    print(f"onwatch: ready at {url}", flush=True)
 
 
 def _bootstrap_admin(db: Database, clock: SystemClock) -> str | None:
@@ -163,7 +168,7 @@ def _run_workers(config: Settings, db: Database, clock: SystemClock, *, engine: 
 
     pids = fork_workers(config.workers, serve_one)
     sock.close()
-    print(f"onwatch: ready at {config.resolved_base_url()}", flush=True)
+    _say_ready(config.resolved_base_url())
     stop, wakeup = threading.Event(), threading.Event()
     wakeups.relay(wakeup)
     worker = _start_engine(db, clock, config, stop, wakeup) if engine else None

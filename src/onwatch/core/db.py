@@ -106,7 +106,6 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(onwatch_read_only=True), expire_on_commit=False
         )
-        self._busy_sessions = self._sessions
         self._busy_engine: Engine | None = None
         if self.dialect != "sqlite":
             # For one busy writer thread (intake): a connection or two, not pinged before use.
