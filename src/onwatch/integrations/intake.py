@@ -51,13 +51,16 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One monitor request as the web layer hands it over: decoded, not yet checked. `key` is
-    None for PagerDuty, whose key is the body's routing_key."""
+    """One monitor request as the web layer hands it over: decoded (or, for a body seen
+    before, parsed), not yet checked. `key` is None for PagerDuty, whose key is the body's
+    routing_key."""
 
     kind: str
     key: str | None
     body: Any
     new_dedup_key: str = ""
+    raw: bytes = b""  # the body's bytes, for integrations.seen
+    parsed: Parsed | None = None  # what parsing the same body gave before (integrations.seen)
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,9 @@ def _bearer(authorization: str) -> str:
 
 async def _pagerduty_event(writer: IntakeWriter, raw: bytes) -> JSONResponse:
     try:
-        delivery = Delivery("pagerduty", None, parse_json(raw), _uuid4_hex())
+        delivery = writer.seen.delivery("pagerduty", None, raw)
+        if delivery is None:
+            delivery = Delivery("pagerduty", None, parse_json(raw), _uuid4_hex(), raw)
         receipt = await writer.store(delivery)
     except OnwatchError as error:
         return _pagerduty_error(error)
@@ -172,11 +174,13 @@ async def _webhook(writer: IntakeWriter, kind: str, key: str, raw: bytes) -> JSO
     try:
         if not key:
             raise Unauthorized("an integration key is required, in the URL or as a bearer token")
-        try:
-            body = parse_json(raw)
-        except Invalid as error:
-            return _JSON(error_body("invalid_json", error.message), status_code=400)
-        receipt = await writer.store(Delivery(kind, key, body))
+        delivery = writer.seen.delivery(kind, key, raw)
+        if delivery is None:
+            try:
+                delivery = Delivery(kind, key, parse_json(raw), raw=raw)
+            except Invalid as error:
+                return _JSON(error_body("invalid_json", error.message), status_code=400)
+        receipt = await writer.store(delivery)
     except OnwatchError as error:
         return _error(error)
     summary = {"status": "accepted", "events": len(receipt.outcomes), **receipt.counts()}

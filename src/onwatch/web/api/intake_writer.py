@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from onwatch.integrations import intake
 from onwatch.integrations.intake import Delivery, Receipt
 from onwatch.integrations.limits import RateLimits
+from onwatch.integrations.seen import SeenBodies
 from onwatch.web.context import AppContext
 
 log = logging.getLogger("onwatch.intake")
@@ -30,6 +31,7 @@ Answer = Receipt | BaseException
 class IntakeWriter:
     def __init__(self, ctx: AppContext, limits: RateLimits) -> None:
         self.ctx, self.limits = ctx, limits
+        self.seen = SeenBodies()  # bodies parsed before: a repeat is not parsed again
         self._queue: queue.SimpleQueue[tuple[Delivery, Callable[[Answer], None]]]
         self._queue = queue.SimpleQueue()
         self._started = False
@@ -82,7 +84,7 @@ class IntakeWriter:
         try:
             # Bodies are parsed before the transaction: other processes (serve --workers) may
             # write to SQLite meanwhile.
-            parsed = [intake.parse(delivery, now) for delivery, _ in batch]
+            parsed = [self.seen.parse(delivery, now) for delivery, _ in batch]
             with ctx.db.busy_transaction() as session:
                 answers = intake.store(session, parsed, now=now, limits=self.limits)
         except Exception as error:
