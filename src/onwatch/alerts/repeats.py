@@ -87,8 +87,7 @@ def _fold_sqlite(
     # The intake transaction holds SQLite's write lock from its BEGIN, so nothing changes
     # between this read and the update below.
     folded: dict[tuple[int, str], Folded] = {}
-    updates: list[tuple[int, int, str, int]] = []
-    stamp = db_time(bind.dialect, now)
+    by_times: dict[int, list[int]] = {}
     # The driver's own cursor, in the session's transaction: SQLAlchemy's result wrapping
     # cost more than the query for a batch of repeats.
     cursor = bind.connection.driver_connection.cursor()
@@ -96,12 +95,13 @@ def _fold_sqlite(
         digest, times = wanted[key]
         if alert.event_hash == digest:
             folded[key] = Folded(alert.id, alert.incident_id)
-            updates.append((times, times, stamp, alert.id))
-    if updates:
-        cursor.executemany(
-            "UPDATE alert SET count = count + ?, event_count = event_count + ?, "
-            "last_seen_at = ? WHERE id = ?",
-            updates,
+            by_times.setdefault(times, []).append(alert.id)
+    stamp = db_time(bind.dialect, now)
+    for times, ids in by_times.items():  # one statement, not one per alert (see open_alerts)
+        cursor.execute(
+            "UPDATE alert SET count = count + ?1, event_count = event_count + ?1, "
+            "last_seen_at = ?2 WHERE id IN (SELECT value FROM json_each(?3))",
+            (times, stamp, json_text(ids)),
         )
     cursor.close()
     return folded
