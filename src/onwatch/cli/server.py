@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 import threading
@@ -107,6 +108,7 @@ def run_server(
         )
     for line in banner or []:
         typer.echo(line)
+    _collect_garbage_less_often()
     if config.workers > 1:
         _run_workers(config, db, clock, engine=engine)
         return
@@ -121,6 +123,15 @@ def run_server(
         if worker:
             worker.join(timeout=10)
         db.dispose()
+
+
+def _collect_garbage_less_often() -> None:
+    """Run the cycle collector after 50,000 new objects instead of Python's 700. A busy
+    intake makes and drops several objects per alert, and each young-generation collection
+    also brings the older ones due closer: with the default, collections took a sixth of the
+    intake writer's time (bench/intake.py). What startup built is moved out of their way."""
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
 
 
 def _uvicorn_config(asgi: Any, config: Settings) -> uvicorn.Config:
