@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -22,8 +21,7 @@ from onwatch.alerts.rows import db_time, open_alerts
 from onwatch.core.db import json_text
 
 
-@dataclass(frozen=True)
-class Folded:
+class Folded(NamedTuple):  # one per repeat: a tuple is the cheapest to make
     alert_id: int
     incident_id: int | None
 
