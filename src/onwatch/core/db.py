@@ -212,17 +212,19 @@ class _Checkpoints:
         self._commits = 0
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._starting = threading.Lock()
 
     def committed(self) -> None:
-        self._commits += 1
+        self._commits += 1  # from several threads: a count lost now and then does no harm
         if self._commits % self.COMMITS:
             return
-        if self._thread is None or self._pid != os.getpid():  # none yet, or made before a fork
-            self._pid, self._stopping = os.getpid(), False
-            self._thread = threading.Thread(
-                target=self._loop, name="onwatch-checkpoints", daemon=True
-            )
-            self._thread.start()
+        with self._starting:
+            if self._thread is None or self._pid != os.getpid():  # none, or from before a fork
+                self._pid, self._stopping = os.getpid(), False
+                self._thread = threading.Thread(
+                    target=self._loop, name="onwatch-checkpoints", daemon=True
+                )
+                self._thread.start()
         self._wake.set()
 
     def run(self) -> tuple[int, int]:
@@ -234,11 +236,12 @@ class _Checkpoints:
         return in_log, copied
 
     def stop(self) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None and self._pid == os.getpid():
-            self._stopping = True
-            self._wake.set()
-            thread.join()
+        with self._starting:
+            thread, self._thread = self._thread, None
+            if thread is not None and self._pid == os.getpid():
+                self._stopping = True
+                self._wake.set()
+                thread.join()
 
     def _loop(self) -> None:
         while True:
