@@ -40,11 +40,12 @@ class SeenBodies:
     def delivery(self, kind: str, key: str | None, raw: bytes) -> Delivery | None:
         """A delivery of this request carrying what parsing its body gave before, or None if
         the body is not one seen (then the caller decodes it and hands `raw` on)."""
+        seen = (kind, key or "", raw)
         with self._lock:
-            parsed = self._kept.get((kind, key or "", raw))
+            parsed = self._kept.get(seen)
             if parsed is None:
                 return None
-            self._kept.move_to_end((kind, key or "", raw))
+            self._kept.move_to_end(seen)
         return Delivery(kind, key, None, raw=raw, parsed=parsed)
 
     def parse(self, delivery: Delivery, now: datetime) -> Parsed:

@@ -47,7 +47,7 @@ def test_every_so_many_commits_wake_the_checkpoint_thread_which_ends_with_the_da
     assert not started.is_alive()
 
 
-def test_an_in_memory_or_postgresql_database_has_nothing_to_checkpoint() -> None:
+def test_an_in_memory_database_has_nothing_to_checkpoint() -> None:
     db = Database("sqlite:///:memory:")
     try:
         assert db.checkpoint() == (0, 0)
