@@ -4,6 +4,7 @@ JSON path (`payload.severity`, `alerts[2].labels`) so one answer lists them all.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,8 @@ _GO_ZERO_YEAR = 1
 _BOM = b"\xef\xbb\xbf"
 _DIGITS_AS_NINES = bytes.maketrans(b"012345678", b"999999999")
 _LONG_DIGITS = b"9" * 19
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(body: bytes) -> Any:
@@ -45,11 +48,37 @@ def _parse_json_with_stdlib(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise Invalid(f"body is not UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise Invalid(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    # JSON's \u escapes can name half of a surrogate pair alone, which is no character:
+    # such a string could be neither stored nor sent on, so the body is refused here.
+    if _SURROGATE_ESCAPE.search(text):
+        path = _lone_surrogate_at(value, "")
+        if path is not None:
+            raise Invalid("holds half a surrogate pair (a \\u escape), not a character", path)
+    return value
+
+
+def _lone_surrogate_at(value: Any, path: str) -> str | None:
+    """The path of the first string (or object key) in `value` with a lone surrogate."""
+    if isinstance(value, str):
+        return path if _LONE_SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _LONE_SURROGATE.search(key):
+                return join_path(path, key.encode("utf-8", "backslashreplace").decode())
+            found = _lone_surrogate_at(item, join_path(path, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _lone_surrogate_at(item, join_path(path, index))
+            if found is not None:
+                return found
+    return None
 
 
 def join_path(base: str, key: str | int) -> str:
@@ -230,7 +259,6 @@ class BodyReader:
             if src:
                 result.append(Image(src=src, href=href, alt=alt))
         return tuple(result)
-
 
     def _items(self, obj: dict[str, Any], key: str, at: str) -> list[tuple[str, int, Any]]:
         """(path of the array, index, item) for each item of an optional array field."""

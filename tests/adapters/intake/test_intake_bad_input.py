@@ -90,6 +90,24 @@ def test_non_json_is_400(client: TestClient, keys: Keys, db: Database, raw: byte
     assert stored_rows(db) == NOTHING
 
 
+def test_half_a_surrogate_pair_is_400_naming_the_field(
+    client: TestClient, keys: Keys, db: Database
+) -> None:
+    event = json.dumps(trigger(keys["pagerduty"], dedup_key="KEY")).replace("KEY", "a\\ud800")
+    response = client.post(
+        "/v2/enqueue", content=event, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        "dedup_key: holds half a surrogate pair (a \\u escape), not a character"
+    ]
+    body = json.dumps(am_webhook(am_alert("LABEL"))).replace("LABEL", "\\udc00")
+    webhook = client.post(f"/api/v1/intake/alertmanager/{keys['alertmanager']}", content=body)
+    assert webhook.status_code == 400
+    assert webhook.json()["error"]["message"].startswith("alerts[0].labels.alertname: holds half")
+    assert stored_rows(db) == NOTHING
+
+
 def test_body_over_512_kb_is_413(client: TestClient, keys: Keys, db: Database) -> None:
     event = trigger(keys["pagerduty"])
     event["payload"]["custom_details"] = {"log": "x" * (512 * 1024)}

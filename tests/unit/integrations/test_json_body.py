@@ -59,7 +59,6 @@ def test_text_that_is_not_an_instant_reads_as_none():
     [
         (b'{"id": 123456789012345678901234567890}', {"id": 123456789012345678901234567890}),
         (b"[-9223372036854775809, 18446744073709551616]", [-(2**63) - 1, 2**64]),
-        (b'{"text": "\\ud800"}', {"text": "\ud800"}),
         (b'{"ratio": Infinity}', {"ratio": float("inf")}),
     ],
 )
@@ -81,3 +80,27 @@ def _leaves(value: object) -> list[object]:
     if isinstance(value, list):
         return [leaf for item in value for leaf in _leaves(item)]
     return [value]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"dedup_key": "a\\ud800"}', "dedup_key"),
+        (b'{"payload": {"tags": ["ok", "\\uDC00"]}}', "payload.tags[1]"),
+        (b'{"labels": {"\\ud800x": "v"}}', "labels.\\ud800x"),
+        (b'"\\udfff"', ""),
+    ],
+)
+def test_half_a_surrogate_pair_is_invalid_naming_where(body: bytes, field: str):
+    with pytest.raises(Invalid) as caught:
+        parse_json(body)
+
+    (error,) = caught.value.errors
+    assert (error.field, error.message) == (
+        field,
+        "holds half a surrogate pair (a \\u escape), not a character",
+    )
+
+
+def test_whole_surrogate_pair_is_one_character():
+    assert parse_json(b'{"summary": "\\ud83d\\ude00 \\u00e9"}') == {"summary": "\U0001f600 é"}
