@@ -23,7 +23,7 @@ import psycopg
 from sqlalchemy import insert
 
 from onwatch.alerts import queries
-from onwatch.alerts.models import Alert
+from onwatch.alerts.models import ALERT, ALERT_TALLY
 from onwatch.core.db import Database
 from onwatch.directory.models import Service
 from onwatch.migrations import runner
@@ -68,6 +68,7 @@ def fill(db: Database, total: int) -> None:
             seen = start + timedelta(seconds=n * 20)
             rows.append(
                 {
+                    "id": n + 1,
                     "service_id": rng.choice(service_ids),
                     "dedup_key": f"key-{n}",
                     "status": status,
@@ -79,12 +80,13 @@ def fill(db: Database, total: int) -> None:
                     "details": {},
                     "links": {},
                     "first_seen_at": seen,
-                    "last_seen_at": seen,
                     "resolved_at": seen if status == "resolved" else None,
                 }
             )
-        with db.transaction() as session:
-            session.execute(insert(Alert), rows)
+        tallies = [{"alert_id": row["id"], "last_seen_at": row["first_seen_at"]} for row in rows]
+        with db.transaction() as session:  # Alert's two tables, each in one statement
+            session.execute(insert(ALERT), rows)
+            session.execute(insert(ALERT_TALLY), tallies)
         made += len(rows)
         print(f"\r  stored {made:,} alerts", end="", flush=True)
     print()

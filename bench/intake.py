@@ -383,7 +383,8 @@ def committed_events(database_url: str) -> int:
     with engine.connect() as connection:
         total = connection.execute(
             text(
-                "SELECT coalesce(sum(event_count), 0) FROM alert WHERE service_id = "
+                "SELECT coalesce(sum(event_count), 0) FROM alert_tally JOIN alert ON id = alert_id "
+                "WHERE service_id = "
                 "(SELECT id FROM service WHERE name = 'bench')"
             )
         ).scalar_one()

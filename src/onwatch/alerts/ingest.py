@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from onwatch.alerts import repeats, rows
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.grouping import GroupingSpec
 from onwatch.alerts.holds import Holds, in_force
-from onwatch.alerts.models import Alert, AlertEventRecord, AlertPolicy
+from onwatch.alerts.models import ALERT, Alert, AlertEventRecord, AlertPolicy
 from onwatch.alerts.placement import NewAlert, place_in_incidents
 from onwatch.alerts.repeats import event_hash
 from onwatch.incidents import actions as incidents
@@ -141,7 +141,7 @@ def _triggers(call: _Call, run: Sequence[Routed], integration_id: int | None) ->
         if hold is None:
             new.append(indexes[0])
             continue
-        call.session.execute(update(Alert).where(Alert.id == row.id).values(held_by=hold))
+        rows.update_alerts(call.session, ALERT.c.id == row.id, held_by=hold)
         firsts[indexes[0]] = Outcome(key[1], "held", row.id)
     firsts.update(_place_new(call, run, stored, new))
     outcomes = []
@@ -213,9 +213,9 @@ def _upsert_params(
             "links": [vars(link) for link in event.links],
             "images": [vars(image) for image in event.images],
         },
+        "first_seen_at": now,
         "count": count,
         "event_count": count,
-        "first_seen_at": now,
         "last_seen_at": now,
         "event_hash": digest,
     }

@@ -3,76 +3,124 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from onwatch.core.db import Base
+from onwatch.core.db import Base, JSONDoc, UTCDateTime
+
+ALERT = Table(
+    "alert",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("service_id", ForeignKey("service.id"), nullable=False),
+    Column("integration_id", ForeignKey("integration.id")),
+    Column("incident_id", ForeignKey("incident.id")),
+    Column("dedup_key", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    # Why the alert opened no incident yet: "silence:<id>" or "maintenance:<id>". Cleared when
+    # the hold ends; if it still fires then, it opens (or joins) an incident at that moment.
+    Column("held_by", String(64)),
+    Column("summary", String(1024), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("source", String(255), nullable=False, default=""),
+    Column("component", String(255), nullable=False, default=""),
+    Column("group_name", String(255), nullable=False, default=""),
+    Column("class_name", String(255), nullable=False, default=""),
+    Column("generator_url", String(2000), nullable=False, default=""),
+    Column("labels", JSONDoc, nullable=False, default=dict),
+    Column("annotations", JSONDoc, nullable=False, default=dict),
+    Column("details", JSONDoc, nullable=False, default=dict),
+    Column("links", JSONDoc, nullable=False, default=dict),  # {"links": [...], "images": [...]}
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("resolved_at", UTCDateTime()),
+    CheckConstraint("status IN ('firing', 'acknowledged', 'resolved')", name="status"),
+    CheckConstraint("severity IN ('critical', 'error', 'warning', 'info')", name="severity"),
+    # At most one open alert per service and dedup key, held by the database so that
+    # concurrent triggers with one key fold into one alert instead of racing to insert.
+    # Intake relies on it: INSERT … ON CONFLICT on this index is the dedup.
+    Index(
+        "uq_alert_open_dedup",
+        "service_id",
+        "dedup_key",
+        unique=True,
+        sqlite_where=text("status <> 'resolved'"),
+        postgresql_where=text("status <> 'resolved'"),
+    ),
+    # Lists go newest first by id and page by id (keyset), with or without a service and a
+    # status; none of these columns changes on a repeat.
+    Index("ix_alert_service_id", "service_id", "id"),
+    Index("ix_alert_service_status_id", "service_id", "status", "id"),
+    Index("ix_alert_status_id", "status", "id"),
+    # Held alerts are few: index only them, so "not held" walks the id indexes above.
+    Index(
+        "ix_alert_held",
+        "held_by",
+        "id",
+        sqlite_where=text("held_by IS NOT NULL"),
+        postgresql_where=text("held_by IS NOT NULL"),
+    ),
+    Index("ix_alert_incident", "incident_id"),
+)
+# What a repeat changes, in a narrow row of its own: Alertmanager re-sends every firing alert
+# at each group interval, and rewriting the whole alert (labels, annotations, details) for
+# each of them cost more than three times as much as these few columns (bench/intake.py).
+ALERT_TALLY = Table(
+    "alert_tally",
+    Base.metadata,
+    Column("alert_id", ForeignKey("alert.id", ondelete="CASCADE"), primary_key=True),
+    Column("count", Integer, nullable=False, default=1),
+    Column("event_count", Integer, nullable=False, default=1),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    # A digest of the body of the trigger that last wrote an event row. A trigger with the
+    # same body (Alertmanager re-sends every firing alert) only raises the counts
+    # (alerts.repeats); anything else that touches the alert clears it.
+    Column("event_hash", String(32)),
+)
 
 
 class Alert(Base):
-    """One problem as a monitor reports it, identified within its service by a dedup key."""
+    """One problem as a monitor reports it, identified within its service by a dedup key.
+    Mapped to its two tables joined: the ORM reads and writes both as one. A bulk UPDATE
+    names the table it changes (ALERT or ALERT_TALLY)."""
 
-    __tablename__ = "alert"
-    __table_args__ = (
-        CheckConstraint("status IN ('firing', 'acknowledged', 'resolved')", name="status"),
-        CheckConstraint("severity IN ('critical', 'error', 'warning', 'info')", name="severity"),
-        # At most one open alert per service and dedup key, held by the database so that
-        # concurrent triggers with one key fold into one alert instead of racing to insert.
-        # Intake relies on it: INSERT … ON CONFLICT on this index is the dedup.
-        Index(
-            "uq_alert_open_dedup",
-            "service_id",
-            "dedup_key",
-            unique=True,
-            sqlite_where=text("status <> 'resolved'"),
-            postgresql_where=text("status <> 'resolved'"),
-        ),
-        # Lists go newest first by id and page by id (keyset), with or without a service and a
-        # status; none of these columns changes on a repeat, so a repeat rewrites no index.
-        Index("ix_alert_service_id", "service_id", "id"),
-        Index("ix_alert_service_status_id", "service_id", "status", "id"),
-        Index("ix_alert_status_id", "status", "id"),
-        # Held alerts are few: index only them, so "not held" walks the id indexes above.
-        Index(
-            "ix_alert_held",
-            "held_by",
-            "id",
-            sqlite_where=text("held_by IS NOT NULL"),
-            postgresql_where=text("held_by IS NOT NULL"),
-        ),
-        Index("ix_alert_incident", "incident_id"),
-    )
+    __table__ = ALERT.join(ALERT_TALLY)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
-    integration_id: Mapped[int | None] = mapped_column(ForeignKey("integration.id"))
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
-    dedup_key: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16))
-    # Why the alert opened no incident yet: "silence:<id>" or "maintenance:<id>". Cleared when
-    # the hold ends; if it still fires then, it opens (or joins) an incident at that moment.
-    held_by: Mapped[str | None] = mapped_column(String(64))
-    summary: Mapped[str] = mapped_column(String(1024))
-    severity: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str] = mapped_column(String(255), default="")
-    component: Mapped[str] = mapped_column(String(255), default="")
-    group: Mapped[str] = mapped_column("group_name", String(255), default="")
-    class_: Mapped[str] = mapped_column("class_name", String(255), default="")
-    generator_url: Mapped[str] = mapped_column(String(2000), default="")
-    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    annotations: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    links: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"links": [...], "images": [...]}
-    count: Mapped[int] = mapped_column(default=1)
-    event_count: Mapped[int] = mapped_column(default=1)
-    # A digest of the body of the trigger that last wrote an event row. A trigger with the same
-    # body (Alertmanager re-sends every firing alert) only raises the counts (alerts.repeats);
-    # anything else that touches the alert clears it.
-    event_hash: Mapped[str | None] = mapped_column(String(32))
-    first_seen_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-    acknowledged_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None]
+    id: Mapped[int] = column_property(ALERT.c.id, ALERT_TALLY.c.alert_id)
+    service_id: Mapped[int] = ALERT.c.service_id
+    integration_id: Mapped[int | None] = ALERT.c.integration_id
+    incident_id: Mapped[int | None] = ALERT.c.incident_id
+    dedup_key: Mapped[str] = ALERT.c.dedup_key
+    status: Mapped[str] = ALERT.c.status
+    held_by: Mapped[str | None] = ALERT.c.held_by
+    summary: Mapped[str] = ALERT.c.summary
+    severity: Mapped[str] = ALERT.c.severity
+    source: Mapped[str] = ALERT.c.source
+    component: Mapped[str] = ALERT.c.component
+    group: Mapped[str] = ALERT.c.group_name
+    class_: Mapped[str] = ALERT.c.class_name
+    generator_url: Mapped[str] = ALERT.c.generator_url
+    labels: Mapped[dict[str, Any]] = ALERT.c.labels
+    annotations: Mapped[dict[str, Any]] = ALERT.c.annotations
+    details: Mapped[dict[str, Any]] = ALERT.c.details
+    links: Mapped[dict[str, Any]] = ALERT.c.links
+    count: Mapped[int] = ALERT_TALLY.c.count
+    event_count: Mapped[int] = ALERT_TALLY.c.event_count
+    event_hash: Mapped[str | None] = ALERT_TALLY.c.event_hash
+    first_seen_at: Mapped[datetime] = ALERT.c.first_seen_at
+    last_seen_at: Mapped[datetime] = ALERT_TALLY.c.last_seen_at
+    acknowledged_at: Mapped[datetime | None] = ALERT.c.acknowledged_at
+    resolved_at: Mapped[datetime | None] = ALERT.c.resolved_at
 
 
 class AlertEventRecord(Base):

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.grouping import Grouping, GroupingSpec, grouping_for, should_join
-from onwatch.alerts.models import Alert
+from onwatch.alerts.models import ALERT
+from onwatch.alerts.rows import update_alerts
 from onwatch.directory.models import Service
 from onwatch.incidents import actions as incidents
 from onwatch.incidents import severity as severities
@@ -88,10 +89,10 @@ def place_in_incidents(
                 incident, opened = _open_window(
                     session, service_id, grouping, first, postgres, **opening
                 )
-            session.execute(
-                update(Alert)
-                .where(Alert.id.in_([alerts[index].alert_id for index in batch]))
-                .values(incident_id=incident.id)
+            update_alerts(
+                session,
+                ALERT.c.id.in_([alerts[index].alert_id for index in batch]),
+                incident_id=incident.id,
             )
             joining = [
                 Joining(alerts[i].alert_id, alerts[i].summary, alerts[i].severity) for i in batch

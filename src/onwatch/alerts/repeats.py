@@ -97,8 +97,8 @@ def _fold_sqlite(
     stamp = db_time(bind.dialect, now)
     for times, ids in by_times.items():  # one statement, not one per alert (see open_alerts)
         cursor.execute(
-            "UPDATE alert SET count = count + ?1, event_count = event_count + ?1, "
-            "last_seen_at = ?2 WHERE id IN (SELECT value FROM json_each(?3))",
+            "UPDATE alert_tally SET count = count + ?1, event_count = event_count + ?1, "
+            "last_seen_at = ?2 WHERE alert_id IN (SELECT value FROM json_each(?3))",
             (times, stamp, json_text(ids)),
         )
     cursor.close()
@@ -108,17 +108,19 @@ def _fold_sqlite(
 def _fold_postgresql(
     bind: Any, wanted: dict[tuple[int, str], tuple[str, int]], now: datetime
 ) -> dict[tuple[int, str], Folded]:
-    # One statement; each row is locked and re-checked as it is updated, so a trigger racing
-    # with a resolve either folds into the open alert or takes the long way, never neither.
+    # One statement; each tally is locked and re-checked as it is updated. Whatever else
+    # changes an open alert (acknowledge, resolve, release) clears its tally's event_hash, so a
+    # trigger racing with a resolve either folds into the open alert or takes the long way.
     ordered = sorted(wanted)  # the same lock order in every transaction
     rows = bind.exec_driver_sql(
-        "UPDATE alert SET count = alert.count + given.times, "
-        "event_count = alert.event_count + given.times, last_seen_at = %(now)s "
-        "FROM unnest(%(service_ids)s::integer[], %(dedup_keys)s::varchar[], "
+        "UPDATE alert_tally AS tally SET count = tally.count + given.times, "
+        "event_count = tally.event_count + given.times, last_seen_at = %(now)s "
+        "FROM alert, unnest(%(service_ids)s::integer[], %(dedup_keys)s::varchar[], "
         "%(hashes)s::varchar[], %(times)s::integer[]) "
         "AS given(service_id, dedup_key, event_hash, times) "
         "WHERE alert.service_id = given.service_id AND alert.dedup_key = given.dedup_key "
-        "AND alert.status <> 'resolved' AND alert.event_hash = given.event_hash "
+        "AND alert.status <> 'resolved' AND tally.alert_id = alert.id "
+        "AND tally.event_hash = given.event_hash "
         "RETURNING alert.id, alert.service_id, alert.dedup_key, alert.incident_id",
         {
             "now": now,

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from onwatch.alerts.models import Alert
+from onwatch.alerts.models import ALERT, ALERT_TALLY
+from onwatch.alerts.rows import update_alerts
 from onwatch.audit.actions import record
 from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
@@ -32,10 +33,11 @@ def acknowledge_incident(
         session, incident, actor=actor, now=now, text=f"Acknowledged by {actor}"
     )
     if changed:
-        session.execute(
-            update(Alert)
-            .where(Alert.incident_id == incident.id, Alert.status == "firing")
-            .values(status="acknowledged", acknowledged_at=now)
+        update_alerts(
+            session,
+            (ALERT.c.incident_id == incident.id) & (ALERT.c.status == "firing"),
+            status="acknowledged",
+            acknowledged_at=now,
         )
         _audit(session, incident, "acknowledge", before, actor, now)
     return incident, changed
@@ -51,11 +53,16 @@ def resolve_incident(
         session, incident, actor=actor, now=now, text=f"Resolved by {actor}"
     )
     if changed:
+        resolving = (ALERT.c.incident_id == incident.id) & (ALERT.c.status != "resolved")
+        # First the tallies: a trigger racing with this on PostgreSQL waits for its alert's
+        # tally, not the alert, and finding event_hash cleared opens a new alert instead of
+        # folding into this one (tests/integration/alerts/test_repeat_races.py).
         session.execute(
-            update(Alert)
-            .where(Alert.incident_id == incident.id, Alert.status != "resolved")
-            .values(status="resolved", resolved_at=now, held_by=None)
+            update(ALERT_TALLY)
+            .where(ALERT_TALLY.c.alert_id.in_(select(ALERT.c.id).where(resolving)))
+            .values(event_hash=None)
         )
+        update_alerts(session, resolving, status="resolved", resolved_at=now, held_by=None)
         _audit(session, incident, "resolve", before, actor, now)
     return incident, changed
 

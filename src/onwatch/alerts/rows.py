@@ -2,10 +2,12 @@
 ORM: intake spends its time here, and SQLAlchemy's per-row parameter processing cost more
 than the statements themselves.
 
-PostgreSQL: one `INSERT … SELECT FROM unnest(array per column) ON CONFLICT` on the open-alert
-index, so racing triggers fold into one alert. SQLite: the intake transaction holds the write
-lock from its BEGIN, so nothing can race; existing alerts are read in one SELECT, updated by id
-and the new ones inserted in multi-row statements."""
+An alert is two rows: `alert` (what the monitor said) and `alert_tally` (counts, last seen,
+event_hash: what a repeat changes). PostgreSQL: one `INSERT … SELECT FROM unnest(array per
+column) ON CONFLICT` per table, the alert's on the open-alert index, so racing triggers fold
+into one alert. SQLite: the intake transaction holds the write lock from its BEGIN, so nothing
+can race; existing alerts are read in one SELECT, updated by id and the new ones inserted in
+multi-row statements."""
 
 from __future__ import annotations
 
@@ -16,17 +18,17 @@ from typing import Any, NamedTuple
 
 import orjson
 from psycopg.types.json import Jsonb
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from onwatch.alerts.models import Alert, AlertEventRecord
+from onwatch.alerts.models import ALERT, ALERT_TALLY, Alert, AlertEventRecord
 from onwatch.core.db import json_text
 
 OPEN = text("status <> 'resolved'")
-# What a trigger writes, by column; the caller's parameters have exactly these keys.
-UPSERT_COLUMNS = (
+# What a trigger writes, by column of each table; the caller's parameters have exactly these keys.
+ALERT_COLUMNS = (
     "service_id",
     "integration_id",
     "dedup_key",
@@ -42,12 +44,10 @@ UPSERT_COLUMNS = (
     "annotations",
     "details",
     "links",
-    "count",
-    "event_count",
     "first_seen_at",
-    "last_seen_at",
-    "event_hash",
 )
+TALLY_COLUMNS = ("count", "event_count", "last_seen_at", "event_hash")
+UPSERT_COLUMNS = ALERT_COLUMNS + TALLY_COLUMNS
 # What a repeat takes from the newest trigger; the rest keeps what the first one said.
 LATEST = (
     "summary",
@@ -59,7 +59,6 @@ LATEST = (
     "details",
     "links",
     "generator_url",
-    "event_hash",
 )
 EVENT_COLUMNS = (
     "alert_id",
@@ -95,7 +94,7 @@ def upsert_triggers(session: Session, params: Sequence[dict[str, Any]]) -> list[
         return []
     bind = session.connection()
     if bind.dialect.name == "postgresql":
-        return [Stored(*row) for row in _execute_arrays(bind, _unnest_upsert_sql(), params)]
+        return _upsert_postgresql(bind, params)
     return _upsert_sqlite(bind, params)
 
 
@@ -118,18 +117,20 @@ def insert_events(session: Session, records: Sequence[dict[str, Any]]) -> None:
 
 def _upsert_sqlite(bind: Any, params: Sequence[dict[str, Any]]) -> list[Stored]:
     cursor = bind.connection.driver_connection.cursor()
-    found = open_alerts(cursor, [(p["service_id"], p["dedup_key"]) for p in params])
-    values = list(_sqlite_values(bind.dialect, params, UPSERT_COLUMNS))
-    updates, inserts, stored = [], [], {}
+    found = open_alerts(cursor, _keys(params))
+    values = dict(
+        zip(_keys(params), _sqlite_values(bind.dialect, params, UPSERT_COLUMNS), strict=True)
+    )
     latest = [UPSERT_COLUMNS.index(name) for name in LATEST]
-    last_seen = UPSERT_COLUMNS.index("last_seen_at")
-    for p, row in zip(params, values, strict=True):
-        key = (p["service_id"], p["dedup_key"])
+    tally = [UPSERT_COLUMNS.index(name) for name in TALLY_COLUMNS]
+    alerts, tallies, inserts, stored = [], [], [], {}
+    for p, (key, row) in zip(params, values.items(), strict=True):
         if key not in found:
-            inserts.append(row)
+            inserts.append(row[: len(ALERT_COLUMNS)])
             continue
         alert, added = found[key], p["count"]
-        updates.append((added, added, row[last_seen], *(row[i] for i in latest), alert.id))
+        alerts.append((*(row[i] for i in latest), alert.id))
+        tallies.append((*(row[i] for i in tally), alert.id))
         stored[key] = Stored(
             alert.id,
             *key,
@@ -138,25 +139,68 @@ def _upsert_sqlite(bind: Any, params: Sequence[dict[str, Any]]) -> list[Stored]:
             alert.incident_id,
             p["severity"],
         )
-    if updates:
+    if alerts:
         assignments = ", ".join(f"{name} = ?" for name in LATEST)
+        cursor.executemany(f"UPDATE alert SET {assignments} WHERE id = ?", alerts)
         cursor.executemany(
-            "UPDATE alert SET count = count + ?, event_count = event_count + ?, "
-            f"last_seen_at = ?, {assignments} WHERE id = ?",
-            updates,
+            "UPDATE alert_tally SET count = count + ?, event_count = event_count + ?, "
+            "last_seen_at = ?, event_hash = ? WHERE alert_id = ?",
+            tallies,
         )
+    one = f"({', '.join('?' * len(ALERT_COLUMNS))})"
     for start in range(0, len(inserts), _ROWS_PER_INSERT):
         chunk = inserts[start : start + _ROWS_PER_INSERT]
-        one = f"({', '.join('?' * len(UPSERT_COLUMNS))})"
         rows = cursor.execute(
-            f"INSERT INTO alert ({', '.join(UPSERT_COLUMNS)}) "
+            f"INSERT INTO alert ({', '.join(ALERT_COLUMNS)}) "
             f"VALUES {', '.join([one] * len(chunk))} "
-            "RETURNING id, service_id, dedup_key, count, event_count, incident_id, severity",
+            "RETURNING id, service_id, dedup_key, incident_id, severity",
             [value for row in chunk for value in row],
         ).fetchall()
-        stored.update({(row[1], row[2]): Stored(*row) for row in rows})
+        new = [(row[0], *values[(row[1], row[2])][len(ALERT_COLUMNS) :]) for row in rows]
+        cursor.executemany(
+            f"INSERT INTO alert_tally (alert_id, {', '.join(TALLY_COLUMNS)}) "
+            "VALUES (?, ?, ?, ?, ?)",
+            new,
+        )
+        stored.update(
+            {
+                (row[1], row[2]): Stored(row[0], row[1], row[2], t[1], t[2], row[3], row[4])
+                for row, t in zip(rows, new, strict=True)
+            }
+        )
     cursor.close()
-    return [stored[(p["service_id"], p["dedup_key"])] for p in params]
+    return [stored[key] for key in values]
+
+
+def _keys(params: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    return [(p["service_id"], p["dedup_key"]) for p in params]
+
+
+def _upsert_postgresql(bind: Any, params: Sequence[dict[str, Any]]) -> list[Stored]:
+    """The alert rows first (inserted, or the LATEST fields of the open one), then their
+    tallies (inserted, or raised): each statement one upsert over arrays."""
+    alerts = {
+        (service_id, dedup_key): (alert_id, incident_id, severity)
+        for alert_id, service_id, dedup_key, incident_id, severity in _execute_arrays(
+            bind, _alert_upsert_sql(), [{c: p[c] for c in ALERT_COLUMNS} for p in params]
+        )
+    }
+    tallies = sorted(
+        (
+            {"alert_id": alerts[key][0], **{c: p[c] for c in TALLY_COLUMNS}}
+            for key, p in zip(_keys(params), params, strict=True)
+        ),
+        key=lambda tally: tally["alert_id"],  # the same lock order in every transaction
+    )
+    counts = {
+        alert_id: (count, event_count)
+        for alert_id, count, event_count in _execute_arrays(bind, _tally_upsert_sql(), tallies)
+    }
+    stored = []
+    for key in _keys(params):
+        alert_id, incident_id, severity = alerts[key]
+        stored.append(Stored(alert_id, *key, *counts[alert_id], incident_id, severity))
+    return stored
 
 
 class OpenAlert(NamedTuple):
@@ -186,18 +230,29 @@ def open_alerts(cursor: Any, keys: Sequence[tuple[int, str]]) -> dict[tuple[int,
 
 
 _OPEN_ALERTS = (
-    "SELECT json_group_array(json_array(alert.dedup_key, alert.id, alert.count, "
-    "alert.event_count, alert.incident_id, alert.event_hash)) "
+    "SELECT json_group_array(json_array(alert.dedup_key, alert.id, tally.count, "
+    "tally.event_count, alert.incident_id, tally.event_hash)) "
     # CROSS JOIN: SQLite then keeps the keys as the outer loop and finds each alert on the
     # open-alert index; with a plain JOIN it walks every alert of the service instead.
     "FROM json_each(?2) AS given CROSS JOIN alert ON alert.service_id = ?1 "
-    "AND alert.dedup_key = given.value AND alert.status <> 'resolved'"
+    "AND alert.dedup_key = given.value AND alert.status <> 'resolved' "
+    "CROSS JOIN alert_tally AS tally ON tally.alert_id = alert.id"
 )
+
+
+def update_alerts(session: Session, where: Any, **values: Any) -> None:
+    """UPDATE alert SET `values` WHERE `where` (over ALERT's columns). Alert is mapped to two
+    tables, which the ORM's bulk UPDATE cannot change; alerts already loaded in the session
+    read the changed columns again on their next use."""
+    session.execute(update(ALERT).where(where).values(**values))
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, Alert):
+            session.expire(loaded, list(values))
 
 
 def db_time(dialect: Dialect, value: datetime) -> Any:
     """`value` as the dialect stores a time of Alert (for SQLite, the text SQLAlchemy writes)."""
-    column_type = Alert.__table__.c.last_seen_at.type
+    column_type = ALERT_TALLY.c.last_seen_at.type
     processor = column_type.dialect_impl(dialect).bind_processor(dialect)
     return processor(value) if processor else value
 
@@ -222,24 +277,33 @@ def _sqlite_values(
         yield tuple(values)
 
 
-def _on_conflict_set(table: Any, excluded: Any) -> dict[str, Any]:
-    return {
-        "count": table.c.count + excluded.count,
-        "event_count": table.c.event_count + excluded.event_count,
-        "last_seen_at": excluded.last_seen_at,
-        **{name: excluded[name] for name in LATEST},
-    }
-
-
 @cache
-def _unnest_upsert_sql() -> str:
-    """The upsert for PostgreSQL, over one array per column."""
-    stmt = _unnest_insert(Alert.__table__, UPSERT_COLUMNS)
+def _alert_upsert_sql() -> str:
+    """The alert rows' upsert for PostgreSQL, over one array per column."""
+    stmt = _unnest_insert(ALERT, ALERT_COLUMNS)
     stmt = stmt.on_conflict_do_update(
         index_elements=["service_id", "dedup_key"],
         index_where=OPEN,
-        set_=_on_conflict_set(Alert.__table__, stmt.excluded),
-    ).returning(*(Alert.__table__.c[name] for name in Stored._fields))
+        set_={name: stmt.excluded[name] for name in LATEST},
+    ).returning(
+        *(ALERT.c[name] for name in ("id", "service_id", "dedup_key", "incident_id", "severity"))
+    )
+    return _driver_sql(stmt)
+
+
+@cache
+def _tally_upsert_sql() -> str:
+    """The tallies' upsert for PostgreSQL: a new alert's inserted, an open one's raised."""
+    stmt = _unnest_insert(ALERT_TALLY, ("alert_id", *TALLY_COLUMNS))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["alert_id"],
+        set_={
+            "count": ALERT_TALLY.c.count + stmt.excluded.count,
+            "event_count": ALERT_TALLY.c.event_count + stmt.excluded.event_count,
+            "last_seen_at": stmt.excluded.last_seen_at,
+            "event_hash": stmt.excluded.event_hash,
+        },
+    ).returning(ALERT_TALLY.c.alert_id, ALERT_TALLY.c.count, ALERT_TALLY.c.event_count)
     return _driver_sql(stmt)
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from onwatch.alerts.models import Alert, ChangeRecord
+from onwatch.alerts.models import ALERT, ChangeRecord
 from onwatch.alerts.routing import RouteSpec
 from onwatch.audit.actions import record_change
 from onwatch.core.changes import Change, deleted, diff
@@ -124,10 +124,9 @@ def delete_integration(session: Session, name: str, *, actor: str, now: datetime
     service_of = {integration.service_id: _service_name(session, integration.service_id)}
     before = integration_spec(integration, service_of).model_dump(mode="json")
     change = deleted("integration", name, before)
-    for table in (Alert, ChangeRecord):
-        session.execute(
-            update(table).where(table.integration_id == integration.id).values(integration_id=None)
-        )
+    for table in (ALERT, ChangeRecord.__table__):
+        kept = table.c.integration_id == integration.id
+        session.execute(update(table).where(kept).values(integration_id=None))
     session.delete(integration)
     session.flush()
     record_change(session, change, actor=actor, at=now)
