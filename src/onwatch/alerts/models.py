@@ -73,8 +73,8 @@ ALERT = Table(
     Index("ix_alert_incident", "incident_id"),
 )
 # What a repeat changes, in a narrow row of its own: Alertmanager re-sends every firing alert
-# at each group interval, and rewriting the whole alert (labels, annotations, details) for
-# each of them cost more than three times as much as these few columns (bench/intake.py).
+# at each group interval, and rewriting the whole alert (labels, annotations, details) for each
+# cost three times as much as these few columns (1.7 µs an alert against 0.5 in SQLite).
 ALERT_TALLY = Table(
     "alert_tally",
     Base.metadata,
@@ -84,7 +84,8 @@ ALERT_TALLY = Table(
     Column("last_seen_at", UTCDateTime(), nullable=False),
     # A digest of the body of the trigger that last wrote an event row. A trigger with the
     # same body (Alertmanager re-sends every firing alert) only raises the counts
-    # (alerts.repeats); anything else that touches the alert clears it.
+    # (alerts.repeats); a monitor's acknowledge or resolve, a resolve by hand and a release
+    # clear it, so the next trigger is news again.
     Column("event_hash", String(32)),
 )
 
