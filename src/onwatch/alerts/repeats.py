@@ -108,9 +108,9 @@ def _fold_sqlite(
 def _fold_postgresql(
     bind: Any, wanted: dict[tuple[int, str], tuple[str, int]], now: datetime
 ) -> dict[tuple[int, str], Folded]:
-    # One statement; each tally is locked and re-checked as it is updated. Whatever else
-    # changes an open alert (acknowledge, resolve, release) clears its tally's event_hash, so a
-    # trigger racing with a resolve either folds into the open alert or takes the long way.
+    # One statement; each tally is locked and re-checked as it is updated. Whatever resolves
+    # an open alert (a monitor's resolve, a resolve by hand) clears its tally's event_hash, so
+    # a trigger racing with a resolve either folds into the open alert or takes the long way.
     ordered = sorted(wanted)  # the same lock order in every transaction
     rows = bind.exec_driver_sql(
         "UPDATE alert_tally AS tally SET count = tally.count + given.times, "
