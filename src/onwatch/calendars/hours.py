@@ -137,7 +137,8 @@ def next_change(
     calendar: Calendar, at: datetime, within: timedelta = timedelta(days=400)
 ) -> datetime | None:
     """The first instant after `at` at which the calendar opens (if closed at `at`) or closes (if
-    open); None when it does not flip within `within`."""
+    open); None when it does not flip before `at + within`. Searched in stretches of 8, 16, 32…
+    days, each picking up where the last one ended."""
     at = ensure_utc(at)
     was_open = is_open(calendar, at)
     limit_at = at + within
@@ -145,14 +146,15 @@ def next_change(
     while low_at < limit_at:
         high_at = min(low_at + step, limit_at)
         intervals = open_intervals(calendar, low_at, high_at)
-        if was_open:
-            # Open at low_at, so the first interval starts there; if it is cut only by the chunk's
-            # end the calendar is still open and the search goes on.
-            first_end = intervals[0][1] if intervals else high_at
-            if first_end < high_at:
-                return first_end
-        elif intervals:
-            return intervals[0][0]
+        if not was_open:
+            if intervals:
+                return intervals[0][0]
+        elif not intervals or intervals[0][0] > low_at:
+            # Open up to the end of the last stretch but not at its start: it closed exactly on
+            # the seam (a 24/7 calendar asked at midnight eight days before a holiday).
+            return low_at
+        elif intervals[0][1] < high_at:
+            return intervals[0][1]
         low_at, step = high_at, step * 2
     return None
 
