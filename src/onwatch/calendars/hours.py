@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
 
+from onwatch.calendars.instants import wall_instant
 from onwatch.core.clock import ensure_utc
 from onwatch.core.errors import FieldError, Invalid
 
@@ -119,7 +120,7 @@ def open_intervals(
         while day <= last:
             if _runs_on(calendar, window, day):
                 opens_at, closes_at = window_span(window, day)
-                if opens_at < end_at and closes_at > start_at:
+                if opens_at < end_at and closes_at > start_at and opens_at < closes_at:
                     spans.append((max(opens_at, start_at), min(closes_at, end_at)))
             day += ONE_DAY
     spans.sort()
@@ -168,6 +169,11 @@ def window_span(window: Window, day: date) -> tuple[datetime, datetime]:
 def _span(window: Window, day: date) -> tuple[datetime, datetime]:
     opens_at = _instant(day, window.opens, window.time_zone)
     closes_zone = window.closes_time_zone or window.time_zone
+    if closes_zone == window.time_zone:
+        # Decided on the wall clock: 02:15-02:45 on the night the clocks skip that hour is empty
+        # (both ends are 03:00), not a window that closes at 02:45 the next night.
+        closes_day = day + ONE_DAY if window.closes <= window.opens else day
+        return opens_at, _instant(closes_day, window.closes, closes_zone)
     closes_day = opens_at.astimezone(closes_zone).date()
     closes_at = _instant(closes_day, window.closes, closes_zone)
     if closes_at <= opens_at:
@@ -176,8 +182,7 @@ def _span(window: Window, day: date) -> tuple[datetime, datetime]:
 
 
 def _instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
-    # fold=0: an ambiguous wall time is its first occurrence, a skipped one moves past the gap.
-    return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
+    return wall_instant(datetime.combine(day, wall), zone)
 
 
 def _runs_on(calendar: Calendar, window: Window, day: date) -> bool:

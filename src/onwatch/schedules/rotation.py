@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+from onwatch.calendars.instants import wall_instant
 from onwatch.core.clock import ensure_utc
 from onwatch.core.errors import FieldError, Invalid
 
@@ -53,7 +54,8 @@ class Rotation:
     """Members take turns in order, one shift each. Shift 0 starts on `start_date` at
     `handoff_time` in `time_zone`; shift n starts `n * shift_length` of wall-clock time later, so a
     09:00 hand-off stays at 09:00 local across daylight-saving changes (a shift that spans a change
-    is an hour shorter or longer). A hand-off inside a skipped hour moves to the end of the gap."""
+    is an hour shorter or longer). A hand-off inside a skipped hour moves to the end of the gap,
+    one at a repeated time is at its first occurrence (calendars.instants.wall_instant)."""
 
     members: tuple[str, ...]
     shift_length: timedelta
@@ -94,9 +96,7 @@ class Rotation:
 
 def shift_start_at(rotation: Rotation, index: int) -> datetime:
     local = datetime.combine(rotation.start_date, rotation.handoff_time)
-    local += index * rotation.shift_length
-    # fold=0: an ambiguous wall time is its first occurrence, a skipped one lands past the gap.
-    return local.replace(tzinfo=rotation.time_zone).astimezone(UTC)
+    return wall_instant(local + index * rotation.shift_length, rotation.time_zone)
 
 
 def shift_index(rotation: Rotation, at: datetime) -> int | None:
@@ -165,7 +165,7 @@ def rotation_segments(
             change_at = starts[version_no + 1] if version_no + 1 < len(starts) else _NEVER
         while next_at <= piece_at:  # more than once only past a shift emptied by a DST gap
             index += 1
-            next_at = (anchor + (index + 1) * length).replace(tzinfo=zone).astimezone(UTC)
+            next_at = wall_instant(anchor + (index + 1) * length, zone)
     return segments
 
 

@@ -111,11 +111,83 @@ def test_twelve_hour_shifts_hand_off_at_08_00_and_20_00_local_on_both_sides_of_d
     assert [s.hour for s in starts] == [8, 20, 8, 20, 8, 20]
 
 
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def shift_lengths(rotation: Rotation, count: int) -> list[timedelta]:
+    starts = [shift_start_at(rotation, n) for n in range(count + 1)]
+    return [end - start for start, end in zip(starts, starts[1:], strict=False)]
+
+
+def test_a_twelve_hour_night_shift_lasts_eleven_hours_when_new_york_springs_forward():
+    halves = Rotation(("ann", "bob"), timedelta(hours=12), date(2026, 3, 7), time(8), NEW_YORK)
+    assert shift_start_at(halves, 1) == utc(2026, 3, 8, 1, 0)  # Sat 20:00 EST
+    assert shift_start_at(halves, 2) == utc(2026, 3, 8, 12, 0)  # Sun 08:00 EDT
+    assert shift_lengths(halves, 3) == [
+        timedelta(hours=12),
+        timedelta(hours=11),
+        timedelta(hours=12),
+    ]
+
+
+def test_a_twelve_hour_night_shift_lasts_thirteen_hours_when_new_york_falls_back():
+    halves = Rotation(("ann", "bob"), timedelta(hours=12), date(2026, 10, 31), time(8), NEW_YORK)
+    assert shift_start_at(halves, 1) == utc(2026, 11, 1, 0, 0)  # Sat 20:00 EDT
+    assert shift_start_at(halves, 2) == utc(2026, 11, 1, 13, 0)  # Sun 08:00 EST
+    assert shift_lengths(halves, 2) == [timedelta(hours=12), timedelta(hours=13)]
+    assert rotation_holder(halves, utc(2026, 11, 1, 12, 59)) == "bob"
+
+
+def test_twelve_hour_shifts_in_london_last_eleven_and_thirteen_hours_on_clock_change_nights():
+    spring = Rotation(("ann", "bob"), timedelta(hours=12), date(2026, 3, 28), time(8), LONDON)
+    assert shift_start_at(spring, 2) == utc(2026, 3, 29, 7, 0)  # 08:00 BST
+    assert shift_lengths(spring, 2) == [timedelta(hours=12), timedelta(hours=11)]
+    autumn = Rotation(("ann", "bob"), timedelta(hours=12), date(2026, 10, 24), time(8), LONDON)
+    assert shift_start_at(autumn, 1) == utc(2026, 10, 24, 19, 0)  # 20:00 BST
+    assert shift_lengths(autumn, 2) == [timedelta(hours=12), timedelta(hours=13)]
+
+
 def test_a_handoff_inside_the_skipped_hour_moves_to_the_end_of_the_gap():
     nights = Rotation(("ann", "bob"), timedelta(days=1), date(2026, 3, 7), time(2, 30), NEW_YORK)
-    assert shift_start_at(nights, 1) == ny(2026, 3, 8, 3, 30)
-    assert rotation_holder(nights, ny(2026, 3, 8, 3, 29)) == "ann"
-    assert rotation_holder(nights, ny(2026, 3, 8, 3, 30)) == "bob"
+    assert shift_start_at(nights, 1) == ny(2026, 3, 8, 3, 0) == utc(2026, 3, 8, 7, 0)
+    assert rotation_holder(nights, utc(2026, 3, 8, 6, 59)) == "ann"  # 01:59 EST
+    assert rotation_holder(nights, ny(2026, 3, 8, 3, 0)) == "bob"
+    assert shift_start_at(nights, 2) == ny(2026, 3, 9, 2, 30)  # back to 02:30 the next day
+
+
+def test_a_handoff_in_london_inside_the_skipped_hour_moves_to_02_00_bst():
+    nights = Rotation(("ann", "bob"), timedelta(days=1), date(2026, 3, 28), time(1, 30), LONDON)
+    assert shift_start_at(nights, 1) == utc(2026, 3, 29, 1, 0)
+
+
+def test_a_handoff_at_a_repeated_time_is_at_its_first_occurrence():
+    nights = Rotation(("ann", "bob"), timedelta(days=1), date(2026, 10, 31), time(1, 30), NEW_YORK)
+    assert shift_start_at(nights, 1) == utc(2026, 11, 1, 5, 30)  # 01:30 EDT, not 01:30 EST
+    assert shift_lengths(nights, 2) == [timedelta(hours=24), timedelta(hours=25)]
+    assert rotation_holder(nights, utc(2026, 11, 1, 6, 0)) == "bob"  # 01:00 EST, the second 01:00
+    london = Rotation(("ann", "bob"), timedelta(days=1), date(2026, 10, 24), time(1, 30), LONDON)
+    assert shift_start_at(london, 1) == utc(2026, 10, 25, 0, 30)  # 01:30 BST
+
+
+def test_half_hour_shifts_inside_the_skipped_hour_are_empty_and_never_run_backwards():
+    halves = Rotation(
+        ("ann", "bob", "cat", "dan"), timedelta(minutes=30), date(2026, 3, 8), time(1, 30), NEW_YORK
+    )
+    starts = [shift_start_at(halves, n) for n in range(4)]
+    assert starts == [
+        utc(2026, 3, 8, 6, 30),  # 01:30 EST: ann
+        utc(2026, 3, 8, 7, 0),  # 02:00, skipped: bob's turn is empty
+        utc(2026, 3, 8, 7, 0),  # 02:30, skipped: cat's turn is empty
+        utc(2026, 3, 8, 7, 0),  # 03:00 EDT: dan
+    ]
+    shifts = resolved_shifts(
+        Schedule("halves", (Layer(halves),)), "primary", starts[0], utc(2026, 3, 8, 7, 30)
+    )
+    assert [(s.holder, s.start_at, s.end_at) for s in shifts] == [
+        ("ann", starts[0], starts[3]),
+        ("dan", starts[3], utc(2026, 3, 8, 7, 30)),
+    ]
 
 
 def test_shift_index_is_found_without_walking_from_the_start():
@@ -183,5 +255,5 @@ def test_removing_someone_who_is_not_a_member_is_invalid_naming_the_change():
 
 def test_a_rotation_starting_in_the_skipped_hour_starts_when_the_clock_resumes():
     nights = Rotation(("ann", "bob"), timedelta(days=1), date(2026, 3, 8), time(2, 30), NEW_YORK)
-    assert rotation_holder(nights, ny(2026, 3, 8, 3, 0)) is None
-    assert rotation_holder(nights, ny(2026, 3, 8, 3, 30)) == "ann"
+    assert rotation_holder(nights, utc(2026, 3, 8, 6, 59)) is None  # 01:59 EST
+    assert rotation_holder(nights, ny(2026, 3, 8, 3, 0)) == "ann"

@@ -8,7 +8,7 @@ from onwatch.calendars.hours import Calendar, HolidaySet, Window
 from onwatch.schedules.layers import Layer
 from onwatch.schedules.oncall import Schedule, gaps, resolved_shifts, who_is_on_call
 from onwatch.schedules.overrides import Override
-from onwatch.schedules.rotation import MemberChange, Rotation
+from onwatch.schedules.rotation import MemberChange, Rotation, rotation_holder, shift_start_at
 
 ZONES = ["America/New_York", "Europe/London", "UTC", "Asia/Kolkata", "Australia/Lord_Howe"]
 PEOPLE = ["ann", "bob", "cat", "dan", "eve"]
@@ -203,3 +203,41 @@ def test_handoff_keeps_its_local_wall_clock_time_across_dst(zone_name, handoff, 
     handoffs_at = [s.start_at for s in shifts]
     assert all(h.astimezone(zone).time() == handoff for h in handoffs_at)
     assert len({h.astimezone(zone).utcoffset() for h in handoffs_at}) == 2  # both sides of DST
+
+
+CLOCK_CHANGE_DATES = [
+    date(2026, 3, 7),  # New York springs forward on the 8th
+    date(2026, 3, 28),  # London on the 29th
+    date(2026, 10, 3),  # Lord Howe moves 30 minutes on the 4th
+    date(2026, 10, 24),  # London falls back on the 25th
+    date(2026, 10, 31),  # New York on November 1st
+]
+
+
+@settings(deadline=None, max_examples=100, derandomize=True)
+@given(
+    st.sampled_from(ZONES),
+    st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45])),
+    st.sampled_from([timedelta(minutes=30), timedelta(hours=1), timedelta(hours=12), *LENGTHS]),
+    st.sampled_from(CLOCK_CHANGE_DATES),
+)
+def test_handoffs_at_skipped_or_repeated_times_follow_the_documented_rule(
+    zone_name, handoff, length, start_date
+):
+    zone = ZoneInfo(zone_name)
+    rotation = Rotation(("ann", "bob", "cat"), length, start_date, handoff, zone)
+    anchor = datetime.combine(start_date, handoff)
+    starts = [shift_start_at(rotation, n) for n in range(int(timedelta(days=3) / length) + 2)]
+    for n, start_at in enumerate(starts):
+        wall, local = anchor + n * length, start_at.astimezone(zone)
+        if local.replace(tzinfo=None) == wall:
+            assert local.fold == 0  # a repeated time: its first occurrence
+        else:  # a skipped time: the first instant the clocks show a later one
+            assert local.replace(tzinfo=None) > wall
+            assert (start_at - TICK).astimezone(zone).replace(tzinfo=None) < wall
+    assert starts == sorted(starts)  # hand-offs never run backwards across a gap
+    schedule = Schedule("s", (Layer(rotation),))
+    shifts = resolved_shifts(schedule, "primary", starts[0], starts[-1])
+    for shift in shifts:
+        assert shift.start_at in starts
+        assert rotation_holder(rotation, shift.start_at) == shift.holder

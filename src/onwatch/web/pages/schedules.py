@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.calendars.fields import invalid_from
+from onwatch.calendars.instants import wall_instant
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.schedules import actions, lookups, queries
 from onwatch.schedules.coverage import gap_warnings
@@ -167,7 +168,8 @@ def _override_spec(form: dict[str, str], zone: ZoneInfo) -> NewOverrideSpec:
     instants: dict[str, Any] = {}
     for field in ("start_at", "end_at"):
         try:
-            instants[field] = datetime.fromisoformat(form[field]).replace(tzinfo=zone)
+            wall = datetime.fromisoformat(form[field]).replace(tzinfo=None)
+            instants[field] = wall_instant(wall, zone)
         except ValueError:
             errors.append(FieldError(field, "give a date and time"))
     if errors:
