@@ -1,5 +1,6 @@
 """Business hours: whether a calendar is open at an instant, its open intervals over a range, and
-when it next opens or closes. Holidays and extra closed or open dates act on whole days."""
+when it next opens or closes. Holidays and extra closed or open dates act on whole local dates,
+00:00 to 00:00, whichever window would be open then (docs/schedules.md, "Time rules")."""
 
 from __future__ import annotations
 
@@ -80,9 +81,12 @@ def _holidays_of(country: str, subdivision: str | None, year: int) -> dict[date,
 
 @dataclass(frozen=True)
 class Calendar:
-    """Open during its windows, except on holidays and closed dates. An extra open date cancels a
-    holiday or closed date and runs the hours of its weekday or, when that weekday has none (a
-    weekend), the hours of the nearest earlier weekday that has some."""
+    """Open during its windows, except on holidays and closed dates. A window runs on the days it
+    opens on (a Friday night runs into Saturday); a holiday or closed date closes its own local
+    date from 00:00 to 00:00, so it cuts the night before at midnight and the night it starts
+    resumes at midnight. An extra open date cancels a holiday or closed date and runs the hours
+    of its weekday or, when that weekday has none (a weekend), the hours of the nearest earlier
+    weekday that has some."""
 
     windows: tuple[Window, ...]
     holidays: HolidaySet | None = None
@@ -99,6 +103,8 @@ def is_open(calendar: Calendar, at: datetime) -> bool:
     at = ensure_utc(at)
     for window in calendar.windows:
         today = at.astimezone(window.time_zone).date()
+        if _is_closed_on(calendar, today):
+            continue
         # A window lasts at most a day (plus a DST hour), so only the last three dates can hold it.
         for day in (today, today - ONE_DAY, today - 2 * ONE_DAY):
             if _runs_on(calendar, window, day):
@@ -119,9 +125,9 @@ def open_intervals(
         last = end_at.astimezone(window.time_zone).date()
         while day <= last:
             if _runs_on(calendar, window, day):
-                opens_at, closes_at = window_span(window, day)
-                if opens_at < end_at and closes_at > start_at and opens_at < closes_at:
-                    spans.append((max(opens_at, start_at), min(closes_at, end_at)))
+                for opens_at, closes_at in _open_parts(calendar, window, day):
+                    if opens_at < end_at and closes_at > start_at:
+                        spans.append((max(opens_at, start_at), min(closes_at, end_at)))
             day += ONE_DAY
     spans.sort()
     merged: list[tuple[datetime, datetime]] = []
@@ -185,12 +191,47 @@ def _instant(day: date, wall: time, zone: ZoneInfo) -> datetime:
     return wall_instant(datetime.combine(day, wall), zone)
 
 
+def _open_parts(calendar: Calendar, window: Window, day: date) -> list[tuple[datetime, datetime]]:
+    """The window that opens on `day`, less the local dates it reaches that are closed."""
+    parts: list[tuple[datetime, datetime]] = []
+    for local, opens_at, closes_at in _by_date(window, day):
+        if _is_closed_on(calendar, local):
+            continue
+        if parts and parts[-1][1] == opens_at:
+            parts[-1] = (parts[-1][0], closes_at)
+        else:
+            parts.append((opens_at, closes_at))
+    return parts
+
+
+@functools.lru_cache(maxsize=16384)
+def _by_date(window: Window, day: date) -> tuple[tuple[date, datetime, datetime], ...]:
+    """The window that opens on `day` cut at each local midnight it crosses, with each piece's
+    local date (in the window's opening zone: the zone its days are read in)."""
+    opens_at, closes_at = window_span(window, day)
+    local = opens_at.astimezone(window.time_zone).date()
+    pieces = []
+    while opens_at < closes_at:
+        cut_at = min(closes_at, _instant(local + ONE_DAY, time(0), window.time_zone))
+        pieces.append((local, opens_at, cut_at))
+        opens_at, local = cut_at, local + ONE_DAY
+    return tuple(pieces)
+
+
 def _runs_on(calendar: Calendar, window: Window, day: date) -> bool:
+    """Whether the window opens on local `day`: its weekday, or an open date working as one. Closed
+    dates do not stop it opening; they close their own date (_is_closed_on)."""
     if day in calendar.open_dates:
         return _working_weekday(calendar, day) in window.weekdays
-    if day.weekday() not in window.weekdays or day in calendar.closed_dates:
+    return day.weekday() in window.weekdays
+
+
+def _is_closed_on(calendar: Calendar, day: date) -> bool:
+    if day in calendar.open_dates:
         return False
-    return calendar.holidays is None or day not in calendar.holidays
+    return day in calendar.closed_dates or (
+        calendar.holidays is not None and day in calendar.holidays
+    )
 
 
 def _working_weekday(calendar: Calendar, day: date) -> int:

@@ -168,17 +168,6 @@ def test_extra_open_saturday_borrows_the_hours_of_friday():
     assert not is_open(calendar, ny(2026, 11, 29, 12, 0))
 
 
-def test_a_night_window_runs_past_midnight_and_a_holiday_cancels_the_night_it_starts():
-    nights = Calendar(
-        (Window(frozenset(range(7)), time(22), time(6), NEW_YORK),),
-        holidays=HolidaySet("US"),
-    )
-    assert is_open(nights, ny(2026, 11, 25, 23, 0))
-    assert is_open(nights, ny(2026, 11, 26, 5, 59))  # the Wednesday night runs into Thanksgiving
-    assert not is_open(nights, ny(2026, 11, 26, 23, 0))  # Thanksgiving night itself is off
-    assert is_open(nights, ny(2026, 11, 27, 22, 0))
-
-
 def test_whole_day_windows_merge_into_one_open_stretch():
     weekdays = Calendar((Window(WEEKDAYS, time(0), time(0), NEW_YORK),))
     spans = open_intervals(weekdays, ny(2026, 3, 1, 0, 0), ny(2026, 3, 15, 0, 0))

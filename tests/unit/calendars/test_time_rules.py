@@ -1,6 +1,6 @@
 """The time rules of docs/schedules.md ("Time rules") for calendars, with literal instants."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from onwatch.calendars.hours import (
@@ -28,6 +28,10 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
+def us_nights() -> Calendar:
+    return Calendar((Window(EVERY_DAY, time(22), time(6), NEW_YORK),), HolidaySet("US"))
+
+
 def test_status_at_the_instant_memorial_day_ends_gives_juneteenth_as_the_next_change():
     around_the_clock = parse_calendar_spec(
         {
@@ -52,6 +56,49 @@ def test_a_calendar_open_until_exactly_eight_days_ahead_closes_then():
     assert next_change(around_the_clock, ny(2026, 6, 11, 0, 0)) == ny(2026, 6, 19, 0, 0)
     assert next_change(around_the_clock, ny(2026, 6, 20, 0, 0)) == ny(2026, 7, 3, 0, 0)
     assert next_change(around_the_clock, ny(2026, 6, 9, 0, 0)) == ny(2026, 6, 19, 0, 0)
+
+
+def test_a_holiday_closes_its_own_date_and_not_the_morning_after():
+    nights = us_nights()
+    assert is_open(nights, ny(2026, 11, 25, 23, 59))  # the Wednesday night runs until midnight
+    assert not is_open(nights, ny(2026, 11, 26, 0, 0))  # Thanksgiving, 00:00 to 00:00
+    assert not is_open(nights, ny(2026, 11, 26, 5, 59))
+    assert not is_open(nights, ny(2026, 11, 26, 23, 0))
+    assert is_open(nights, ny(2026, 11, 27, 0, 0))  # Thanksgiving night resumes on Friday
+    assert is_open(nights, ny(2026, 11, 27, 5, 59))
+    assert not is_open(nights, ny(2026, 11, 27, 6, 0))
+
+
+def test_open_intervals_and_next_change_cut_a_night_at_the_holiday_midnight():
+    nights = us_nights()
+    assert open_intervals(nights, ny(2026, 11, 25, 12, 0), ny(2026, 11, 28, 12, 0)) == [
+        (ny(2026, 11, 25, 22, 0), ny(2026, 11, 26, 0, 0)),
+        (ny(2026, 11, 27, 0, 0), ny(2026, 11, 27, 6, 0)),
+        (ny(2026, 11, 27, 22, 0), ny(2026, 11, 28, 6, 0)),
+    ]
+    assert next_change(nights, ny(2026, 11, 25, 22, 0)) == ny(2026, 11, 26, 0, 0)
+    assert next_change(nights, ny(2026, 11, 26, 0, 0)) == ny(2026, 11, 27, 0, 0)
+
+
+def test_days_pick_a_night_by_the_evening_it_starts_and_a_closed_date_still_cuts_it():
+    weeknights = Calendar(
+        (Window(frozenset(range(5)), time(22), time(6), LONDON),),
+        closed_dates=frozenset({date(2026, 7, 11)}),  # a Saturday
+    )
+    friday_night = datetime(2026, 7, 4, 3, 0, tzinfo=LONDON)  # Saturday 03:00, after Friday 22:00
+    assert is_open(weeknights, friday_night)
+    assert not is_open(weeknights, datetime(2026, 7, 5, 3, 0, tzinfo=LONDON))  # no Saturday night
+    assert is_open(weeknights, datetime(2026, 7, 10, 23, 59, tzinfo=LONDON))
+    assert not is_open(weeknights, datetime(2026, 7, 11, 0, 0, tzinfo=LONDON))
+
+
+def test_an_open_date_lifts_the_closure_of_its_own_date_only():
+    nights = Calendar(
+        us_nights().windows, HolidaySet("US"), open_dates=frozenset({date(2026, 11, 26)})
+    )
+    assert is_open(nights, ny(2026, 11, 26, 3, 0))
+    assert is_open(nights, ny(2026, 11, 26, 23, 0))
+    assert is_open(nights, ny(2026, 11, 27, 3, 0))
 
 
 def test_a_window_that_opens_in_the_skipped_hour_opens_when_the_clocks_resume():
