@@ -8,9 +8,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 import uvicorn
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 from onwatch.web.app import create_app
 from onwatch.web.context import AppContext
@@ -44,6 +45,34 @@ def serve(ctx: AppContext) -> Iterator[str]:
         sock.close()
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, kind: Literal["png", "jpeg"] = "png") -> None:
+    """The whole page (JPEG: a third of the time, for crawls of many pages)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    suffix = "jpg" if kind == "jpeg" else "png"
+    quality = 80 if kind == "jpeg" else None
+    path = str(ARTIFACTS / f"{name}.{suffix}")
+    page.screenshot(path=path, full_page=True, type=kind, quality=quality)
+
+
+def log_in(context: BrowserContext, server: str, username: str, password: str) -> Page:
+    """A new page of `context`, logged in through the form, on the overview."""
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{server}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{server}/")
+    return page
+
+
+def watch_for_errors(page: Page, problems: list[str]) -> None:
+    """Console errors (a CSP violation is one) and uncaught exceptions, as they happen."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        # The error page answers 404 on purpose; the browser logs that status as an error.
+        if message.type == "error" and "404" not in message.text:
+            problems.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))

@@ -149,7 +149,7 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
                 now=clock.now(),
             )
     long_service = "claims-document-ingestion-and-ocr-pipeline-eu-west-1"
-    _fire(
+    fire(
         db,
         clock,
         "relay-api",
@@ -162,7 +162,7 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
             ),
         ],
     )
-    _fire(
+    fire(
         db,
         clock,
         "docket-router",
@@ -173,7 +173,7 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
     )
     # The busy one: many alerts join one incident, each leaving a line on its timeline.
     for round_ in range(12):
-        _fire(
+        fire(
             db,
             clock,
             long_service,
@@ -202,7 +202,7 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
     )
 
 
-def _fire(
+def fire(
     db: Database, clock: FakeClock, service: str, severity: str, alerts: list[tuple[str, str]]
 ) -> None:
     with db.transaction() as session:
