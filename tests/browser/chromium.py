@@ -8,7 +8,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
 
 import uvicorn
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page
@@ -45,13 +44,9 @@ def serve(ctx: AppContext) -> Iterator[str]:
         sock.close()
 
 
-def shoot(page: Page, name: str, kind: Literal["png", "jpeg"] = "png") -> None:
-    """The whole page (JPEG: a third of the time, for crawls of many pages)."""
+def shoot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    suffix = "jpg" if kind == "jpeg" else "png"
-    quality = 80 if kind == "jpeg" else None
-    path = str(ARTIFACTS / f"{name}.{suffix}")
-    page.screenshot(path=path, full_page=True, type=kind, quality=quality)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def log_in(context: BrowserContext, server: str, username: str, password: str) -> Page:

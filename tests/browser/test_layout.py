@@ -1,7 +1,7 @@
 """Every page fits a phone (390 px) and a laptop (1366 px): nothing is wider than the viewport,
 and every link of the navigation can be reached on a phone. The pages are found by crawling the
 navigation an admin sees, plus one page of each kind listed in PAGES. Screenshots of every page
-at both sizes land in test-artifacts/layout-*.jpg for a person to look at."""
+at both sizes land in test-artifacts/layout-*.png for a person to look at."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def crawl(page: Page, server: str, seeded: Seeded, size: str, logged_in: bool) -
                 visits.append((path.strip("/").replace("/", "-"), path))
     for name, path in visits:
         page.goto(f"{server}{path}")
-        shoot(page, f"layout-{name}-{size}", kind="jpeg")
+        shoot(page, f"layout-{name}-{size}")
         problems += [f"{name} ({path}) at {size}: {found}" for found in page.evaluate(OVERFLOW)]
         if size == "phone":
             problems += [

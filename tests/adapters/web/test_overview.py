@@ -13,15 +13,14 @@ from fastapi.testclient import TestClient
 from onwatch.alerts import responding
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.ingest import Routed, ingest
-from onwatch.auth import actions as auth
 from onwatch.config.apply import apply
 from onwatch.config.document import load
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.directory.queries import get_service
 from onwatch.incidents import queries as incident_queries
-from onwatch.web.security import SESSION_COOKIE
 from tests.adapters.web.test_pages import text_of
+from tests.adapters.web.test_schedules_pages import sign_in
 
 # The clock starts on Monday 2026-03-02 at 09:00 in New York. bob is api-pager's primary and
 # ann its secondary until Wednesday; web and data have no schedule.
@@ -71,17 +70,7 @@ def busy(client: TestClient, db: Database, clock: FakeClock) -> dict[str, int]:
     login is tied to the person cy); the clock then an hour past the first."""
     with db.transaction() as session:
         apply(session, load(ORG), prune=False, actor="test", now=clock.now())
-        user = auth.create_user(
-            session,
-            username="cy-login",
-            password="correct horse battery",
-            role="responder",
-            person_handle="cy",
-            actor="test",
-            now=clock.now(),
-        )
-        cookie = auth.start_session(session, user, clock.now(), timedelta(days=1)).cookie
-    client.cookies.set(SESSION_COOKIE, cookie)
+    sign_in(client, db, clock, "responder", "cy")  # the login "responder-cy"
     ids = {}
     for service, severity in [
         ("warehouse", "warning"),
@@ -94,9 +83,11 @@ def busy(client: TestClient, db: Database, clock: FakeClock) -> dict[str, int]:
         clock.advance(timedelta(minutes=10))
     with db.transaction() as session:
         responding.acknowledge_incident(
-            session, ids["storefront"], actor="user:cy-login", now=clock.now()
+            session, ids["storefront"], actor="user:responder-cy", now=clock.now()
         )
-        responding.resolve_incident(session, ids["ledger"], actor="user:cy-login", now=clock.now())
+        responding.resolve_incident(
+            session, ids["ledger"], actor="user:responder-cy", now=clock.now()
+        )
     clock.set(clock.now() + timedelta(minutes=10))  # an hour after the first incident
     return ids
 
