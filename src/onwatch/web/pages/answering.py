@@ -87,8 +87,9 @@ class Answering:
     ) -> list[Handler]:
         if acknowledged_by is not None:
             kind, _, name = acknowledged_by.partition(":")
-            handle = logins.get(name) if kind == "user" else None
-            return [Handler("acknowledged", handle, handle or name or acknowledged_by)]
+            if kind == "user":  # a login: its person when it is tied to one
+                return [Handler("acknowledged", logins.get(name), name)]
+            return [Handler("acknowledged", None, acknowledged_by)]  # a token, a script
         on_call, _ = self.on_call_for(service)
         # The first role of each schedule answers first (primary before secondary).
         firsts = {}
