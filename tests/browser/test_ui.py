@@ -4,15 +4,11 @@ open it, log out. Screenshots land in test-artifacts/ for a person to look at.""
 from __future__ import annotations
 
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Browser, expect
 
 from onwatch.auth import actions as auth
 from onwatch.core.clock import FakeClock
@@ -27,18 +23,12 @@ from onwatch.directory.specs import (
     TeamRoleSpec,
     TeamSpec,
 )
-from onwatch.web.app import create_app
 from onwatch.web.context import AppContext
-from tests.conftest import unavailable
+from tests.browser.chromium import LAPTOP, PHONE, serve, shoot
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct horse battery staple"
-LAPTOP = {"width": 1366, "height": 860}
-PHONE = {"width": 390, "height": 844}
 
 
 def fill_directory(db: Database, clock: FakeClock) -> None:
@@ -112,44 +102,9 @@ def fill_directory(db: Database, clock: FakeClock) -> None:
 
 @pytest.fixture
 def server(sqlite_db: Database, clock: FakeClock, tmp_path: Path) -> Iterator[str]:
-    """The app on a real uvicorn server on a free loopback port, in a background thread."""
     fill_directory(sqlite_db, clock)
-    ctx = AppContext(db=sqlite_db, settings=Settings(data_dir=tmp_path), clock=clock)
-    # Bound and listening before the thread starts: early connections wait in the backlog,
-    # so there is nothing to poll for.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(ctx), log_level="warning", lifespan="off")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        unavailable("Chromium", f"no {CHROMIUM}; install Debian's chromium package")
-    with sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        except PlaywrightError as error:
-            unavailable("Chromium", f"{CHROMIUM} does not start: {error.message.splitlines()[0]}")
-        yield launched
-        launched.close()
-
-
-def shoot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    with serve(AppContext(db=sqlite_db, settings=Settings(data_dir=tmp_path), clock=clock)) as url:
+        yield url
 
 
 def test_log_in_find_a_service_open_it_and_log_out(server: str, browser: Browser) -> None:

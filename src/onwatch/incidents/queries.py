@@ -77,3 +77,45 @@ def timeline(session: Session, incident_id: int) -> tuple[list[TimelineEntry], i
         .where(TimelineEntry.incident_id == incident_id)
     )
     return entries, total or 0
+
+
+def most_severe_open(session: Session, limit: int) -> tuple[list[IncidentRow], int]:
+    """Open incidents, the most severe first (sev1 first) and the oldest first within a
+    severity: the first `limit` of them, and how many are open."""
+    rows = session.execute(
+        select(Incident, Service.name)
+        .join(Service, Service.id == Incident.service_id)
+        .where(Incident.status != "resolved")
+        # "sev1" < "sev2" < …: the check constraint keeps severities to those four.
+        .order_by(Incident.severity, Incident.opened_at, Incident.id)
+        .limit(limit)
+    ).all()
+    total = session.scalar(
+        select(func.count()).select_from(Incident).where(Incident.status != "resolved")
+    )
+    return [IncidentRow(i, name) for i, name in rows], total or 0
+
+
+def acknowledged_by(session: Session, incident_ids: list[int]) -> dict[int, str]:
+    """Who acknowledged each of these incidents (the actor of its latest acknowledgement)."""
+    found: dict[int, str] = {}
+    for incident_id, actor in session.execute(
+        select(TimelineEntry.incident_id, TimelineEntry.actor)
+        .where(TimelineEntry.kind == "acknowledged", TimelineEntry.incident_id.in_(incident_ids))
+        .order_by(TimelineEntry.at, TimelineEntry.id)
+    ):
+        found[incident_id] = actor
+    return found
+
+
+def open_by_service(session: Session) -> dict[str, tuple[int, str]]:
+    """For each service with open incidents: how many, and the most severe one's severity."""
+    return {
+        name: (count, worst)
+        for name, count, worst in session.execute(
+            select(Service.name, func.count(), func.min(Incident.severity))
+            .join(Service, Service.id == Incident.service_id)
+            .where(Incident.status != "resolved")
+            .group_by(Service.name)
+        )
+    }

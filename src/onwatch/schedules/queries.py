@@ -13,10 +13,12 @@ from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.hours import Calendar
 from onwatch.core.errors import NotFound
 from onwatch.directory import queries as directory_queries
+from onwatch.directory.models import Person
 from onwatch.schedules.coverage import gap_warnings
 from onwatch.schedules.models import (
     FeedToken,
     HandOffEvent,
+    ScheduleMember,
     ScheduleOverride,
     StoredSchedule,
 )
@@ -203,4 +205,16 @@ def upcoming_gap_warnings(
     for spec in specs:
         schedule = loaded.get(spec.name, since=now)
         found += gap_warnings(schedule, now, now + within, ZoneInfo(spec.time_zone))
+    return found
+
+
+def people_by_schedule(session: Session) -> dict[str, set[str]]:
+    """The handles each schedule's layers name, by schedule name."""
+    found: dict[str, set[str]] = {}
+    for name, handle in session.execute(
+        select(StoredSchedule.name, Person.handle)
+        .join(ScheduleMember, ScheduleMember.schedule_id == StoredSchedule.id)
+        .join(Person, Person.id == ScheduleMember.person_id)
+    ):
+        found.setdefault(name, set()).add(handle)
     return found

@@ -119,10 +119,11 @@ def test_services_page_lists_each_service_with_owner_and_lead(viewer: TestClient
     assert page.headers["cache-control"] == "no-store"
     text = text_of(page.text)
     assert "4 services" in text
-    assert "checkout ours Payments Squad Ann Archer via team idp ledger Drain a node" in text
-    assert "ledger ours Payments Squad Cy Chen checkout" in text
-    assert "idp Identity provider upstream" in text
-    assert "orphan ours no owner none" in text
+    health = "no incidents no schedule for its team"
+    assert f"checkout ours {health} Payments Squad Ann Archer via team idp ledger Drain a" in text
+    assert f"ledger ours {health} Payments Squad Cy Chen checkout" in text
+    assert "idp upstream Identity provider" in text
+    assert f"orphan ours {health} no owner none" in text
     assert 'href="/services/checkout"' in page.text
     assert 'href="/teams/payments"' in page.text
 

@@ -80,8 +80,8 @@ def test_home_and_schedules_show_who_is_on_call_now(
     home = text_of(client.get("/").text)
     assert (
         "On call now Schedule Role On call Until "
-        "platform primary ann Wed 2026-03-18 09:00 EDT "
-        "platform secondary bob Wed 2026-03-18 09:00 EDT"
+        "platform primary ann until Wed 2026-03-18 09:00 EDT "
+        "platform secondary bob until Wed 2026-03-18 09:00 EDT"
     ) in home
     schedules = client.get("/schedules")
     assert schedules.status_code == 200

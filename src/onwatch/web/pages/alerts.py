@@ -1,5 +1,5 @@
-"""Pages for alerts: the list (filter by service and state, newest first, a page at a time) and
-one alert with its labels, links and newest events."""
+"""Pages for alerts: the list (filter by service and state, newest first, a page at a time; it
+polls for fresh rows) and one alert with its labels, links and newest events."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from onwatch.auth.roles import Principal
 from onwatch.core.errors import Invalid
 from onwatch.directory.models import Service
 from onwatch.web.api.alerts import before_id
+from onwatch.web.pages.live import page_or_part
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.security import context, viewer
@@ -68,9 +69,10 @@ def alerts(
             )
         except Invalid:
             found = queries.list_alerts(session, service=service or None, limit=limit)
-    return page(
+    return page_or_part(
         request,
         "alerts/list.html",
+        "alerts/_results.html",
         rows=found.items,
         services=services,
         states=STATES,

@@ -10,9 +10,11 @@ from fastapi.responses import HTMLResponse, Response
 from onwatch.auth.roles import Principal
 from onwatch.core.errors import NotFound
 from onwatch.directory import queries
+from onwatch.web.pages.answering import Answering
 from onwatch.web.pages.directory_view import Directory
+from onwatch.web.pages.live import page_or_part
 from onwatch.web.pages.nav import NavLink
-from onwatch.web.pages.render import PageRoute, is_htmx, page
+from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.security import context, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -31,24 +33,44 @@ def _directory(request: Request) -> Directory:
 
 def _listing(request: Request, kind: str, **values: Any) -> Response:
     """The whole page, or only its results table when htmx filters as the user types."""
-    name = f"directory/_{kind}_results.html" if is_htmx(request) else f"directory/{kind}.html"
-    response = page(request, name, **values)
-    response.headers["vary"] = "HX-Request"
-    return response
+    return page_or_part(
+        request, f"directory/{kind}.html", f"directory/_{kind}_results.html", **values
+    )
 
 
 @router.get("/services", response_class=HTMLResponse)
 def services(request: Request, q: str = "", _: Principal = Depends(viewer)) -> Response:
-    d, q = _directory(request), q[:MAX_QUERY]
-    return _listing(request, "services", d=d, rows=d.service_rows(q), q=q, total=len(d.services))
+    """Every service with its health now: open incidents and who is on call for it."""
+    ctx = context(request)
+    with ctx.db.read() as session:
+        answering = Answering.load(session, ctx.clock.now())
+    d, q = answering.directory, q[:MAX_QUERY]
+    return _listing(
+        request,
+        "services",
+        d=d,
+        rows=d.service_rows(q),
+        health={name: answering.health(name) for name in d.services},
+        q=q,
+        total=len(d.services),
+    )
 
 
 @router.get("/services/{name}", response_class=HTMLResponse)
 def service(name: str, request: Request, _: Principal = Depends(viewer)) -> Response:
-    with context(request).db.read() as session:
+    ctx = context(request)
+    with ctx.db.read() as session:
         answer = queries.responsibility(session, name)
-        d = Directory.load(session)
-    return page(request, "directory/service.html", d=d, r=answer, spec=d.services[name])
+        answering = Answering.load(session, ctx.clock.now())
+    d = answering.directory
+    return page(
+        request,
+        "directory/service.html",
+        d=d,
+        r=answer,
+        spec=d.services[name],
+        health=answering.health(name),
+    )
 
 
 @router.get("/teams", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ from onwatch.core.errors import Conflict, Invalid
 from onwatch.incidents import queries
 from onwatch.web.api.alerts import before_id
 from onwatch.web.pages.alerts import older_link, service_names
+from onwatch.web.pages.live import page_or_part
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.security import context, responder, viewer
@@ -50,9 +51,10 @@ def incidents(
             before=before,
             limit=limit,
         )
-    return page(
+    return page_or_part(
         request,
         "incidents/list.html",
+        "incidents/_results.html",
         rows=found.items,
         services=services,
         states=STATES,

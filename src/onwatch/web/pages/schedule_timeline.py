@@ -1,10 +1,11 @@
 """A schedule's timeline as an SVG drawing: weeks across, one row per role, a colour per person
 from a fixed palette (CSS classes: the content security policy allows no inline styles),
-overrides marked and gaps in red. Geometry only; the template draws it."""
+overrides marked and gaps in red; and, for a phone, the same shifts listed day by day. Geometry
+and text only; the template draws it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -165,3 +166,107 @@ def _with_gaps(shifts: list[ShiftView], gaps: list[ShiftView] | None) -> list[Sh
 
 def _local(at: datetime, zone: ZoneInfo) -> str:
     return at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Who holds a role for (part of) one day, as a phone lists it."""
+
+    role: str
+    holder: str | None  # None: nobody (a gap, unless `colour` is "off")
+    hours: str  # "all day", "09:00–17:00", "until 10:00", "from 10:00"
+    colour: str  # as on the drawing: "p0".."p7", "gap" or "off"
+    note: str  # an override's "for ann: PTO", else ""
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day, or a run of days on which every role is held the same way."""
+
+    first: date
+    last: date
+    is_today: bool
+    slots: list[Slot]
+
+    @property
+    def label(self) -> str:
+        if self.first == self.last:
+            return self.first.strftime("%a %d %b")
+        same_month = (self.first.year, self.first.month) == (self.last.year, self.last.month)
+        start = self.first.strftime("%a %d" if same_month else "%a %d %b")
+        return f"{start} – {self.last.strftime('%a %d %b')}"
+
+
+def agenda(
+    found: Shifts, people: list[str], now: datetime, gaps: list[ShiftView] | None = None
+) -> list[Day]:
+    """The same shifts as `timeline`, day by day in the schedule's zone, for a screen too narrow
+    for the drawing: each role's holders with their hours. Off hours are left out (a day of
+    nothing else says so once), and days held the same way run together: "Mon 02 – Fri 06 Mar,
+    primary ann 09:00–17:00" rather than five rows alike."""
+    zone = ZoneInfo(found.time_zone)
+    colour_of = colours(people)
+    roles = list(dict.fromkeys(shift.role for shift in found.shifts))
+    pieces = {role: _with_gaps([s for s in found.shifts if s.role == role], gaps) for role in roles}
+    days: list[Day] = []
+    day = found.start_at.astimezone(zone).date()
+    while (opens := datetime.combine(day, time(0), tzinfo=zone)) < found.end_at:
+        closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+        slots = []
+        for role in roles:
+            held = [s for s in pieces[role] if s.start_at < closes and s.end_at > opens]
+            shown = [s for s in held if not (s.holder is None and s.override is OFF)]
+            if not shown:
+                slots.append(Slot(role, None, "off hours", "off", ""))
+            for shift in shown:
+                slots.append(
+                    Slot(
+                        role,
+                        shift.holder,
+                        _hours(shift.start_at, shift.end_at, opens, closes, zone),
+                        colour_of.get(shift.holder, "p0") if shift.holder else "gap",
+                        _note(shift.override),
+                    )
+                )
+        if all(slot.colour == "off" for slot in slots):
+            slots = [Slot("", None, "off hours", "off", "")]  # once, not once per role
+        today = opens <= now < closes
+        if days and days[-1].slots == slots:
+            days[-1] = Day(days[-1].first, day, days[-1].is_today or today, slots)
+        else:
+            days.append(Day(day, day, today, slots))
+        day += timedelta(days=1)
+    return [_daily(d) for d in days]
+
+
+def _daily(day: Day) -> Day:
+    """A run of days held for the same hours each day says so."""
+    if day.first == day.last:
+        return day
+    slots = [
+        s if s.hours in ("all day", "off hours") else replace(s, hours=f"{s.hours} daily")
+        for s in day.slots
+    ]
+    return replace(day, slots=slots)
+
+
+def _hours(
+    start_at: datetime, end_at: datetime, opens: datetime, closes: datetime, zone: ZoneInfo
+) -> str:
+    starts, ends = start_at > opens, end_at < closes
+    start, end = (
+        start_at.astimezone(zone).strftime("%H:%M"),
+        end_at.astimezone(zone).strftime("%H:%M"),
+    )
+    if starts and ends:
+        return f"{start}–{end}"
+    if starts:
+        return f"from {start}"
+    return f"until {end}" if ends else "all day"
+
+
+def _note(override: Cover | None) -> str:
+    if override is None or override is OFF:
+        return ""
+    covered = f"for {override.covered}" if override.covered else "override"
+    return f"{covered}: {override.reason}" if override.reason else covered

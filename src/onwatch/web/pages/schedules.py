@@ -21,7 +21,7 @@ from onwatch.schedules.coverage import gap_warnings
 from onwatch.schedules.specs import NewOverrideSpec
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
-from onwatch.web.pages.schedule_timeline import range_of, timeline, week_start
+from onwatch.web.pages.schedule_timeline import agenda, range_of, timeline, week_start
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -116,6 +116,7 @@ def _schedule_page(
         schedule_now = loaded.get(name)
         gaps = lookups.gaps_between(session, name, *range_of(first, weeks, zone), now).shifts
         drawing = timeline(found, sorted(schedule_now.people), now, gaps)
+        days = agenda(found, sorted(schedule_now.people), now, gaps)
         on_call = lookups.on_call_at(session, name, now)
         overrides = lookups.overrides_of(session, name, now)
     who = request.state.principal
@@ -126,6 +127,7 @@ def _schedule_page(
         spec=spec,
         found=found,
         drawing=drawing,
+        days=days,
         on_call=on_call,
         overrides=overrides,
         gaps=gaps,

@@ -1,0 +1,248 @@
+"""A realistic organisation for looking at every page: two example playbooks applied as config,
+plus what a busy night leaves behind (long names, long alert summaries with many labels, an
+incident with a long timeline, overrides, silences, maintenance windows, a token)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from onwatch.alerts import maintenance, responding, silences
+from onwatch.alerts.events import AlertEvent, Link
+from onwatch.alerts.ingest import Routed, ingest
+from onwatch.alerts.models import Alert
+from onwatch.auth import actions as auth
+from onwatch.config.apply import apply
+from onwatch.config.document import load
+from onwatch.core.clock import FakeClock
+from onwatch.core.db import Database
+from onwatch.directory.queries import get_service
+from onwatch.incidents import queries as incident_queries
+from onwatch.schedules import actions as schedule_actions
+from onwatch.schedules.specs import NewOverrideSpec
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PASSWORD = "correct horse battery staple"
+USERNAME = "zainab"  # an admin, tied to a person on the relay-on-call rotation
+
+LONG_NAMES = """
+version: 1
+people:
+  - handle: maximiliana
+    name: Maximiliana Rodríguez-Vanderberg de la Fuente
+    email: maximiliana.rodriguez-vanderberg@partners.example.org
+    time_zone: Pacific/Chatham
+    contact_methods:
+      - {type: phone, address: "+64 3 305 0000 ext 7741", label: after-hours escalation line}
+      - {type: webhook, address: "https://hooks.example.org/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"}
+teams:
+  - name: claims-document-ingestion
+    display_name: Claims document ingestion and optical character recognition (partner)
+    members: [maximiliana, greta]
+    tech_lead: maximiliana
+    roles:
+      incident_commander_for_partner_escalations: {person: maximiliana, backup: greta}
+services:
+  - name: claims-document-ingestion-and-ocr-pipeline-eu-west-1
+    display_name: Claims document ingestion and OCR pipeline (EU West 1, primary region)
+    description: >-
+      Receives scanned claim documents from partner portals, runs optical character
+      recognition, and publishes the extracted fields to the relay queue for downstream workers.
+    team: claims-document-ingestion
+    depends_on: [relay-queue, relay-api, cloud-hosting, container-registry]
+    runbooks:
+      - title: OCR workers stuck on a poison document
+        url: https://example.org/runbooks/claims-document-ingestion/ocr-workers-stuck-on-a-poison-document-and-how-to-quarantine-it
+"""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Ids of one of each thing a detail page shows."""
+
+    incident: int  # the one with the long timeline
+    alert: int
+    schedule: str
+    service: str
+    team: str
+    person: str
+
+
+def seed(db: Database, clock: FakeClock) -> Seeded:
+    with db.transaction() as session:
+        for text in (
+            (EXAMPLES / "003-prod-squad.yaml").read_text(),
+            (EXAMPLES / "004-platform-rotation.yaml").read_text(),
+            LONG_NAMES,
+        ):
+            apply(session, load(text), prune=False, actor="test", now=clock.now())
+        auth.create_user(
+            session,
+            username=USERNAME,
+            password=PASSWORD,
+            role="admin",
+            person_handle="zainab",
+            actor="test",
+            now=clock.now(),
+        )
+        auth.create_token(
+            session,
+            name="grafana-alerts-production",
+            role="responder",
+            actor="user:zainab",
+            now=clock.now(),
+        )
+        schedule_actions.add_override(
+            session,
+            "relay-on-call",
+            NewOverrideSpec(
+                covering="devendra",
+                covered="zainab",
+                start_at=clock.now() + timedelta(days=2),
+                end_at=clock.now() + timedelta(days=4),
+                reason="Conference travel: keynote at the regional platform engineering summit",
+            ),
+            actor="user:zainab",
+            now=clock.now(),
+        )
+        silences.create_silence(
+            session,
+            silences.SilenceRequest(
+                matchers=[
+                    'service="claims-document-ingestion-and-ocr-pipeline-eu-west-1"',
+                    'alertname=~"OcrWorkerQueueLatencyHigh|OcrWorkerMemoryPressure.*"',
+                    'instance!~"ocr-worker-canary-.*"',
+                ],
+                duration=timedelta(hours=6),
+                reason="Known noise while the OCR model is re-indexed, ticket OPS-4417",
+            ),
+            actor="user:zainab",
+            now=clock.now(),
+        )
+        for service, start, length, message in [
+            (
+                "cloud-hosting",
+                timedelta(0),
+                timedelta(hours=3),
+                "Cloud hosting is patching the database hosts in our region; document uploads may "
+                "be slow and some claim letters will arrive late.",
+            ),
+            (
+                "relay-db",
+                timedelta(days=3),
+                timedelta(hours=2),
+                "Relay database upgrade: the partner portal is read-only during the window.",
+            ),
+        ]:
+            maintenance.create_window(
+                session,
+                maintenance.MaintenanceRequest(
+                    service=service,
+                    starts_at=clock.now() + start,
+                    duration=length,
+                    message=message,
+                ),
+                actor="user:zainab",
+                now=clock.now(),
+            )
+    long_service = "claims-document-ingestion-and-ocr-pipeline-eu-west-1"
+    fire(
+        db,
+        clock,
+        "relay-api",
+        "critical",
+        [
+            (
+                "RelayApiErrorBudgetBurn",
+                "Relay API gateway 5xx ratio 14.2% over 5 minutes "
+                "(SLO 99.9%): partner claim submissions are failing",
+            ),
+        ],
+    )
+    fire(
+        db,
+        clock,
+        "docket-router",
+        "warning",
+        [
+            ("DocketRouterSlowRoutes", "Docket routing p95 latency 9.4 s (threshold 8 s)"),
+        ],
+    )
+    # The busy one: many alerts join one incident, each leaving a line on its timeline.
+    for round_ in range(12):
+        fire(
+            db,
+            clock,
+            long_service,
+            "error",
+            [
+                (
+                    f"OcrWorkerQueueLatencyHigh{round_}",
+                    f"OCR worker queue latency above 900 s on ocr-worker-{round_:02d}."
+                    "claims-document-ingestion.svc.cluster.local (document batch "
+                    f"2026-03-02T14:{round_:02d}:00Z-partner-upload-{round_:04d})",
+                ),
+            ],
+        )
+    with db.transaction() as session:
+        busy = incident_queries.list_incidents(session, service=long_service, status="open")
+        incident = busy.items[0].incident.id
+        responding.acknowledge_incident(session, incident, actor="user:zainab", now=clock.now())
+        alert = session.scalar(select(func.max(Alert.id)))
+    return Seeded(
+        incident=incident,
+        alert=alert,
+        schedule="prod-squad",
+        service=long_service,
+        team="claims-document-ingestion",
+        person="maximiliana",
+    )
+
+
+def fire(
+    db: Database, clock: FakeClock, service: str, severity: str, alerts: list[tuple[str, str]]
+) -> None:
+    with db.transaction() as session:
+        service_id = get_service(session, service).id
+        events = [
+            Routed(
+                service_id,
+                service,
+                AlertEvent(
+                    "trigger",
+                    f'{{}}/{{severity="{severity}"}}:{{alertname="{name}", '
+                    f'instance="{instance(name)}"}}',
+                    summary=summary,
+                    severity=severity,  # type: ignore[arg-type]
+                    source="prometheus-eu-west-1",
+                    labels={
+                        "alertname": name,
+                        "service": service,
+                        "severity": severity,
+                        "instance": instance(name),
+                        "job": "kubernetes-service-endpoints",
+                        "namespace": "claims-processing-production",
+                    },
+                    annotations={
+                        "description": summary,
+                        "runbook_url": "https://example.org/runbooks/" + name.lower(),
+                    },
+                    links=(
+                        Link(
+                            "https://grafana.example.org/d/abcdefghijklmnop/claims-processing"
+                            "-overview?orgId=1&var-namespace=claims-processing-production",
+                            "Grafana dashboard",
+                        ),
+                    ),
+                ),
+            )
+            for name, summary in alerts
+        ]
+        ingest(session, events, integration_id=None, now=clock.advance(timedelta(minutes=7)))
+
+
+def instance(alertname: str) -> str:
+    return f"{alertname.lower()}-7f9d8b6c4-x2x9k.eu-west-1.compute.internal:9100"
