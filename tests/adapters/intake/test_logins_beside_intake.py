@@ -5,8 +5,6 @@ a database connection or SQLite's write lock, and a monitor's alert is stored.""
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 import threading
 from pathlib import Path
@@ -23,24 +21,18 @@ from tests.adapters.intake.loopback import serving
 from tests.adapters.intake.payloads import am_alert, am_webhook
 from tests.adapters.intake.stored import Keys, alerts
 from tests.adapters.web.accounts import add_users
+from tests.integration.core.test_sqlite_write_lock import _held_elsewhere
 
 LOGINS = 6
 PATIENCE = 60  # seconds; only so that a broken build fails instead of hanging
 
 
 def write_lock_is_held(db: Database) -> bool:
-    """Whether a writer holds the SQLite file's write lock (another open file description
-    conflicts with it, even in this process). Always False on PostgreSQL, which has none."""
+    """Whether a writer holds the SQLite file's write lock (as another process would see it).
+    Always False on PostgreSQL, which has none."""
     if db.dialect != "sqlite":
         return False
-    fd = os.open(Path(make_url(db.url).database + ".write-lock"), os.O_RDWR | os.O_CREAT)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
+    return _held_elsewhere(Path(make_url(db.url).database + ".write-lock"))
 
 
 def wrong_login(base: str, results: list[int]) -> None:
