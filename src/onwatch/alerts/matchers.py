@@ -3,16 +3,19 @@ grouping: parsed from text such as `app=~"read.*"` or from objects, and matched 
 
 As in Alertmanager, a regex must match the whole value (it is anchored at both ends) and a
 missing label matches as the empty string, so `team=""` selects alerts without a team. Regexes
-are Python's `re` syntax, which agrees with Alertmanager's RE2 on everything common.
+are RE2's syntax, as Alertmanager's (Go's regexp) are, and run by RE2 in time linear in the
+label's length: a pattern such as `(a+)+$`, which makes a backtracking engine take seconds per
+alert, costs no more than any other.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
+
+import re2
 
 from onwatch.core.errors import FieldError, Invalid
 
@@ -20,10 +23,22 @@ Op = Literal["=", "!=", "=~", "!~"]
 OPS: tuple[Op, ...] = get_args(Op)
 MAX_PATTERN = 1000
 
-_MATCHER = re.compile(
+
+def _options(*, capture: bool, dot_nl: bool = False) -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print each refused pattern to stderr
+    options.never_capture = not capture
+    options.dot_nl = dot_nl
+    return options
+
+
+# Read with RE2 too: with a backtracking engine the lazy value and the trailing spaces made
+# reading a long text of spaces take time quadratic in its length.
+_MATCHER = re2.compile(
     r"""^\s*(?P<name>"(?:[^"\\]|\\.)*"|[^\s=!~{}",]+)\s*(?P<op>=~|!~|!=|=)\s*(?P<value>.*?)\s*$""",
-    re.DOTALL,
+    _options(capture=True, dot_nl=True),
 )
+_PATTERN = _options(capture=False)
 
 
 @dataclass(frozen=True)
@@ -31,7 +46,7 @@ class Matcher:
     name: str
     op: Op
     value: str
-    _regex: re.Pattern[str] | None = field(default=None, init=False, compare=False, repr=False)
+    _regex: Any = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.op not in OPS:
@@ -48,7 +63,8 @@ class Matcher:
         if self.op == "!=":
             return value != self.value
         assert self._regex is not None
-        found = self._regex.fullmatch(value) is not None
+        # Matched as UTF-8 bytes: the same answer, without the module mapping str offsets.
+        found = self._regex.fullmatch(value.encode("utf-8", "surrogatepass")) is not None
         return found if self.op == "=~" else not found
 
     def __str__(self) -> str:
@@ -63,7 +79,10 @@ def matches(matchers: Iterable[Matcher], labels: Mapping[str, str]) -> bool:
 def parse_matcher(text: str, field: str = "") -> Matcher:
     """One matcher from text: `app=reader`, `app="reader"`, `env!~"dev|test"`. Quoted values
     take JSON escapes (`\\"`, `\\\\`). Invalid located at `field` when it cannot be read."""
-    found = _MATCHER.match(text)
+    try:
+        found = _MATCHER.match(text)
+    except UnicodeEncodeError:  # half a surrogate pair, which no label can hold
+        found = None
     if found is None:
         raise Invalid(
             f"cannot read {text!r} as a matcher; write name=value, name!=value, "
@@ -131,13 +150,37 @@ def _collect(items: list[Any], read: Callable[[Any, str], Matcher], field: str) 
     return result
 
 
-def _compile(pattern: str) -> re.Pattern[str]:
+def _compile(pattern: str) -> Any:
+    """RE2's program for `pattern`, or Invalid saying what RE2 refused in it (lookarounds and
+    backreferences, which need backtracking, among others)."""
     if len(pattern) > MAX_PATTERN:
         raise Invalid(f"regular expression is longer than {MAX_PATTERN} characters")
     try:
-        return re.compile(f"(?:{pattern})")
-    except re.error as exc:
-        raise Invalid(f"invalid regular expression {pattern!r}: {exc}") from None
+        # Wrapped as Alertmanager wraps it (`^(?:…)$`), so `a|b` is anchored as a whole.
+        return re2.compile(f"(?:{pattern})", _PATTERN)
+    except re2.error as wrapped:
+        problem = _problem(pattern) or _decoded(wrapped)
+    except UnicodeEncodeError:
+        problem = "it contains half of a surrogate pair"
+    raise Invalid(
+        f"invalid regular expression {pattern!r}: {problem} (RE2 syntax, as in Alertmanager)"
+    )
+
+
+def _problem(pattern: str) -> str | None:
+    """What RE2 says of the pattern as written, so the message quotes the person's own text."""
+    try:
+        re2.compile(pattern, _PATTERN)
+    except re2.error as exc:
+        return _decoded(exc)
+    return None
+
+
+def _decoded(error: Exception) -> str:
+    detail = error.args[0] if error.args else ""
+    text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+    what, _, where = text.partition(": ")
+    return f"{what} at {where!r}" if where else what
 
 
 def _unquote(text: str) -> str:

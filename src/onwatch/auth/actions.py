@@ -10,9 +10,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
-from onwatch.auth.models import ApiToken, User, WebSession
+from onwatch.auth.models import ApiToken, LoginThrottle, User, WebSession
 from onwatch.auth.passwords import MIN_LENGTH, hash_password, verify_password
 from onwatch.auth.roles import Principal, Role
+from onwatch.auth.throttle import ACCOUNT
 from onwatch.core.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized
 from onwatch.core.tokens import hash_secret, new_secret
 
@@ -202,9 +203,17 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.name)))
 
 
+class UnknownToken(Unauthorized):
+    """A bearer token that was never issued: a guess (web.security counts it, auth.logins)."""
+
+
 def principal_for_token(session: Session, secret: str) -> Principal:
+    """The token's holder; UnknownToken when no token has this secret, Unauthorized when it
+    was revoked."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
-    if token is None or token.revoked_at is not None:
+    if token is None:
+        raise UnknownToken()
+    if token.revoked_at is not None:
         raise Unauthorized()
     return Principal(actor=f"token:{token.name}", role=Role(token.role))
 
@@ -219,6 +228,8 @@ def set_password(
         raise NotFound(f"no user {username!r}")
     user.password_hash = hash_password(password)
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    # A new password also lifts a wait that wrong guesses at the old one had put on the account.
+    forget_failures(session, username)
     record(
         session,
         actor=actor,
@@ -226,4 +237,11 @@ def set_password(
         entity_type="user",
         entity_key=username,
         at=now,
+    )
+
+
+def forget_failures(session: Session, username: str) -> None:
+    """Clear an account's failed logins (auth.logins counts them)."""
+    session.execute(
+        delete(LoginThrottle).where(LoginThrottle.scope == ACCOUNT, LoginThrottle.key == username)
     )

@@ -48,3 +48,18 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginThrottle(Base):
+    """Failed logins in a row for one account or one client address (wrong API tokens count
+    for the address too), and until when that key must wait (auth.throttle decides how long).
+    In the database, so the count holds across `serve --workers` processes and restarts."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (CheckConstraint("scope IN ('account', 'address')", name="scope"),)
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int]
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]

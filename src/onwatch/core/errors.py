@@ -69,4 +69,10 @@ class Forbidden(OnwatchError):
 
 
 class RateLimited(OnwatchError):
+    """Too many requests; `retry_after` (seconds), when known, becomes a Retry-After header."""
+
     code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

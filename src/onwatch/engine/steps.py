@@ -15,6 +15,7 @@ from onwatch.alerts.metrics import prune_samples
 from onwatch.alerts.metrics_rules import evaluate_rules
 from onwatch.alerts.release import release_held
 from onwatch.auth.actions import purge_expired_sessions
+from onwatch.auth.logins import purge_forgotten
 from onwatch.core import jobs
 
 JobHandler = Callable[[Session, dict[str, Any], datetime], None]
@@ -52,7 +53,7 @@ class JobStep:
 
 
 def housekeeping(session: Session, now: datetime) -> int:
-    return purge_expired_sessions(session, now)
+    return purge_expired_sessions(session, now) + purge_forgotten(session, now)
 
 
 def default_steps(job_handlers: Mapping[str, JobHandler] | None = None) -> list[Step]:

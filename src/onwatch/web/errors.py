@@ -70,6 +70,8 @@ def install(app: FastAPI) -> None:
     async def _domain(_request: Request, error: OnwatchError) -> JSONResponse:
         fields = error.errors if isinstance(error, Invalid) else None
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            headers = {"Retry-After": str(error.retry_after)}
         return JSONResponse(
             error_body(error.code, error.message, fields),
             status_code=status_of(error),

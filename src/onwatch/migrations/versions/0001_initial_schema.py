@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 17:43:54.928541
+Create Date: 2026-12-06 23:57:32.484025
 """
 
 from collections.abc import Sequence
@@ -74,6 +74,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.create_index('ix_job_due', ['due_at'], unique=False)
+
+    op.create_table('login_throttle',
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('last_failed_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('blocked_until', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("scope IN ('account', 'address')", name=op.f('ck_login_throttle_scope')),
+    sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_login_throttle'))
+    )
+    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_throttle_last_failed_at'), ['last_failed_at'], unique=False)
 
     op.create_table('person',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -576,6 +588,10 @@ def downgrade() -> None:
 
     op.drop_table('silence')
     op.drop_table('person')
+    with op.batch_alter_table('login_throttle', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_throttle_last_failed_at'))
+
+    op.drop_table('login_throttle')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index('ix_job_due')
 

@@ -3,19 +3,30 @@ yet to bind a CSRF token to); logout by the session's own CSRF token."""
 
 from __future__ import annotations
 
+import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from onwatch.auth import actions as auth
+from onwatch.auth import logins
+from onwatch.auth.logins import Throttled
 from onwatch.auth.roles import Principal
+from onwatch.auth.throttle import retry_after_seconds
 from onwatch.core.errors import Unauthorized
 from onwatch.core.tokens import same
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page, safe_next
-from onwatch.web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, context, principal, viewer
+from onwatch.web.security import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    client_address,
+    context,
+    principal,
+    viewer,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV: tuple[NavLink, ...] = ()
@@ -73,19 +84,32 @@ def login(
             error="This login form had expired. Please enter your password again.",
             username=username.strip(),
         )
+    name, now = username.strip(), ctx.clock.now()
     try:
+        # The password is checked between a read and a short write, never inside a write
+        # transaction: argon2 takes tens of milliseconds, and on SQLite every writer (intake
+        # too) would wait for it.
+        with ctx.db.read() as session:
+            attempt = logins.begin_login(session, name, client_address(request), now)
+        right = logins.is_right_password(attempt, password)
         with ctx.db.transaction() as session:
-            user = auth.authenticate(session, username.strip(), password)
-            started = auth.start_session(
-                session, user, ctx.clock.now(), timedelta(hours=ctx.settings.session_hours)
-            )
+            if not right:
+                logins.fail_login(session, attempt, now)
+            else:
+                started = logins.finish_login(
+                    session, attempt, now, timedelta(hours=ctx.settings.session_hours)
+                )
+        if not right:
+            raise Unauthorized()
+    except Throttled as throttled:
+        response = _login_page(
+            request, status=429, target=target, error=_wait(throttled.until, now), username=name
+        )
+        response.headers["Retry-After"] = str(throttled.retry_after)
+        return response
     except Unauthorized:
         return _login_page(
-            request,
-            status=401,
-            target=target,
-            error="Wrong username or password.",
-            username=username.strip(),
+            request, status=401, target=target, error="Wrong username or password.", username=name
         )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -98,6 +122,15 @@ def login(
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+def _wait(until: datetime, now: datetime) -> str:
+    seconds = retry_after_seconds(until, now)
+    wait = f"{seconds} seconds" if seconds < 90 else f"{math.ceil(seconds / 60)} minutes"
+    return (
+        "Too many failed logins for this account or from this address. "
+        f"Try again in {wait} (after {until:%H:%M:%S} UTC)."
+    )
 
 
 @router.post("/logout")
