@@ -13,11 +13,13 @@ from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.hours import Calendar
 from onwatch.core.errors import NotFound
 from onwatch.directory import queries as directory_queries
+from onwatch.directory.models import Service
 from onwatch.schedules.coverage import gap_warnings
 from onwatch.schedules.models import (
     FeedToken,
     HandOffEvent,
     ScheduleOverride,
+    ScheduleService,
     StoredSchedule,
 )
 from onwatch.schedules.oncall import Schedule
@@ -86,6 +88,26 @@ def schedule_spec(
             override_spec(o, handle_of) for o in override_rows(session, row.id, origin="config")
         ],
         coverage=coverage,
+        services=list(
+            session.scalars(
+                select(Service.name)
+                .join(ScheduleService, ScheduleService.service_id == Service.id)
+                .where(ScheduleService.schedule_id == row.id)
+                .order_by(ScheduleService.position)
+            )
+        ),
+    )
+
+
+def answering_for(session: Session, service_id: int) -> list[str]:
+    """Names of the schedules that answer the service's incidents, by name."""
+    return list(
+        session.scalars(
+            select(StoredSchedule.name)
+            .join(ScheduleService, ScheduleService.schedule_id == StoredSchedule.id)
+            .where(ScheduleService.service_id == service_id)
+            .order_by(StoredSchedule.name)
+        )
     )
 
 
