@@ -29,9 +29,8 @@ def acknowledge_incident(
     incident = incidents.get(session, incident_id, for_update=True)
     incidents.require_open(incident)
     before = incident.status
-    changed = incidents.acknowledge(
-        session, incident, actor=actor, now=now, text=f"Acknowledged by {actor}"
-    )
+    # Who acknowledged is the entry's actor, which pages show as the person's name.
+    changed = incidents.acknowledge(session, incident, actor=actor, now=now)
     if changed:
         update_alerts(
             session,
@@ -49,9 +48,7 @@ def resolve_incident(
     """Resolve the incident and every open alert of it. False when it already was resolved."""
     incident = incidents.get(session, incident_id, for_update=True)
     before = incident.status
-    changed = incidents.resolve(
-        session, incident, actor=actor, now=now, text=f"Resolved by {actor}"
-    )
+    changed = incidents.resolve(session, incident, actor=actor, now=now)
     if changed:
         resolving = (ALERT.c.incident_id == incident.id) & (ALERT.c.status != "resolved")
         # First the tallies: a trigger racing with this on PostgreSQL waits for its alert's
