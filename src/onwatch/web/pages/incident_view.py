@@ -42,6 +42,7 @@ class IncidentView:
     tech_lead: str | None
     tech_lead_from: str | None  # "service" or "team"
     team: str | None
+    controlled: bool  # False: an upstream service, run by another organisation
     runbooks: list[RunbookSpec]
     d: Directory  # the people named above, for the directory's name and contact macros
     silence_url: str | None
@@ -71,6 +72,7 @@ class IncidentView:
             tech_lead=answer.tech_lead,
             tech_lead_from=answer.tech_lead_from,
             team=answer.team,
+            controlled=answer.controlled,
             runbooks=answer.runbooks,
             d=Directory.of([directory_queries.person_spec(p) for p in people], [], []),
             silence_url=silence_url(matchers) if alerts else None,
