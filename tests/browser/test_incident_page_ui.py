@@ -21,9 +21,6 @@ from onwatch.directory.queries import get_service
 from onwatch.directory.specs import (
     ContactMethodSpec,
     PersonSpec,
-    RunbookSpec,
-    ServiceSpec,
-    TeamSpec,
 )
 from onwatch.incidents.actions import add_note
 from onwatch.schedules.actions import put_schedule
@@ -66,12 +63,6 @@ def fill_incident(db: Database, clock: FakeClock) -> int:
             actor="test",
             now=now,
         )
-        directory.put_team(
-            session,
-            TeamSpec(name="payments-oncall", members=["dana", "bob"]),
-            actor="test",
-            now=now,
-        )
         put_schedule(
             session,
             ScheduleSpec(
@@ -85,21 +76,6 @@ def fill_incident(db: Database, clock: FakeClock) -> int:
                         start_date=date(2026, 1, 5),
                         roles=["primary", "secondary"],
                     )
-                ],
-            ),
-            actor="test",
-            now=now,
-        )
-        directory.put_service(
-            session,
-            ServiceSpec(
-                name="checkout",
-                display_name="Checkout API",
-                team="payments",
-                depends_on=["idp"],
-                runbooks=[
-                    RunbookSpec(title="Drain a node", url="https://runbooks.example/drain"),
-                    RunbookSpec(title="Card processor outage", url="https://runbooks.example/cp"),
                 ],
             ),
             actor="test",

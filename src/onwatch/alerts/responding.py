@@ -7,18 +7,14 @@ incident instead of repeating into an alert whose incident is over."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.models import ALERT, ALERT_TALLY
 from onwatch.alerts.rows import update_alerts
-from onwatch.audit.actions import record
 from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
-
-Verb = Literal["acknowledge", "resolve"]
 
 
 def acknowledge_incident(
@@ -38,7 +34,15 @@ def acknowledge_incident(
             status="acknowledged",
             acknowledged_at=now,
         )
-        _audit(session, incident, "acknowledge", before, actor, now)
+        incidents.audit(
+            session,
+            incident,
+            "acknowledge",
+            actor,
+            now,
+            {"status": before},
+            {"status": incident.status},
+        )
     return incident, changed
 
 
@@ -60,20 +64,13 @@ def resolve_incident(
             .values(event_hash=None)
         )
         update_alerts(session, resolving, status="resolved", resolved_at=now, held_by=None)
-        _audit(session, incident, "resolve", before, actor, now)
+        incidents.audit(
+            session,
+            incident,
+            "resolve",
+            actor,
+            now,
+            {"status": before},
+            {"status": incident.status},
+        )
     return incident, changed
-
-
-def _audit(
-    session: Session, incident: Incident, verb: Verb, before: str, actor: str, now: datetime
-) -> None:
-    record(
-        session,
-        actor=actor,
-        action=f"incident.{verb}",
-        entity_type="incident",
-        entity_key=str(incident.id),
-        at=now,
-        before={"status": before},
-        after={"status": incident.status},
-    )

@@ -203,7 +203,7 @@ def reopen(session: Session, incident_id: int, *, actor: str, now: datetime) -> 
     except IntegrityError:
         raise Conflict(_slot_taken(incident, "another incident")) from None
     note(session, incident, kind="reopened", text="Reopened", actor=actor, now=now)
-    _audit(session, incident, "reopen", actor, now, {"status": "resolved"}, {"status": status})
+    audit(session, incident, "reopen", actor, now, {"status": "resolved"}, {"status": status})
     return incident
 
 
@@ -233,11 +233,11 @@ def add_note(
         raise Invalid("holds a NUL character or half a surrogate pair, which is no text", "text")
     entry = note(session, incident, kind="note", text=written, actor=actor, now=now)
     session.flush()
-    _audit(session, incident, "note", actor, now, None, {"entry": entry.id, "text": written})
+    audit(session, incident, "note", actor, now, None, {"entry": entry.id, "text": written})
     return entry
 
 
-def _audit(
+def audit(
     session: Session,
     incident: Incident,
     verb: str,
@@ -246,6 +246,7 @@ def _audit(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
+    """The audit entry `incident.<verb>` of a change to the incident."""
     record(
         session,
         actor=actor,

@@ -123,6 +123,11 @@ def log_in(client: TestClient, db: Database, clock: FakeClock, username: str) ->
     return csrf_token_for(started.cookie)
 
 
+def section(page: str, section_id: str) -> str:
+    """The text of one card of the page."""
+    return text_of(page.split(f'id="{section_id}"')[1].split("</section>")[0])
+
+
 @pytest.fixture
 def fire(db: Database, clock: FakeClock, org: None) -> Any:
     """fire(service, key, severity="error", **labels) -> the incident id the alert lands in."""
@@ -149,7 +154,7 @@ def test_the_page_names_who_is_on_call_with_links_to_reach_them_and_the_runbooks
     incident = fire("reader", "disk")
     log_in(client, db, clock, "ops")
     page = client.get(f"/incidents/{incident}").text
-    who = text_of(page.split('id="answering"')[1].split("</section>")[0])
+    who = section(page, "answering")
     assert "Who to call primary · storage-on-call" in who
     assert "Ann Archer" in who and "+1 555 0100 (cell)" in who and "U0ANN" in who
     assert 'href="tel:+15550100"' in page and 'href="mailto:ann@example.org"' in page
@@ -164,7 +169,7 @@ def test_without_a_schedule_the_page_names_the_teams_tech_lead(
     incident = fire("dispatch", "queue")
     log_in(client, db, clock, "ops")
     page = client.get(f"/incidents/{incident}").text
-    who = text_of(page.split('id="answering"')[1].split("</section>")[0])
+    who = section(page, "answering")
     assert re.search(
         r"No schedule answers for dispatch\. Its tech lead \(of the team storage ?\): "
         r"Bob Baker email bob@example\.org",
@@ -212,7 +217,7 @@ def test_the_timeline_shows_peoples_names_not_actor_strings(
         add_note(session, incident, "from CI", actor="token:ci", now=clock.now())
         resolve_incident(session, incident, actor="engine:heartbeats", now=clock.now())
     page = client.get(f"/incidents/{incident}").text
-    timeline = text_of(page.split('id="timeline-card"')[1].split("</section>")[0])
+    timeline = section(page, "timeline-card")
     assert "Ann Archer Acknowledged" in timeline
     assert "root (command line) noted from the shell" in timeline
     assert "token ci noted from CI" in timeline
