@@ -302,7 +302,10 @@ def test_the_page_polls_a_fragment_that_carries_everything_but_the_note_box(
     incident = fire("reader", "disk")
     log_in(client, db, clock, "ops")
     page = client.get(f"/incidents/{incident}").text
-    assert f'hx-get="/incidents/{incident}/live" hx-trigger="every 15s" hx-swap="none"' in page
+    assert (
+        f'hx-get="/incidents/{incident}/live" hx-trigger="every 15s, poll-now" hx-swap="none"'
+        in page
+    )
     with db.transaction() as session:
         add_note(session, incident, "written elsewhere", actor="token:ci", now=clock.now())
     live = client.get(f"/incidents/{incident}/live")
