@@ -7,18 +7,14 @@ incident instead of repeating into an alert whose incident is over."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.models import ALERT, ALERT_TALLY
 from onwatch.alerts.rows import update_alerts
-from onwatch.audit.actions import record
 from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
-
-Verb = Literal["acknowledge", "resolve"]
 
 
 def acknowledge_incident(
@@ -29,9 +25,8 @@ def acknowledge_incident(
     incident = incidents.get(session, incident_id, for_update=True)
     incidents.require_open(incident)
     before = incident.status
-    changed = incidents.acknowledge(
-        session, incident, actor=actor, now=now, text=f"Acknowledged by {actor}"
-    )
+    # Who acknowledged is the entry's actor, which pages show as the person's name.
+    changed = incidents.acknowledge(session, incident, actor=actor, now=now)
     if changed:
         update_alerts(
             session,
@@ -39,7 +34,15 @@ def acknowledge_incident(
             status="acknowledged",
             acknowledged_at=now,
         )
-        _audit(session, incident, "acknowledge", before, actor, now)
+        incidents.audit(
+            session,
+            incident,
+            "acknowledge",
+            actor,
+            now,
+            {"status": before},
+            {"status": incident.status},
+        )
     return incident, changed
 
 
@@ -49,9 +52,7 @@ def resolve_incident(
     """Resolve the incident and every open alert of it. False when it already was resolved."""
     incident = incidents.get(session, incident_id, for_update=True)
     before = incident.status
-    changed = incidents.resolve(
-        session, incident, actor=actor, now=now, text=f"Resolved by {actor}"
-    )
+    changed = incidents.resolve(session, incident, actor=actor, now=now)
     if changed:
         resolving = (ALERT.c.incident_id == incident.id) & (ALERT.c.status != "resolved")
         # First the tallies: a trigger racing with this on PostgreSQL waits for its alert's
@@ -63,20 +64,13 @@ def resolve_incident(
             .values(event_hash=None)
         )
         update_alerts(session, resolving, status="resolved", resolved_at=now, held_by=None)
-        _audit(session, incident, "resolve", before, actor, now)
+        incidents.audit(
+            session,
+            incident,
+            "resolve",
+            actor,
+            now,
+            {"status": before},
+            {"status": incident.status},
+        )
     return incident, changed
-
-
-def _audit(
-    session: Session, incident: Incident, verb: Verb, before: str, actor: str, now: datetime
-) -> None:
-    record(
-        session,
-        actor=actor,
-        action=f"incident.{verb}",
-        entity_type="incident",
-        entity_key=str(incident.id),
-        at=now,
-        before={"status": before},
-        after={"status": incident.status},
-    )

@@ -1,5 +1,5 @@
-"""`onwatch incidents list|show|ack|resolve`: incidents from the operator's shell (--json too);
-ack and resolve act as `cli:<user>`, audited and written on the timeline."""
+"""`onwatch incidents list|show|ack|resolve|reopen|note`: incidents from the operator's shell
+(--json too); the changes act as `cli:<user>`, audited and written on the timeline."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from onwatch.alerts import responding
 from onwatch.cli.alerts import emit, when
 from onwatch.cli.runtime import actor, open_database, reported, settings
 from onwatch.core.clock import SystemClock
-from onwatch.incidents import queries
+from onwatch.incidents import actions, queries
 from onwatch.web.api.incidents import IncidentChange, IncidentOut, incident_detail
 
-app = typer.Typer(no_args_is_help=True, help="Incidents: list, show, acknowledge, resolve.")
+app = typer.Typer(
+    no_args_is_help=True, help="Incidents: list, show, acknowledge, resolve, reopen, note."
+)
 
 
 def _line(i: dict) -> str:
@@ -95,3 +97,34 @@ def resolve(
 ) -> None:
     """Resolve an incident and every open alert of it."""
     _change(incident_id, "resolve", as_json)
+
+
+@app.command("reopen")
+def reopen(
+    incident_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
+) -> None:
+    """Open a resolved incident again (exit 5 if it is not resolved, or if another open
+    incident of its service holds the same group)."""
+    db = open_database(settings())
+    with reported(), db.transaction() as session:
+        actions.reopen(session, incident_id, actor=actor(), now=SystemClock().now())
+        result = IncidentChange(
+            incident=IncidentOut.of(queries.get_incident(session, incident_id)), changed=True
+        )
+    if as_json:
+        emit(result.model_dump(mode="json"))
+        return
+    typer.echo(f"incident {incident_id} {result.incident.status}")
+
+
+@app.command("note")
+def note(
+    incident_id: int = typer.Argument(...),
+    text: str = typer.Argument(..., help="The note, in quotes."),
+) -> None:
+    """Add a note to an incident's timeline."""
+    db = open_database(settings())
+    with reported(), db.transaction() as session:
+        entry = actions.add_note(session, incident_id, text, actor=actor(), now=SystemClock().now())
+        entry_id = entry.id
+    typer.echo(f"noted on incident {incident_id} (entry {entry_id})")

@@ -128,6 +128,7 @@ SERVICES_EXAMPLE = """\
 services:
   - name: checkout
     team: payments
+    public: true
     depends_on: [card-gateway]
     runbooks:
       - {title: Checkout is down, url: "https://example.org/runbooks/checkout"}
@@ -164,6 +165,7 @@ SCHEDULES_EXAMPLE = """\
 schedules:
   - name: payments-oncall
     time_zone: America/New_York
+    services: [checkout]
     layers:
       - name: sprint pair
         members: [ann, raj]

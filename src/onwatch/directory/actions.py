@@ -139,7 +139,7 @@ def put_service(session: Session, spec: ServiceSpec, *, actor: str, now: datetim
     service.display_name, service.description = spec.display_name, spec.description
     service.team_id = team.id if team else None
     service.tech_lead_id = lead_ids[spec.tech_lead] if spec.tech_lead else None
-    service.controlled = spec.controlled
+    service.controlled, service.public = spec.controlled, spec.public
     service.dependencies.clear()
     service.runbooks.clear()
     session.flush()

@@ -77,6 +77,8 @@ class Service(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     tech_lead_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     controlled: Mapped[bool] = mapped_column(default=True)
+    # Shown on the public status page (alerts.status); internal services never are.
+    public: Mapped[bool] = mapped_column(default=False)
     dependencies: Mapped[list[ServiceDependency]] = relationship(
         cascade="all, delete-orphan",
         foreign_keys="ServiceDependency.service_id",

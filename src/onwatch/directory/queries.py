@@ -133,6 +133,7 @@ def service_spec(
         team=team_of.get(service.team_id) if service.team_id else None,
         tech_lead=handle_of.get(service.tech_lead_id) if service.tech_lead_id else None,
         controlled=service.controlled,
+        public=service.public,
         depends_on=[service_of[d.depends_on_id] for d in service.dependencies],
         runbooks=[RunbookSpec(title=r.title, url=r.url) for r in service.runbooks],
     )

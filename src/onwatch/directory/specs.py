@@ -80,6 +80,11 @@ class ServiceSpec(Spec):
     controlled: bool = Field(
         True, description="true for a service we run; false for an upstream dependency."
     )
+    public: bool = Field(
+        False,
+        description="true to show it on the public status page and `/api/v1/status` (its "
+        "acknowledged incidents and its maintenance); false keeps it internal.",
+    )
     depends_on: list[Slug] = Field(default_factory=list, description="Services this one needs.")
     runbooks: list[RunbookSpec] = Field(
         default_factory=list, description="Links to the plays for its recurring incidents."

@@ -1,5 +1,5 @@
-"""Opening incidents from alerts, alerts joining and leaving them, acknowledging and resolving.
-Every change leaves a timeline entry; all in the caller's transaction."""
+"""Opening incidents from alerts, alerts joining and leaving them, acknowledging, resolving,
+reopening and notes. Every change leaves a timeline entry; all in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onwatch.core.errors import Conflict, NotFound
+from onwatch.audit.actions import record
+from onwatch.core.errors import Conflict, Invalid, NotFound
 from onwatch.incidents import severity as severities
 from onwatch.incidents.models import Incident, TimelineEntry
 
@@ -177,6 +179,84 @@ def resolve(
     incident.status, incident.resolved_at = "resolved", now
     note(session, incident, kind="resolved", text=text, actor=actor, now=now)
     return True
+
+
+def reopen(session: Session, incident_id: int, *, actor: str, now: datetime) -> Incident:
+    """Open a resolved incident again: acknowledged if it ever was (whoever reopens it is on it),
+    else triggered; its resolution is cleared, the timeline says who, and it is audited.
+    Conflict when it is not resolved, or when another open incident of the service holds its
+    group: one open incident per service and group is the schema's (uq_incident_open_group)."""
+    incident = get(session, incident_id, for_update=True)
+    if incident.status != "resolved":
+        raise Conflict(f"incident {incident.id} is not resolved; only a resolved one reopens")
+    if incident.group_slot is not None:
+        holder = open_in_group(session, incident.service_id, incident.group_slot)
+        if holder is not None:
+            raise Conflict(_slot_taken(incident, f"incident {holder.id}"))
+    status = "acknowledged" if incident.acknowledged_at is not None else "triggered"
+    try:
+        # An alert may open a new incident in the group between the check and this write; the
+        # savepoint keeps the caller's transaction usable (PostgreSQL aborts it otherwise).
+        with session.begin_nested():
+            incident.status, incident.resolved_at = status, None
+            session.flush()
+    except IntegrityError:
+        raise Conflict(_slot_taken(incident, "another incident")) from None
+    note(session, incident, kind="reopened", text="Reopened", actor=actor, now=now)
+    audit(session, incident, "reopen", actor, now, {"status": "resolved"}, {"status": status})
+    return incident
+
+
+def _slot_taken(incident: Incident, holder: str) -> str:
+    return (
+        f"{holder} is open for the same service and group ({incident.group_key or 'default'}); "
+        f"an incident of a group reopens only while no other is open: work on {holder}, or "
+        "resolve it first"
+    )
+
+
+MAX_NOTE = 10_000
+
+
+def add_note(
+    session: Session, incident_id: int, text: str, *, actor: str, now: datetime
+) -> TimelineEntry:
+    """A person's note on the timeline (open or resolved incident alike), audited."""
+    incident = get(session, incident_id)
+    written = text.strip()
+    if not written:
+        raise Invalid("write something: a note cannot be empty", "text")
+    if len(written) > MAX_NOTE:
+        raise Invalid(f"at most {MAX_NOTE} characters (got {len(written)})", "text")
+    # PostgreSQL stores neither NUL nor half a surrogate pair: refuse them on both databases.
+    if "\x00" in written or any("\ud800" <= c <= "\udfff" for c in written):
+        raise Invalid("holds a NUL character or half a surrogate pair, which is no text", "text")
+    entry = note(session, incident, kind="note", text=written, actor=actor, now=now)
+    session.flush()
+    audit(session, incident, "note", actor, now, None, {"entry": entry.id, "text": written})
+    return entry
+
+
+def audit(
+    session: Session,
+    incident: Incident,
+    verb: str,
+    actor: str,
+    now: datetime,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """The audit entry `incident.<verb>` of a change to the incident."""
+    record(
+        session,
+        actor=actor,
+        action=f"incident.{verb}",
+        entity_type="incident",
+        entity_key=str(incident.id),
+        at=now,
+        before=before,
+        after=after,
+    )
 
 
 def get(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:

@@ -27,6 +27,7 @@ from onwatch.schedules.models import (
     ScheduleCalendar,
     ScheduleMember,
     ScheduleOverride,
+    ScheduleService,
     StoredSchedule,
 )
 from onwatch.schedules.oncall import handoffs, next_handoff
@@ -54,6 +55,12 @@ def put_schedule(
         errors += error.errors
     person_ids, missing = directory_queries.person_ids(session, _handles_named(spec))
     errors += missing
+    service_ids = {name: id_ for id_, name in directory_queries.service_names(session).items()}
+    errors += [
+        FieldError(f"services[{number}]", f"no service {name!r}")
+        for number, name in enumerate(spec.services)
+        if name not in service_ids
+    ]
     if errors:
         raise Invalid(errors)
 
@@ -71,7 +78,7 @@ def put_schedule(
     row.layers = {"layers": after["layers"]}
     row.coverage_calendar_id = calendar_ids[spec.coverage] if spec.coverage else None
     session.flush()
-    _replace_links(session, row.id, spec, person_ids, calendar_ids)
+    _replace_links(session, row.id, spec, person_ids, calendar_ids, service_ids)
     session.execute(
         delete(ScheduleOverride).where(
             ScheduleOverride.schedule_id == row.id, ScheduleOverride.origin == "config"
@@ -306,9 +313,10 @@ def _replace_links(
     spec: ScheduleSpec,
     person_ids: dict[str, int],
     calendar_ids: dict[str, int],
+    service_ids: dict[str, int],
 ) -> None:
-    session.execute(delete(ScheduleMember).where(ScheduleMember.schedule_id == schedule_id))
-    session.execute(delete(ScheduleCalendar).where(ScheduleCalendar.schedule_id == schedule_id))
+    for table in (ScheduleMember, ScheduleCalendar, ScheduleService):
+        session.execute(delete(table).where(table.schedule_id == schedule_id))
     members = {
         h
         for layer in spec.layers
@@ -321,6 +329,12 @@ def _replace_links(
     }
     for name in sorted(n for n in used if n):
         session.add(ScheduleCalendar(schedule_id=schedule_id, calendar_id=calendar_ids[name]))
+    for position, name in enumerate(spec.services):
+        session.add(
+            ScheduleService(
+                schedule_id=schedule_id, service_id=service_ids[name], position=position
+            )
+        )
     session.flush()
 
 

@@ -103,6 +103,18 @@ def everyone_on_call(session: Session, at: datetime) -> list[OnCall]:
     ]
 
 
+def on_call_for_service(session: Session, service_id: int, at: datetime) -> list[OnCall]:
+    """Every role of each schedule that answers the service's incidents (`services:` of a
+    schedule) at `at`; empty when no schedule does."""
+    loaded = queries.Schedules(session)
+    return [
+        _on_call(schedule, loaded.time_zone(name), role, at)
+        for name in queries.answering_for(session, service_id)
+        for schedule in [loaded.get(name, since=at)]
+        for role in schedule.roles
+    ]
+
+
 def shifts_between(
     session: Session,
     name: str,

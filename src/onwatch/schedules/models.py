@@ -50,6 +50,19 @@ class ScheduleCalendar(Base):
     calendar_id: Mapped[int] = mapped_column(ForeignKey("calendar.id"), primary_key=True)
 
 
+class ScheduleService(Base):
+    """A service whose incidents this schedule answers: the incident page shows who holds each
+    of its roles now. A service still named here cannot be deleted."""
+
+    __tablename__ = "schedule_service"
+
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedule.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), primary_key=True, index=True)
+    position: Mapped[int]
+
+
 class ScheduleOverride(Base):
     """`covering` takes over from `covered` (or in `role`) over [start_at, end_at). `origin`
     "config" rows are managed by `apply`; "runtime" rows, added by people through the API, CLI or

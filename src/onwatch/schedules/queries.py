@@ -13,13 +13,13 @@ from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.hours import Calendar
 from onwatch.core.errors import NotFound
 from onwatch.directory import queries as directory_queries
-from onwatch.directory.models import Person
+from onwatch.directory.models import Service
 from onwatch.schedules.coverage import gap_warnings
 from onwatch.schedules.models import (
     FeedToken,
     HandOffEvent,
-    ScheduleMember,
     ScheduleOverride,
+    ScheduleService,
     StoredSchedule,
 )
 from onwatch.schedules.oncall import Schedule
@@ -88,6 +88,26 @@ def schedule_spec(
             override_spec(o, handle_of) for o in override_rows(session, row.id, origin="config")
         ],
         coverage=coverage,
+        services=list(
+            session.scalars(
+                select(Service.name)
+                .join(ScheduleService, ScheduleService.service_id == Service.id)
+                .where(ScheduleService.schedule_id == row.id)
+                .order_by(ScheduleService.position)
+            )
+        ),
+    )
+
+
+def answering_for(session: Session, service_id: int) -> list[str]:
+    """Names of the schedules that answer the service's incidents, by name."""
+    return list(
+        session.scalars(
+            select(StoredSchedule.name)
+            .join(ScheduleService, ScheduleService.schedule_id == StoredSchedule.id)
+            .where(ScheduleService.service_id == service_id)
+            .order_by(StoredSchedule.name)
+        )
     )
 
 
@@ -208,13 +228,15 @@ def upcoming_gap_warnings(
     return found
 
 
-def people_by_schedule(session: Session) -> dict[str, set[str]]:
-    """The handles each schedule's layers name, by schedule name."""
-    found: dict[str, set[str]] = {}
-    for name, handle in session.execute(
-        select(StoredSchedule.name, Person.handle)
-        .join(ScheduleMember, ScheduleMember.schedule_id == StoredSchedule.id)
-        .join(Person, Person.id == ScheduleMember.person_id)
+def schedules_by_service(session: Session) -> dict[str, list[str]]:
+    """The schedules that answer each service's incidents (`services:` of a schedule), by
+    service name."""
+    found: dict[str, list[str]] = {}
+    for service, schedule in session.execute(
+        select(Service.name, StoredSchedule.name)
+        .join(ScheduleService, ScheduleService.service_id == Service.id)
+        .join(StoredSchedule, StoredSchedule.id == ScheduleService.schedule_id)
+        .order_by(Service.name, StoredSchedule.name)
     ):
-        found.setdefault(name, set()).add(handle)
+        found.setdefault(service, []).append(schedule)
     return found

@@ -146,6 +146,19 @@ class ScheduleSpec(Spec):
         None,
         description="Calendar of when someone must be on call; gaps outside it are not reported.",
     )
+    services: list[Slug] = Field(
+        default_factory=list,
+        description="Services whose incidents this schedule answers: each incident's page shows "
+        "who holds each role now, with how to reach them.",
+    )
+
+    @field_validator("services")
+    @classmethod
+    def _unique_services(cls, value: list[str]) -> list[str]:
+        repeated = sorted({s for s in value if value.count(s) > 1})
+        if repeated:
+            raise ValueError(f"listed more than once: {', '.join(repeated)}")
+        return value
 
 
 def parse_schedule_spec(data: Mapping[str, Any]) -> ScheduleSpec:

@@ -23,7 +23,7 @@ from tests.adapters.web.test_pages import text_of
 from tests.adapters.web.test_schedules_pages import sign_in
 
 # The clock starts on Monday 2026-03-02 at 09:00 in New York. bob is api-pager's primary and
-# ann its secondary until Wednesday; web and data have no schedule.
+# ann its secondary until Wednesday; it answers gateway and ledger; the others have no schedule.
 ORG = """
 version: 1
 people:
@@ -46,6 +46,7 @@ services:
 schedules:
   - name: api-pager
     time_zone: America/New_York
+    services: [gateway, ledger]
     layers:
       - members: [bob, ann]
         shift_length: 1w
@@ -116,7 +117,7 @@ def test_overview_lists_open_incidents_most_severe_first_with_age_and_who_handle
         "Cy Chen acknowledged",
         # No owner team, no tech lead: nobody answers for it, and the page says so.
         f"#{busy['orphan']} orphan is down sev2 triggered orphan 30 min nobody",
-        # No schedule staffs the data team: its tech lead answers.
+        # No schedule answers warehouse: its tech lead answers.
         f"#{busy['warehouse']} warehouse is down sev3 triggered warehouse 1 h 00 min "
         "Dee Dunn tech lead: nobody on call",
         f"#{busy['billing']} billing is down sev4 acknowledged billing 10 min "

@@ -25,7 +25,7 @@ def routing_key(client: TestClient, tokens: dict[str, str], db: Database, clock:
     admin = bearer(tokens["admin"])
     for service in (
         {"name": "vet-records", "display_name": "Veteran records", "controlled": False},
-        {"name": "health-app", "depends_on": ["vet-records"]},
+        {"name": "health-app", "depends_on": ["vet-records"], "public": True},
     ):
         assert client.post("/api/v1/services", json=service, headers=admin).status_code == 201
     with db.transaction() as session:
@@ -107,9 +107,17 @@ def test_public_endpoint_lists_running_and_upcoming_windows_without_a_credential
 
 
 def test_public_summary_names_impacted_services_but_no_incident_details(
-    client: TestClient, routing_key: str
+    client: TestClient, routing_key: str, tokens: dict[str, str]
 ) -> None:
+    public = {"name": "vet-records", "display_name": "Veteran records", "controlled": False,
+              "public": True}
+    admin, responder = bearer(tokens["admin"]), bearer(tokens["responder"])
+    assert client.put("/api/v1/services/vet-records", json=public, headers=admin).status_code == 200
     trigger(client, routing_key, "records-timeouts")
+    assert client.get("/api/v1/status").json()["impacted"] == []  # nobody has looked yet
+    [incident] = client.get("/api/v1/incidents", headers=responder).json()["items"]
+    acked = client.post(f"/api/v1/incidents/{incident['id']}/acknowledge", headers=responder)
+    assert acked.status_code == 200
     body = client.get("/api/v1/status").json()
     assert body["impacted"] == [
         {

@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.ingest import Routed, ingest
 from onwatch.alerts.maintenance import MaintenanceRequest, create_window
+from onwatch.alerts.responding import acknowledge_incident
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.directory.actions import put_service
 from onwatch.directory.queries import get_service
 from onwatch.directory.specs import ServiceSpec
+from onwatch.incidents.models import Incident
 from tests.adapters.web.test_pages import sign_in, text_of
 
 
@@ -32,7 +35,7 @@ def test_status_page_shows_impact_and_maintenance_without_internal_details(
     with db.transaction() as session:
         put_service(
             session,
-            ServiceSpec(name="rx", display_name="Prescriptions"),
+            ServiceSpec(name="rx", display_name="Prescriptions", public=True),
             actor="t",
             now=clock.now(),
         )
@@ -43,7 +46,10 @@ def test_status_page_shows_impact_and_maintenance_without_internal_details(
             now=clock.now(),
         )
         put_service(
-            session, ServiceSpec(name="app", depends_on=["records"]), actor="t", now=clock.now()
+            session,
+            ServiceSpec(name="app", depends_on=["records"], public=True),
+            actor="t",
+            now=clock.now(),
         )
         ingest(
             session,
@@ -61,6 +67,9 @@ def test_status_page_shows_impact_and_maintenance_without_internal_details(
             ],
             integration_id=None,
             now=clock.now(),
+        )
+        acknowledge_incident(
+            session, session.scalar(select(Incident.id)), actor="user:ann", now=clock.now()
         )
         for start, message in (
             (timedelta(0), "Records are read-only"),

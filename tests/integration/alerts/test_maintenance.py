@@ -18,6 +18,7 @@ from onwatch.alerts.maintenance import (
     list_windows,
 )
 from onwatch.alerts.models import Alert, MaintenanceWindow
+from onwatch.alerts.responding import acknowledge_incident
 from onwatch.alerts.status import public_status
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
@@ -166,6 +167,11 @@ def test_public_status_names_impacted_services_by_their_open_incidents(
     db: Database, clock: FakeClock, services: dict[str, int]
 ) -> None:
     fire(db, clock, services["health-api"], "health-api", "errors")
+    with db.transaction() as session:  # shown once public and acknowledged (test_status_public)
+        spec = ServiceSpec(name="health-api", depends_on=["vet-records"], public=True)
+        put_service(session, spec, actor="test", now=clock.now())
+        [incident] = session.scalars(select(Incident.id)).all()
+        acknowledge_incident(session, incident, actor="user:ann", now=clock.now())
     with db.read() as session:
         status = public_status(session, clock.now())
     assert [(i.service, i.since, i.impact) for i in status.impacted] == [

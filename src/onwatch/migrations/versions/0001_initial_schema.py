@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-06 23:57:32.484025
+Create Date: 2026-12-07 00:42:13.228880
 """
 
 from collections.abc import Sequence
@@ -249,6 +249,7 @@ def upgrade() -> None:
     sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('tech_lead_id', sa.Integer(), nullable=True),
     sa.Column('controlled', sa.Boolean(), nullable=False),
+    sa.Column('public', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_service_team_id_team')),
     sa.ForeignKeyConstraint(['tech_lead_id'], ['person.id'], name=op.f('fk_service_tech_lead_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service')),
@@ -386,6 +387,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_runbook')),
     sa.UniqueConstraint('service_id', 'position', name=op.f('uq_runbook_service_id_position'))
     )
+    op.create_table('schedule_service',
+    sa.Column('schedule_id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], name=op.f('fk_schedule_service_schedule_id_schedule'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_schedule_service_service_id_service')),
+    sa.PrimaryKeyConstraint('schedule_id', 'service_id', name=op.f('pk_schedule_service'))
+    )
+    with op.batch_alter_table('schedule_service', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_schedule_service_service_id'), ['service_id'], unique=False)
+
     op.create_table('service_dependency',
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('depends_on_id', sa.Integer(), nullable=False),
@@ -531,6 +543,10 @@ def downgrade() -> None:
     op.drop_table('alert')
     op.drop_table('sli_rule')
     op.drop_table('service_dependency')
+    with op.batch_alter_table('schedule_service', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_schedule_service_service_id'))
+
+    op.drop_table('schedule_service')
     op.drop_table('runbook')
     with op.batch_alter_table('metric_sample', schema=None) as batch_op:
         batch_op.drop_index('ix_metric_sample_at')

@@ -1,5 +1,5 @@
-"""Incidents: lists and detail (alerts, timeline) for viewers; acknowledge and resolve for
-responders, each audited and written on the timeline with the actor."""
+"""Incidents: lists and detail (alerts, timeline) for viewers; acknowledge, resolve, reopen and
+notes for responders, each audited and written on the timeline with the actor."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from onwatch.alerts import queries as alert_queries
 from onwatch.alerts import responding
 from onwatch.auth.roles import Principal
-from onwatch.incidents import queries
+from onwatch.directory.actors import display_names
+from onwatch.incidents import actions, queries
 from onwatch.incidents.models import TimelineEntry
 from onwatch.web.api.alerts import AlertOut, before_id, next_cursor
 from onwatch.web.security import context, responder, viewer
@@ -51,15 +52,25 @@ class IncidentOut(BaseModel):
 
 
 class TimelineOut(BaseModel):
+    id: int
     at: datetime
     kind: str
     actor: str
+    actor_name: str = Field(description="The actor as people read it: a person's name, if known.")
     text: str
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, e: TimelineEntry) -> TimelineOut:
-        return cls(at=e.at, kind=e.kind, actor=e.actor, text=e.text, data=e.data)
+    def of(cls, e: TimelineEntry, names: dict[str, str]) -> TimelineOut:
+        return cls(
+            id=e.id,
+            at=e.at,
+            kind=e.kind,
+            actor=e.actor,
+            actor_name=names.get(e.actor, e.actor),
+            text=e.text,
+            data=e.data,
+        )
 
 
 class IncidentDetail(IncidentOut):
@@ -76,6 +87,14 @@ class IncidentPage(BaseModel):
 class IncidentChange(BaseModel):
     incident: IncidentOut
     changed: bool
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1, max_length=actions.MAX_NOTE, description="What to add to the timeline."
+    )
 
 
 @router.get("/incidents")
@@ -104,10 +123,11 @@ def incident_detail(session: Session, incident_id: int) -> IncidentDetail:
     row = queries.get_incident(session, incident_id)
     entries, total = queries.timeline(session, incident_id)
     alerts = alert_queries.incident_alerts(session, incident_id)
+    names = display_names(session, {e.actor for e in entries})
     return IncidentDetail(
         **IncidentOut.of(row).model_dump(),
         alerts=[AlertOut.of(a) for a in alerts],
-        timeline=[TimelineOut.of(e) for e in entries],
+        timeline=[TimelineOut.of(e, names) for e in entries],
         timeline_total=total,
     )
 
@@ -147,3 +167,29 @@ def resolve(
         )
         row = queries.get_incident(session, incident_id)
         return IncidentChange(incident=IncidentOut.of(row), changed=changed)
+
+
+@router.post("/incidents/{incident_id}/reopen")
+def reopen(
+    incident_id: int, request: Request, who: Principal = Depends(responder)
+) -> IncidentChange:
+    """Open a resolved incident again (acknowledged if it ever was, else triggered). 409 if it
+    is not resolved, or if another open incident of its service holds the same group."""
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        actions.reopen(session, incident_id, actor=who.actor, now=ctx.clock.now())
+        row = queries.get_incident(session, incident_id)
+        return IncidentChange(incident=IncidentOut.of(row), changed=True)
+
+
+@router.post("/incidents/{incident_id}/notes", status_code=201)
+def add_note(
+    incident_id: int, body: NoteIn, request: Request, who: Principal = Depends(responder)
+) -> TimelineOut:
+    """Add a note to the incident's timeline (open or resolved); audited."""
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        entry = actions.add_note(
+            session, incident_id, body.text, actor=who.actor, now=ctx.clock.now()
+        )
+        return TimelineOut.of(entry, display_names(session, [entry.actor]))

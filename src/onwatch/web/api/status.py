@@ -1,5 +1,7 @@
 """The public status endpoints: no credential, CORS open to any origin for GET, so a client app
-can warn its users about maintenance and outages. They show no authors, titles or people."""
+can warn its users about maintenance and outages. They show only services marked `public`, an
+incident only once a person has acknowledged it (alerts.status), and no authors, titles or
+people."""
 
 from __future__ import annotations
 
@@ -41,8 +43,9 @@ def _read(request: Request) -> PublicStatus:
 
 @router.get("/maintenance")
 def maintenance(request: Request, response: Response) -> dict[str, Any]:
-    """Running (`active`) and upcoming maintenance windows, each with its service, start, end,
-    the message for users, and the services that depend on it."""
+    """Running (`active`) and upcoming maintenance windows of public services (or of services a
+    public one depends on), each with its service, start, end, the message for users, and the
+    public services that depend on it."""
     status = _read(request)
     response.headers.update(CORS)
     return {
@@ -54,8 +57,9 @@ def maintenance(request: Request, response: Response) -> dict[str, Any]:
 
 @router.get("")
 def summary(request: Request, response: Response) -> dict[str, Any]:
-    """Services impacted now (an incident is open: since when, major or minor) and the
-    maintenance windows, as the public status page shows them."""
+    """Public services impacted now (an open incident a person has acknowledged: since when,
+    major or minor), every public service with its status (`operational`, `maintenance`,
+    `minor` or `major`), and the maintenance windows, as the public status page shows them."""
     status = _read(request)
     response.headers.update(CORS)
     return {
@@ -68,6 +72,10 @@ def summary(request: Request, response: Response) -> dict[str, Any]:
                 "impact": i.impact,
             }
             for i in status.impacted
+        ],
+        "services": [
+            {"service": s.service, "service_name": s.service_name, "status": s.status}
+            for s in status.services
         ],
         "maintenance": {
             "active": [_window(w) for w in status.maintenance if w.active],

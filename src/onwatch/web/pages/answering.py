@@ -1,7 +1,7 @@
 """Who answers now, as the overview and the services list show it: each service's open
-incidents and who is on call for it (the schedules its owner team staffs), and who handles each
-open incident (whoever acknowledged it, else who is on call for its service, else its tech
-lead). Read in a few queries whatever the number of rows; the rules themselves are pure."""
+incidents and who is on call for it (the schedules that name it in `services:`), and who
+handles each open incident (whoever acknowledged it, else who is on call for its service, else
+its tech lead). Read in a few queries whatever the number of rows; the rules themselves are pure."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class Health:
 
     open_incidents: int
     worst: str | None  # severity of its most severe open incident
-    on_call: list[OnCall]  # every role of the schedules its owner team staffs
+    on_call: list[OnCall]  # every role of the schedules that answer it
     has_schedule: bool
 
 
@@ -54,7 +54,7 @@ class Health:
 class Answering:
     directory: Directory
     on_call: list[OnCall]  # every role of every schedule
-    schedule_people: dict[str, set[str]]
+    schedules_of: dict[str, list[str]]  # service name → the schedules that answer it
     open_counts: dict[str, tuple[int, str]]
 
     @classmethod
@@ -62,20 +62,15 @@ class Answering:
         return cls(
             Directory.load(session),
             everyone_on_call(session, now),
-            schedule_queries.people_by_schedule(session),
+            schedule_queries.schedules_by_service(session),
             incident_queries.open_by_service(session),
         )
 
     def on_call_for(self, service: str) -> tuple[list[OnCall], bool]:
-        """The roles of the schedules that staff the service's owner team (a schedule staffs a
-        team when it names one of the team's members), and whether there is any."""
-        spec = self.directory.services.get(service)
-        team = self.directory.teams.get(spec.team) if spec and spec.team else None
-        if team is None:
-            return [], False
-        members = set(team.members)
-        found = [e for e in self.on_call if members & self.schedule_people.get(e.schedule, set())]
-        return found, bool(found)
+        """The roles of the schedules that answer the service, and whether there is any."""
+        answering = set(self.schedules_of.get(service, ()))
+        found = [e for e in self.on_call if e.schedule in answering]
+        return found, bool(answering)
 
     def health(self, service: str) -> Health:
         count, worst = self.open_counts.get(service, (0, None))

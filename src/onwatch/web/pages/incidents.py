@@ -1,18 +1,21 @@
-"""Pages for incidents: the list (filter by service and state), and one incident with its
-alerts, its timeline and, for responders, acknowledge and resolve buttons (CSRF-guarded forms)."""
+"""Pages for incidents: the list (filter by service and state), and one incident: who answers
+for it now and how to reach them, its runbooks, its timeline (refreshed every 15 s) and alerts;
+for responders acknowledge, resolve, reopen, a note box and "silence this" (CSRF-guarded forms)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from onwatch.alerts import queries as alert_queries
 from onwatch.alerts import responding
 from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.core.errors import Conflict, Invalid
-from onwatch.incidents import queries
+from onwatch.incidents import actions, queries
 from onwatch.web.api.alerts import before_id
 from onwatch.web.pages.alerts import older_link, service_names
+from onwatch.web.pages.incident_view import IncidentView
 from onwatch.web.pages.live import page_or_part
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
@@ -69,24 +72,26 @@ def incidents(
 
 
 def _incident_page(
-    request: Request, incident_id: int, *, status: int = 200, error: str | None = None
+    request: Request,
+    incident_id: int,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    note: str = "",
+    template: str = "incidents/detail.html",
 ) -> Response:
-    with context(request).db.read() as session:
-        row = queries.get_incident(session, incident_id)
-        entries, total = queries.timeline(session, incident_id)
-        alerts = alert_queries.incident_alerts(session, incident_id)
+    ctx = context(request)
+    with ctx.db.read() as session:
+        view = IncidentView.load(session, incident_id, ctx.clock.now())
     who = request.state.principal
     return page(
         request,
-        "incidents/detail.html",
+        template,
         status=status,
-        row=row,
-        i=row.incident,
-        alerts=alerts,
-        timeline=entries,
-        timeline_total=total,
+        **view.values(),
         can_respond=who is not None and has_role(who.role, Role.responder),
         error=error,
+        note=note,
     )
 
 
@@ -95,24 +100,56 @@ def incident(incident_id: int, request: Request, _: Principal = Depends(viewer))
     return _incident_page(request, incident_id)
 
 
+@router.get("/incidents/{incident_id}/live", response_class=HTMLResponse)
+def incident_live(incident_id: int, request: Request, _: Principal = Depends(viewer)) -> Response:
+    """The parts of the page that change (state, buttons, who answers, facts, timeline), as
+    htmx out-of-band swaps: the page polls this, and the note box is never replaced."""
+    return _incident_page(request, incident_id, template="incidents/_live.html")
+
+
+def _act(
+    request: Request, incident_id: int, act: Callable[..., object], anchor: str = ""
+) -> Response:
+    """Run one responder action in a transaction; a Conflict or Invalid shows on the page."""
+    ctx = context(request)
+    who: Principal = request.state.principal
+    try:
+        with ctx.db.transaction() as session:
+            act(session, incident_id, actor=who.actor, now=ctx.clock.now())
+    except Conflict as error:
+        return _incident_page(request, incident_id, status=409, error=error.message)
+    return RedirectResponse(f"/incidents/{incident_id}{anchor}", status_code=303)
+
+
 @router.post("/incidents/{incident_id}/acknowledge", response_class=HTMLResponse)
-def acknowledge(
-    incident_id: int, request: Request, who: Principal = Depends(responder)
+def acknowledge(incident_id: int, request: Request, _: Principal = Depends(responder)) -> Response:
+    return _act(request, incident_id, responding.acknowledge_incident)
+
+
+@router.post("/incidents/{incident_id}/resolve", response_class=HTMLResponse)
+def resolve(incident_id: int, request: Request, _: Principal = Depends(responder)) -> Response:
+    return _act(request, incident_id, responding.resolve_incident)
+
+
+@router.post("/incidents/{incident_id}/reopen", response_class=HTMLResponse)
+def reopen(incident_id: int, request: Request, _: Principal = Depends(responder)) -> Response:
+    return _act(request, incident_id, actions.reopen)
+
+
+@router.post("/incidents/{incident_id}/notes", response_class=HTMLResponse)
+def add_note(
+    incident_id: int,
+    request: Request,
+    text: str = Form(""),
+    who: Principal = Depends(responder),
 ) -> Response:
     ctx = context(request)
     try:
         with ctx.db.transaction() as session:
-            responding.acknowledge_incident(
-                session, incident_id, actor=who.actor, now=ctx.clock.now()
+            entry = actions.add_note(
+                session, incident_id, text, actor=who.actor, now=ctx.clock.now()
             )
-    except Conflict as error:
-        return _incident_page(request, incident_id, status=409, error=error.message)
-    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
-
-
-@router.post("/incidents/{incident_id}/resolve", response_class=HTMLResponse)
-def resolve(incident_id: int, request: Request, who: Principal = Depends(responder)) -> Response:
-    ctx = context(request)
-    with ctx.db.transaction() as session:
-        responding.resolve_incident(session, incident_id, actor=who.actor, now=ctx.clock.now())
-    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+    except Invalid as error:
+        # The typed text comes back in the box, with what is wrong with it.
+        return _incident_page(request, incident_id, status=422, error=error.message, note=text)
+    return RedirectResponse(f"/incidents/{incident_id}#entry-{entry.id}", status_code=303)

@@ -1,5 +1,6 @@
-"""The public status page (`/status`, no login): services impacted now and running or upcoming
-maintenance with the message for users. No incident titles, authors or people."""
+"""The public status page (`/status`, no login): public services impacted now (by an incident a
+person has acknowledged) and running or upcoming maintenance with the message for users. No
+incident titles, authors or people."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def status_page(request: Request) -> Response:
         "status/page.html",
         status=200,
         impacted=status.impacted,
+        services=status.services,
         active=[w for w in status.maintenance if w.active],
         upcoming=[w for w in status.maintenance if not w.active],
         now=status.now,
