@@ -1,7 +1,8 @@
 """Who answers now, as the overview and the services list show it: each service's open
 incidents and who is on call for it (the schedules that name it in `services:`), and who
 handles each open incident (whoever acknowledged it, else who is on call for its service, else
-its tech lead). Read in a few queries whatever the number of rows; the rules themselves are pure."""
+its tech lead). Read in a few queries whatever the number of rows; the rules themselves are
+pure."""
 
 from __future__ import annotations
 
