@@ -3,11 +3,9 @@ business hours from the operator's shell, as text in each schedule's own time zo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,11 +15,11 @@ from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.fields import duration_text, invalid_from
 from onwatch.calendars.instants import parse_instant
 from onwatch.calendars.status import calendar_status
-from onwatch.cli.runtime import actor, open_database, reported, settings
+from onwatch.cli.output import at_text, emit, emit_items, table
+from onwatch.cli.runtime import actor, open_database, public_url, reported, settings
 from onwatch.core.clock import SystemClock
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.schedules import actions, lookups, queries
-from onwatch.schedules.coverage import local_text
 from onwatch.schedules.specs import NewOverrideSpec
 
 schedules = typer.Typer(no_args_is_help=True, help="On-call schedules: shifts and feeds.")
@@ -38,20 +36,9 @@ FLAGS = {
 }
 
 
-def emit(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2))
-
-
-def _table(rows: list[list[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        typer.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-
-
 def _local(at: datetime | None, time_zone: str) -> str:
-    return local_text(at, ZoneInfo(time_zone)) if at is not None else "—"
+    """`Wed 2026-03-04 09:00 EST`: an instant as the schedule's people read it."""
+    return at_text(at, ZoneInfo(time_zone), weekday=True)
 
 
 def _at(text: str | None) -> datetime:
@@ -75,18 +62,15 @@ def oncall(
         else:
             found = lookups.on_call_at(session, schedule, when, role)
     if as_json:
-        emit([entry.model_dump(mode="json") for entry in found])
+        emit_items(found)
         return
-    if not found:
-        typer.echo("no schedules")
-        return
-    rows = [["SCHEDULE", "ROLE", "ON CALL", "UNTIL"]]
+    rows = []
     for entry in found:
         holder = entry.holder or ("nobody (off hours)" if entry.off_hours else "nobody (gap)")
         if entry.override is not None and entry.override.covered:
             holder += f" (covering {entry.override.covered})"
         rows.append([entry.schedule, entry.role, holder, _local(entry.until, entry.time_zone)])
-    _table(rows)
+    table(["SCHEDULE", "ROLE", "ON CALL", "UNTIL"], rows, empty="no schedules")
 
 
 @schedules.command("list")
@@ -96,16 +80,13 @@ def list_schedules(as_json: bool = typer.Option(False, "--json", help="Print JSO
     with reported(), db.read() as session:
         specs = queries.schedule_specs(session)
     if as_json:
-        emit([spec.model_dump(mode="json", exclude_defaults=True) for spec in specs])
+        emit_items(spec.model_dump(mode="json", exclude_defaults=True) for spec in specs)
         return
-    rows = [["SCHEDULE", "TIME ZONE", "ROLES", "LAYERS"]]
+    rows = []
     for spec in specs:
         roles = ", ".join(dict.fromkeys(r for layer in spec.layers for r in layer.roles))
-        rows.append([spec.name, spec.time_zone, roles, str(len(spec.layers))])
-    if specs:
-        _table(rows)
-    else:
-        typer.echo("no schedules")
+        rows.append([spec.name, spec.time_zone, roles, len(spec.layers)])
+    table(["SCHEDULE", "TIME ZONE", "ROLES", "LAYERS"], rows, empty="no schedules")
 
 
 @schedules.command("show")
@@ -122,13 +103,13 @@ def show_schedule(
     with reported(), db.read() as session:
         found = lookups.shifts_between(session, name, start, end, SystemClock().now(), role)
     if as_json:
-        emit(found.model_dump(mode="json"))
+        emit(found)
         return
     typer.echo(
         f"{found.schedule} ({found.time_zone}), {_local(found.start_at, found.time_zone)} "
         f"to {_local(found.end_at, found.time_zone)}"
     )
-    rows = [["ROLE", "ON CALL", "FROM", "TO", "NOTE"]]
+    rows = []
     for shift in found.shifts:
         note = ""
         if shift.override is not None:
@@ -145,7 +126,7 @@ def show_schedule(
                 note,
             ]
         )
-    _table(rows)
+    table(["ROLE", "ON CALL", "FROM", "TO", "NOTE"], rows, empty="no shifts")
 
 
 @schedules.command("feed")
@@ -165,9 +146,7 @@ def issue_feed(
         issued = actions.issue_feed_token(
             session, kind, key, actor=actor(), now=SystemClock().now()
         )
-    typer.echo(
-        f"{config.resolved_base_url()}/ical/{issued.kind}/{issued.key}.ics?token={issued.token}"
-    )
+    typer.echo(f"{public_url(config)}/ical/{issued.kind}/{issued.key}.ics?token={issued.token}")
 
 
 @overrides.command("add")
@@ -201,7 +180,10 @@ def add_override(
         except ValidationError as error:
             raise invalid_from(error) from None
         override_id = actions.add_override(session, schedule, spec, actor=actor(), now=now).id
-    typer.echo(f"added override {override_id} to {schedule}")
+    start_at, end_at = (at_text(at, zone, weekday=True) for at in (spec.start_at, spec.end_at))
+    typer.echo(
+        f"added override {override_id} to {schedule}: {covering} from {start_at} to {end_at}"
+    )
 
 
 @overrides.command("list")
@@ -215,12 +197,9 @@ def list_overrides(
         found = lookups.overrides_of(session, schedule, SystemClock().now())
         zone = queries.get_schedule_row(session, schedule).time_zone
     if as_json:
-        emit([o.model_dump(mode="json") for o in found])
+        emit_items(found)
         return
-    if not found:
-        typer.echo("no overrides running or to come")
-        return
-    rows = [["ID", "COVERING", "FOR", "FROM", "TO", "BY", "REASON"]]
+    rows = []
     for o in found:
         whom = " / ".join(x for x in (o.covered, o.role) if x)
         by = o.author if o.origin == "runtime" else "config file"
@@ -235,7 +214,11 @@ def list_overrides(
                 o.reason,
             ]
         )
-    _table(rows)
+    table(
+        ["ID", "COVERING", "FOR", "FROM", "TO", "BY", "REASON"],
+        rows,
+        empty="no overrides running or to come",
+    )
 
 
 @overrides.command("remove")
@@ -250,6 +233,35 @@ def remove_override(
             session, schedule, override_id, actor=actor(), now=SystemClock().now()
         )
     typer.echo(f"removed override {override_id} from {schedule}")
+
+
+@calendars.command("list")
+def list_calendars(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Every calendar with its zone, hours, holidays and acknowledgement deadlines."""
+    db = open_database(settings())
+    with reported(), db.read() as session:
+        specs = calendar_queries.calendar_specs(session)
+    if as_json:
+        emit_items(spec.model_dump(mode="json", exclude_defaults=True) for spec in specs)
+        return
+    rows = []
+    for spec in specs:
+        hours = "; ".join(
+            f"{' '.join(h['days'])} {h['opens']}-{h['closes']}"
+            for h in spec.model_dump(mode="json")["hours"]
+        )
+        holidays = spec.holidays.country if spec.holidays else ""
+        if spec.holidays and spec.holidays.subdivision:
+            holidays += f"-{spec.holidays.subdivision}"
+        rules = spec.ack_deadlines
+        ack = (
+            f"{duration_text(rules.inside_hours)} in, {duration_text(rules.outside_hours)} out"
+            if rules
+            else ""
+        )
+        rows.append([spec.name, spec.time_zone, hours, holidays, ack])
+    headers = ["CALENDAR", "TIME ZONE", "HOURS", "HOLIDAYS", "ACK DEADLINE"]
+    table(headers, rows, empty="no calendars")
 
 
 @calendars.command("status")
@@ -269,14 +281,12 @@ def calendar_status_command(
         emit(
             {
                 "calendar": found.calendar,
-                "at": found.at.isoformat(),
+                "at": found.at,
                 "open": found.is_open,
-                "next_change_at": found.next_change_at.isoformat()
-                if found.next_change_at
-                else None,
+                "next_change_at": found.next_change_at,
                 "holiday": found.holiday,
                 "ack_deadline": deadline,
-                "ack_due_at": found.ack_due_at.isoformat() if found.ack_due_at else None,
+                "ack_due_at": found.ack_due_at,
             }
         )
         return
