@@ -33,8 +33,8 @@ COMMANDS = (
     Lazy(
         "demo",
         "onwatch.cli.demo:demo",
-        "Load every example config into a fresh database and start onwatch on it, with demo "
-        "logins. Uses ONWATCH_DATABASE_URL if set, else DATA_DIR/demo.db (replaced each run).",
+        "Load every example config into a demo database and start onwatch on it, with demo "
+        "logins and an integration key per format.",
     ),
     Lazy("audit", "onwatch.cli.access:audit", "Show the audit log, newest first."),
     Lazy(
