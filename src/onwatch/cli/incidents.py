@@ -108,8 +108,8 @@ def _change(incident_id: int, verb: str, as_json: bool) -> None:
     typer.echo(f"incident {incident_id} {status}" + ("" if changed else " (no change)"))
 
 
-@app.command("ack")
 @app.command("acknowledge")
+@app.command("ack")  # registered first: listed first
 def acknowledge(
     incident_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
