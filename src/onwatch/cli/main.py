@@ -39,7 +39,7 @@ COMMANDS = (
     Lazy("audit", "onwatch.cli.access:audit", "Show the audit log, newest first."),
     Lazy(
         "oncall",
-        "onwatch.cli.schedules:oncall",
+        "onwatch.cli.oncall:oncall",
         "Who is on call now (or --at an instant): every role of every schedule, or of SCHEDULE.",
     ),
     Lazy("config", "onwatch.cli.config:app", "The config file: its reference documentation."),

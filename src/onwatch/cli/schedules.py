@@ -1,5 +1,5 @@
-"""`onwatch oncall`, `schedules`, `overrides` and `calendars`: who is on call, shifts, cover and
-business hours from the operator's shell, as text in each schedule's own time zone or as --json."""
+"""`onwatch schedules`, `overrides` and `calendars`: shifts, cover and business hours from the
+operator's shell, as text in each schedule's own time zone or as --json."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.fields import duration_text, invalid_from
 from onwatch.calendars.instants import parse_instant
 from onwatch.calendars.status import calendar_status
+from onwatch.cli.oncall import at_instant, local
 from onwatch.cli.output import at_text, emit, emit_items, table
 from onwatch.cli.runtime import actor, open_database, public_url, reported, settings
 from onwatch.core.clock import SystemClock
@@ -34,43 +35,6 @@ FLAGS = {
     "covered": "--covered",
     "role": "--role",
 }
-
-
-def _local(at: datetime | None, time_zone: str) -> str:
-    """`Wed 2026-03-04 09:00 EST`: an instant as the schedule's people read it."""
-    return at_text(at, ZoneInfo(time_zone), weekday=True)
-
-
-def _at(text: str | None) -> datetime:
-    return parse_instant(text, "--at") if text else SystemClock().now()
-
-
-def oncall(
-    schedule: str = typer.Argument(None, help="Only this schedule (default: every schedule)."),
-    role: str = typer.Option(None, "--role", help="Only this role, e.g. primary."),
-    at: str = typer.Option(None, "--at", help="ISO 8601 instant with its offset; default: now."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Who is on call now (or --at an instant): every role of every schedule, or of SCHEDULE."""
-    db = open_database(settings())
-    with reported(), db.read() as session:
-        when = _at(at)
-        if schedule is None:
-            if role is not None:
-                raise Invalid("name a schedule to ask about one role", "--role")
-            found = lookups.everyone_on_call(session, when)
-        else:
-            found = lookups.on_call_at(session, schedule, when, role)
-    if as_json:
-        emit_items(found)
-        return
-    rows = []
-    for entry in found:
-        holder = entry.holder or ("nobody (off hours)" if entry.off_hours else "nobody (gap)")
-        if entry.override is not None and entry.override.covered:
-            holder += f" (covering {entry.override.covered})"
-        rows.append([entry.schedule, entry.role, holder, _local(entry.until, entry.time_zone)])
-    table(["SCHEDULE", "ROLE", "ON CALL", "UNTIL"], rows, empty="no schedules")
 
 
 @schedules.command("list")
@@ -106,8 +70,8 @@ def show_schedule(
         emit(found)
         return
     typer.echo(
-        f"{found.schedule} ({found.time_zone}), {_local(found.start_at, found.time_zone)} "
-        f"to {_local(found.end_at, found.time_zone)}"
+        f"{found.schedule} ({found.time_zone}), {local(found.start_at, found.time_zone)} "
+        f"to {local(found.end_at, found.time_zone)}"
     )
     rows = []
     for shift in found.shifts:
@@ -121,8 +85,8 @@ def show_schedule(
             [
                 shift.role,
                 shift.holder or "nobody (gap)",
-                _local(shift.start_at, found.time_zone),
-                _local(shift.end_at, found.time_zone),
+                local(shift.start_at, found.time_zone),
+                local(shift.end_at, found.time_zone),
                 note,
             ]
         )
@@ -208,8 +172,8 @@ def list_overrides(
                 str(o.id),
                 o.covering,
                 whom,
-                _local(o.start_at, zone),
-                _local(o.end_at, zone),
+                local(o.start_at, zone),
+                local(o.end_at, zone),
                 by,
                 o.reason,
             ]
@@ -275,7 +239,7 @@ def calendar_status_command(
     db = open_database(settings())
     with reported(), db.read() as session:
         spec = calendar_queries.get_calendar_spec(session, name)
-        found = calendar_status(spec, _at(at))
+        found = calendar_status(spec, at_instant(at))
     deadline = duration_text(found.ack_deadline) if found.ack_deadline is not None else None
     if as_json:
         emit(
@@ -294,11 +258,11 @@ def calendar_status_command(
     state = "open" if found.is_open else "closed"
     if found.holiday:
         state += f" ({found.holiday})"
-    typer.echo(f"{name} at {_local(found.at, zone)}: {state}")
+    typer.echo(f"{name} at {local(found.at, zone)}: {state}")
     change = "closes" if found.is_open else "opens"
-    typer.echo(f"{change} {_local(found.next_change_at, zone)}")
+    typer.echo(f"{change} {local(found.next_change_at, zone)}")
     if deadline is not None:
-        typer.echo(f"acknowledge within {deadline}, by {_local(found.ack_due_at, zone)}")
+        typer.echo(f"acknowledge within {deadline}, by {local(found.ack_due_at, zone)}")
 
 
 @contextmanager
