@@ -46,7 +46,11 @@ def in_force(session: Session, now: datetime) -> Holds:
     )
     windows = session.execute(
         select(MaintenanceWindow.service_id, MaintenanceWindow.id)
-        .where(MaintenanceWindow.starts_at <= now, MaintenanceWindow.ends_at > now)
+        .where(
+            MaintenanceWindow.starts_at <= now,
+            MaintenanceWindow.ends_at > now,
+            MaintenanceWindow.cancelled_at.is_(None),  # cancelled: ended, planned times kept
+        )
         .order_by(MaintenanceWindow.id)
     ).all()
     in_force_silences = tuple((s.id, silence_matchers(s)) for s in silences)

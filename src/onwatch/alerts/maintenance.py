@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onwatch.alerts.models import MaintenanceWindow
 from onwatch.alerts.sli import Duration
-from onwatch.alerts.windows import Span, State, ended_early, span_from, state_at
+from onwatch.alerts.windows import Span, State, span_from, state_at
 from onwatch.audit.actions import record
 from onwatch.core.errors import Conflict, FieldError, Invalid, NotFound
 from onwatch.core.naming import Slug
@@ -75,15 +75,15 @@ def create_window(
 def cancel_window(
     session: Session, window_id: int, *, actor: str, now: datetime
 ) -> MaintenanceWindow:
-    """End a running window now, or drop a future one. Alerts it held open incidents at the
-    engine's next tick if they still fire."""
+    """End a running window now, or drop a future one: `cancelled_at` says when, and the planned
+    start and end stay as they were. Alerts it held open incidents at the engine's next tick if
+    they still fire."""
     window = get_window(session, window_id)
-    if state_at(window.starts_at, window.ends_at, now) == "expired":
+    if state_of(window, now) == "expired":
         raise Conflict(f"maintenance window {window_id} has already ended")
     name = session.scalar(select(Service.name).where(Service.id == window.service_id)) or ""
     before = snapshot(window, name)
-    cut = ended_early(Span(window.starts_at, window.ends_at), now)
-    window.starts_at, window.ends_at, window.cancelled_at = cut.starts_at, cut.ends_at, now
+    window.cancelled_at = now
     record(
         session,
         actor=actor,
@@ -95,6 +95,21 @@ def cancel_window(
         after=snapshot(window, name),
     )
     return window
+
+
+def state_of(window: MaintenanceWindow, now: datetime) -> State:
+    """A cancelled window has ended, whatever its planned end."""
+    if window.cancelled_at is not None and window.cancelled_at <= now:
+        return "expired"
+    return state_at(window.starts_at, window.ends_at, now)
+
+
+def ended_at(window: MaintenanceWindow) -> datetime:
+    """When it stopped holding alerts, or will: its planned end, or the cancellation if that came
+    first (a window dropped before it started never ran: it ended when it was dropped)."""
+    if window.cancelled_at is not None:
+        return min(window.ends_at, window.cancelled_at)
+    return window.ends_at
 
 
 def get_window(session: Session, window_id: int) -> MaintenanceWindow:
@@ -114,27 +129,30 @@ def list_windows(
     session: Session, now: datetime, states: Collection[State] = ("active", "pending")
 ) -> list[tuple[MaintenanceWindow, Service]]:
     """Running ones ending soonest first, then upcoming ones starting soonest, then (if asked)
-    the most recently ended, at most ENDED_SHOWN."""
+    the most recently ended or cancelled, at most ENDED_SHOWN."""
     base = select(MaintenanceWindow, Service).join(
         Service, Service.id == MaintenanceWindow.service_id
     )
+    standing = MaintenanceWindow.cancelled_at.is_(None)
     found: list[tuple[MaintenanceWindow, Service]] = []
     if "active" in states:
         found += session.execute(
             base.where(
-                MaintenanceWindow.starts_at <= now, MaintenanceWindow.ends_at > now
+                standing, MaintenanceWindow.starts_at <= now, MaintenanceWindow.ends_at > now
             ).order_by(MaintenanceWindow.ends_at, MaintenanceWindow.id)
         )
     if "pending" in states:
         found += session.execute(
-            base.where(MaintenanceWindow.starts_at > now).order_by(
+            base.where(standing, MaintenanceWindow.starts_at > now).order_by(
                 MaintenanceWindow.starts_at, MaintenanceWindow.id
             )
         )
     if "expired" in states:
+        # A cancelled window ends at its cancellation (always before its planned end).
+        ended = func.coalesce(MaintenanceWindow.cancelled_at, MaintenanceWindow.ends_at)
         found += session.execute(
-            base.where(MaintenanceWindow.ends_at <= now)
-            .order_by(MaintenanceWindow.ends_at.desc(), MaintenanceWindow.id.desc())
+            base.where(ended <= now)
+            .order_by(ended.desc(), MaintenanceWindow.id.desc())
             .limit(ENDED_SHOWN)
         )
     return found

@@ -198,8 +198,9 @@ class MaintenanceWindow(Base):
 
     __tablename__ = "maintenance_window"
     __table_args__ = (
-        # Equal only once cancelled before it started (cancelling sets both to that moment).
-        CheckConstraint("ends_at >= starts_at", name="ends_not_before_start"),
+        # The planned times: cancelling keeps them and sets cancelled_at, so the window ended
+        # when it was cancelled (alerts.maintenance.ended_at).
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_maintenance_window_service_ends", "service_id", "ends_at"),
     )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import typer
 
 from onwatch.audit.queries import list_entries
 from onwatch.auth import actions as auth
+from onwatch.auth.queries import list_users
+from onwatch.cli.output import at_text, emit_items, table
 from onwatch.cli.runtime import actor, open_database, reported, settings
 from onwatch.core.clock import SystemClock
 from onwatch.integrations import keys
@@ -51,6 +52,40 @@ def create_user(
     typer.echo(f"created user {username}")
 
 
+@users.command("list")
+def list_accounts(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Login accounts with their role (never their passwords)."""
+    db = open_database(settings())
+    with db.read() as session:
+        rows = [
+            {
+                "username": u.username,
+                "role": u.role,
+                "person": u.person_handle,
+                "disabled": u.disabled,
+                "created_at": u.created_at,
+            }
+            for u in list_users(session)
+        ]
+    if as_json:
+        emit_items(rows)
+        return
+    table(
+        ["USERNAME", "ROLE", "PERSON", "STATE", "CREATED"],
+        (
+            [
+                r["username"],
+                r["role"],
+                r["person"],
+                "disabled" if r["disabled"] else "active",
+                at_text(r["created_at"]),
+            ]
+            for r in rows
+        ),
+        empty="no users (create the first: onwatch users create NAME --admin)",
+    )
+
+
 @users.command("password")
 def set_password(
     username: str,
@@ -82,6 +117,7 @@ def create_token(
 
 @tokens.command("list")
 def list_tokens(as_json: bool = typer.Option(False, "--json")) -> None:
+    """API tokens with their role and state (never the tokens themselves)."""
     db = open_database(settings())
     with db.read() as session:
         rows = [
@@ -89,17 +125,30 @@ def list_tokens(as_json: bool = typer.Option(False, "--json")) -> None:
                 "name": t.name,
                 "role": t.role,
                 "created_by": t.created_by,
-                "created_at": t.created_at.isoformat(),
-                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                "created_at": t.created_at,
+                "last_used_at": t.last_used_at,
+                "revoked_at": t.revoked_at,
             }
             for t in auth.list_tokens(session)
         ]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        emit_items(rows)
         return
-    for row in rows:
-        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
-        typer.echo(f"{row['name']:<24} {row['role']:<10} {state}")
+    table(
+        ["NAME", "ROLE", "STATE", "CREATED", "BY", "LAST USED"],
+        (
+            [
+                r["name"],
+                r["role"],
+                f"revoked {at_text(r['revoked_at'])}" if r["revoked_at"] else "active",
+                at_text(r["created_at"]),
+                r["created_by"],
+                at_text(r["last_used_at"]) if r["last_used_at"] else "never",
+            ]
+            for r in rows
+        ),
+        empty="no tokens",
+    )
 
 
 @tokens.command("revoke")
@@ -143,11 +192,13 @@ def list_integrations(as_json: bool = typer.Option(False, "--json")) -> None:
     with db.read() as session:
         rows = [spec.model_dump(mode="json") for spec in integration_specs(session)]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        emit_items(rows)
         return
-    for row in rows:
-        routes = f"  {len(row['routes'])} routes" if row["routes"] else ""
-        typer.echo(f"{row['name']:<24} {row['type']:<13} {row['service']}{routes}")
+    table(
+        ["NAME", "TYPE", "SERVICE", "ROUTES"],
+        ([r["name"], r["type"], r["service"], len(r["routes"]) or ""] for r in rows),
+        empty="no integrations",
+    )
 
 
 def audit(
@@ -163,7 +214,7 @@ def audit(
         rows = [
             {
                 "id": e.id,
-                "at": e.at.isoformat(),
+                "at": e.at,
                 "actor": e.actor,
                 "action": e.action,
                 "entity_type": e.entity_type,
@@ -174,10 +225,13 @@ def audit(
             for e in entries
         ]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        emit_items(rows)
         return
-    for row in rows:
-        typer.echo(
-            f"{row['at'][:19]}  {row['actor']:<20} {row['action']:<18} "
-            f"{row['entity_type']} {row['entity_key']}"
-        )
+    table(
+        ["AT", "ACTOR", "ACTION", "ENTITY"],
+        (
+            [at_text(r["at"]), r["actor"], r["action"], f"{r['entity_type']} {r['entity_key']}"]
+            for r in rows
+        ),
+        empty="no audit entries",
+    )

@@ -5,16 +5,16 @@ from __future__ import annotations
 import typer
 
 from onwatch.alerts import heartbeats
-from onwatch.cli.runtime import actor, open_database, reported, settings
-from onwatch.cli.silences import checked, emit
+from onwatch.cli.output import at_text, emit, emit_items, table
+from onwatch.cli.runtime import actor, open_database, public_url, reported, settings
+from onwatch.cli.silences import checked
 from onwatch.core.clock import SystemClock
-from onwatch.web.api.heartbeats import heartbeat_view
 
 app = typer.Typer(no_args_is_help=True, help="Heartbeats: jobs that must ping onwatch in time.")
 
 
 def _url(key: str) -> str:
-    return settings().resolved_base_url() + heartbeats.ping_path(key)
+    return public_url(settings()) + heartbeats.ping_path(key)
 
 
 @app.command("add")
@@ -27,6 +27,10 @@ def add(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a heartbeat and print its ping URL (shown once; onwatch keeps only a hash)."""
+    # The API's view (and FastAPI under it) is imported only by the commands that print it,
+    # for startup speed.
+    from onwatch.web.api.heartbeats import heartbeat_view
+
     db = open_database(settings())
     now = SystemClock().now()
     with reported():
@@ -49,20 +53,33 @@ def add(
 
 @app.command("list")
 def list_heartbeats(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Heartbeats with their state and last ping (never their keys)."""
+    from onwatch.web.api.heartbeats import heartbeat_view  # startup speed, as in add
+
     db = open_database(settings())
     with db.read() as session:
         rows = [
             heartbeat_view(row, service) for row, service in heartbeats.list_heartbeats(session)
         ]
     if as_json:
-        emit(rows)
+        emit_items(rows)
         return
-    for row in rows:
-        last = f"{row['last_ping_at']:%Y-%m-%d %H:%M}" if row["last_ping_at"] else "never"
-        typer.echo(
-            f"{row['name']:<24} {row['service']:<16} {row['state']:<5} every {row['interval']} "
-            f"(+{row['grace']})  last ping {last}"
-        )
+    table(
+        ["NAME", "SERVICE", "STATE", "EVERY", "GRACE", "LAST PING", "LATE AFTER"],
+        (
+            [
+                r["name"],
+                r["service"],
+                r["state"],
+                r["interval"],
+                r["grace"],
+                at_text(r["last_ping_at"]) if r["last_ping_at"] else "never",
+                at_text(r["late_after"]),
+            ]
+            for r in rows
+        ),
+        empty="no heartbeats",
+    )
 
 
 @app.command("key")
@@ -71,6 +88,8 @@ def new_key(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Issue a new ping key (the old one stops working) and print the ping URL."""
+    from onwatch.web.api.heartbeats import heartbeat_view  # startup speed, as in add
+
     db = open_database(settings())
     with reported(), db.transaction() as session:
         issued = heartbeats.issue_key(session, name, actor=actor(), now=SystemClock().now())

@@ -1,49 +1,66 @@
 """`onwatch incidents list|show|ack|resolve|reopen|note`: incidents from the operator's shell
-(--json too); the changes act as `cli:<user>`, audited and written on the timeline."""
+(--json too); the changes (ack is also spelled acknowledge) act as `cli:<user>`, audited and
+written on the timeline."""
 
 from __future__ import annotations
 
 import typer
 
 from onwatch.alerts import responding
-from onwatch.cli.alerts import emit, when
+from onwatch.cli.alerts import status_filter
+from onwatch.cli.output import at_text, emit, emit_items, table
 from onwatch.cli.runtime import actor, open_database, reported, settings
 from onwatch.core.clock import SystemClock
 from onwatch.incidents import actions, queries
-from onwatch.web.api.incidents import IncidentChange, IncidentOut, incident_detail
+from onwatch.incidents.models import STATUSES
 
 app = typer.Typer(
     no_args_is_help=True, help="Incidents: list, show, acknowledge, resolve, reopen, note."
 )
+HEADERS = ["ID", "OPENED", "SERVICE", "STATUS", "SEVERITY", "ALERTS", "TITLE"]
 
 
-def _line(i: dict) -> str:
-    return (
-        f"{i['id']:>6}  {when(i['opened_at'])}  {i['service']:<16} {i['status']:<13}"
-        f"{i['severity']:<6}{i['alert_count']:>4} alerts  {i['title']}"
-    )
+def _row(i: dict) -> list[object]:
+    return [
+        i["id"],
+        at_text(i["opened_at"]),
+        i["service"],
+        i["status"],
+        i["severity"],
+        i["alert_count"],
+        i["title"],
+    ]
 
 
 @app.command("list")
 def list_incidents(
     service: str = typer.Option(None, "--service"),
-    status: str = typer.Option(None, "--status", help="triggered, acknowledged, resolved or open."),
+    status: str = typer.Option(
+        None, "--status", help="triggered, acknowledged, resolved, open or all (the default)."
+    ),
     limit: int = typer.Option(50, "--limit", min=1, max=500),
     before: int = typer.Option(None, "--before", help="Only incidents older than this id."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Incidents, newest first."""
+    # The API's view (and FastAPI under it) is imported only by the commands that print it,
+    # for startup speed.
+    from onwatch.web.api.incidents import IncidentOut
+
     db = open_database(settings())
     with reported(), db.read() as session:
         page = queries.list_incidents(
-            session, service=service, status=status, before=before, limit=limit
+            session,
+            service=service,
+            status=status_filter(status, [*STATUSES, queries.OPEN]),
+            before=before,
+            limit=limit,
         )
-        rows = [IncidentOut.of(row).model_dump(mode="json") for row in page.items]
+        rows = [IncidentOut.of(row) for row in page.items]
     if as_json:
-        emit({"items": rows, "next_before": page.next_before})
+        emit_items(rows, next_before=page.next_before)
         return
-    for row in rows:
-        typer.echo(_line(row))
+    table(HEADERS, (_row(i.model_dump()) for i in rows), empty="no incidents")
     if page.next_before is not None:
         typer.echo(f"more: --before {page.next_before}", err=True)
 
@@ -53,22 +70,36 @@ def show_incident(
     incident_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
     """One incident with its alerts and its timeline."""
+    from onwatch.web.api.incidents import incident_detail  # startup speed, as in list
+
     db = open_database(settings())
     with reported(), db.read() as session:
-        data = incident_detail(session, incident_id).model_dump(mode="json")
+        detail = incident_detail(session, incident_id)
     if as_json:
-        emit(data)
+        emit(detail)
         return
-    typer.echo(_line(data))
+    data = detail.model_dump()
+    table(HEADERS, [_row(data)], empty="")
     typer.echo("alerts:")
-    for a in data["alerts"]:
-        typer.echo(f"  {a['id']:>8}  {a['status']:<13}×{a['count']:<5} {a['summary']}")
+    table(
+        ["ID", "STATUS", "COUNT", "SUMMARY"],
+        ([a["id"], a["status"], f"×{a['count']}", a["summary"]] for a in data["alerts"]),
+        empty="(none)",
+    )
     typer.echo(f"timeline ({data['timeline_total']} entries):")
-    for e in data["timeline"]:
-        typer.echo(f"  {when(e['at'])}  {e['kind']:<13}{e['actor']:<24}{e['text']}")
+    table(
+        ["AT", "KIND", "BY", "WHAT"],
+        (
+            [at_text(e["at"]), e["kind"], e.get("actor_name") or e["actor"], e["text"]]
+            for e in data["timeline"]
+        ),
+        empty="(none)",
+    )
 
 
 def _change(incident_id: int, verb: str, as_json: bool) -> None:
+    from onwatch.web.api.incidents import IncidentChange, IncidentOut  # startup speed
+
     db = open_database(settings())
     act = responding.acknowledge_incident if verb == "ack" else responding.resolve_incident
     with reported(), db.transaction() as session:
@@ -77,17 +108,18 @@ def _change(incident_id: int, verb: str, as_json: bool) -> None:
             incident=IncidentOut.of(queries.get_incident(session, incident_id)), changed=changed
         )
     if as_json:
-        emit(result.model_dump(mode="json"))
+        emit(result)
         return
     status = result.incident.status
     typer.echo(f"incident {incident_id} {status}" + ("" if changed else " (no change)"))
 
 
-@app.command("ack")
+@app.command("acknowledge")
+@app.command("ack")  # registered first: listed first
 def acknowledge(
     incident_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
 ) -> None:
-    """Acknowledge an incident and its firing alerts."""
+    """Acknowledge an incident and its firing alerts (`ack` and `acknowledge` are the same)."""
     _change(incident_id, "ack", as_json)
 
 
@@ -105,6 +137,8 @@ def reopen(
 ) -> None:
     """Open a resolved incident again (exit 5 if it is not resolved, or if another open
     incident of its service holds the same group)."""
+    from onwatch.web.api.incidents import IncidentChange, IncidentOut  # startup speed
+
     db = open_database(settings())
     with reported(), db.transaction() as session:
         actions.reopen(session, incident_id, actor=actor(), now=SystemClock().now())
@@ -112,7 +146,7 @@ def reopen(
             incident=IncidentOut.of(queries.get_incident(session, incident_id)), changed=True
         )
     if as_json:
-        emit(result.model_dump(mode="json"))
+        emit(result)
         return
     typer.echo(f"incident {incident_id} {result.incident.status}")
 

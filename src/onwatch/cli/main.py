@@ -1,49 +1,102 @@
-"""The `onwatch` command."""
+"""The `onwatch` command: each command by name, module and one line of help. A command's module
+is imported only when it runs or shows its own help (cli.lazy), so `onwatch --help` and quick
+commands such as `onwatch oncall` do not pay for the web stack."""
 
 from __future__ import annotations
 
 import typer
 
-from onwatch.cli import (
-    access,
-    alerts,
-    config,
-    demo,
-    heartbeats,
-    incidents,
-    maintenance,
-    schedules,
-    server,
-    silences,
+from onwatch.cli.lazy import Lazy, LazyGroup
+
+COMMANDS = (
+    Lazy(
+        "serve",
+        "onwatch.cli.server:serve",
+        "Run the HTTP server (API, UI, intake) and, unless --no-engine, the engine.",
+    ),
+    Lazy(
+        "engine",
+        "onwatch.cli.server:engine_command",
+        "Run only the engine loop (escalations, deadlines, delivery). Several may run at once.",
+    ),
+    Lazy("migrate", "onwatch.cli.server:migrate", "Bring the database schema up to date."),
+    Lazy(
+        "apply",
+        "onwatch.cli.config:apply_command",
+        "Make the database match FILE, all or nothing. Applying it again changes nothing.",
+    ),
+    Lazy(
+        "export",
+        "onwatch.cli.config:export_command",
+        "Write the whole configuration as YAML that `apply` takes back with no changes.",
+    ),
+    Lazy(
+        "demo",
+        "onwatch.cli.demo:demo",
+        "Load every example config into a demo database and start onwatch on it, with demo "
+        "logins and an integration key per format.",
+    ),
+    Lazy("audit", "onwatch.cli.access:audit", "Show the audit log, newest first."),
+    Lazy(
+        "oncall",
+        "onwatch.cli.oncall:oncall",
+        "Who is on call now (or --at an instant): every role of every schedule, or of SCHEDULE.",
+    ),
+    Lazy("config", "onwatch.cli.config:app", "The config file: its reference documentation."),
+    Lazy("users", "onwatch.cli.access:users", "Login accounts for the web UI."),
+    Lazy("tokens", "onwatch.cli.access:tokens", "API tokens (sent as Authorization: Bearer)."),
+    Lazy("integrations", "onwatch.cli.access:integrations", "Integration keys for monitors."),
+    Lazy("alerts", "onwatch.cli.alerts:app", "Alerts as monitors reported them."),
+    Lazy(
+        "incidents",
+        "onwatch.cli.incidents:app",
+        "Incidents: list, show, acknowledge, resolve, reopen, note.",
+    ),
+    Lazy(
+        "silences",
+        "onwatch.cli.silences:app",
+        "Silences: matching alerts page no one for a while.",
+    ),
+    Lazy(
+        "maintenance",
+        "onwatch.cli.maintenance:app",
+        "Maintenance windows: a service's alerts are held and users see a message.",
+    ),
+    Lazy(
+        "heartbeats",
+        "onwatch.cli.heartbeats:app",
+        "Heartbeats: jobs that must ping onwatch in time.",
+    ),
+    Lazy("schedules", "onwatch.cli.schedules:schedules", "On-call schedules: shifts and feeds."),
+    Lazy(
+        "overrides",
+        "onwatch.cli.schedules:overrides",
+        "Cover for someone: overrides of a schedule.",
+    ),
+    Lazy(
+        "calendars",
+        "onwatch.cli.schedules:calendars",
+        "Business hours and acknowledgement deadlines.",
+    ),
 )
+
+
+class Commands(LazyGroup):
+    entries = COMMANDS
+
 
 cli = typer.Typer(
     name="onwatch",
+    cls=Commands,
     no_args_is_help=True,
-    help="Self-hosted incident response and on-call. Settings come from ONWATCH_* variables "
-    "(ONWATCH_DATABASE_URL picks the database; the default is a SQLite file).",
     pretty_exceptions_enable=False,
 )
-cli.command("serve")(server.serve)
-cli.command("engine")(server.engine_command)
-cli.command("migrate")(server.migrate)
-cli.command("apply")(config.apply_command)
-cli.command("export")(config.export_command)
-cli.command("demo")(demo.demo)
-cli.command("audit")(access.audit)
-cli.command("oncall")(schedules.oncall)
-cli.add_typer(config.app, name="config")
-cli.add_typer(access.users, name="users")
-cli.add_typer(access.tokens, name="tokens")
-cli.add_typer(access.integrations, name="integrations")
-cli.add_typer(alerts.app, name="alerts")
-cli.add_typer(incidents.app, name="incidents")
-cli.add_typer(silences.app, name="silences")
-cli.add_typer(maintenance.app, name="maintenance")
-cli.add_typer(heartbeats.app, name="heartbeats")
-cli.add_typer(schedules.schedules, name="schedules")
-cli.add_typer(schedules.overrides, name="overrides")
-cli.add_typer(schedules.calendars, name="calendars")
+
+
+@cli.callback()
+def onwatch() -> None:
+    """Self-hosted incident response and on-call. Settings come from ONWATCH_* variables
+    (ONWATCH_DATABASE_URL picks the database; the default is a SQLite file)."""
 
 
 def main() -> None:

@@ -7,11 +7,11 @@ import typer
 from onwatch.alerts import maintenance
 from onwatch.alerts.silences import held_counts
 from onwatch.alerts.windows import STATES
+from onwatch.cli.output import at_text, emit, emit_items, table
 from onwatch.cli.runtime import actor, open_database, reported, settings
-from onwatch.cli.silences import checked, emit, states
+from onwatch.cli.silences import checked, states
 from onwatch.core.clock import SystemClock
 from onwatch.core.errors import Invalid
-from onwatch.web.api.maintenance import window_view
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -29,6 +29,10 @@ def add(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Plan (or start) a maintenance window; prints its id."""
+    # The API's view (and FastAPI under it) is imported only by the commands that print it,
+    # for startup speed.
+    from onwatch.web.api.maintenance import window_view
+
     db = open_database(settings())
     now = SystemClock().now()
     with reported():
@@ -46,8 +50,8 @@ def add(
         emit(window_view(window, service, now, 0))
         return
     typer.echo(
-        f"maintenance {window.id} on {service}: {window.starts_at:%Y-%m-%d %H:%M} to "
-        f"{window.ends_at:%Y-%m-%d %H:%M} UTC"
+        f"maintenance {window.id} on {service}: {at_text(window.starts_at)} to "
+        f"{at_text(window.ends_at)}"
     )
 
 
@@ -58,6 +62,8 @@ def list_windows(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Running windows (ending soonest first), then upcoming ones."""
+    from onwatch.web.api.maintenance import window_view  # startup speed, as in add
+
     db = open_database(settings())
     now = SystemClock().now()
     with reported():
@@ -70,14 +76,24 @@ def list_windows(
             held = held_counts(session, "maintenance", [w.id for w, _ in found])
     rows = [window_view(w, s.name, now, held.get(w.id, 0)) for w, s in found]
     if as_json:
-        emit(rows)
+        emit_items(rows)
         return
-    for row in rows:
-        typer.echo(
-            f"{row['id']:>6}  {row['state']:<8} {row['service']:<16} "
-            f"{row['starts_at']:%Y-%m-%d %H:%M} to {row['ends_at']:%Y-%m-%d %H:%M} UTC  "
-            f"{row['message']}"
-        )
+    table(
+        ["ID", "STATE", "SERVICE", "STARTS", "ENDS", "HOLDING", "MESSAGE"],
+        (
+            [
+                r["id"],
+                f"cancelled at {at_text(r['cancelled_at'])}" if r["cancelled_at"] else r["state"],
+                r["service"],
+                at_text(r["starts_at"]),
+                at_text(r["ends_at"]),
+                r["held_alerts"],
+                r["message"],
+            ]
+            for r in rows
+        ),
+        empty="no maintenance windows",
+    )
 
 
 @app.command("cancel")
@@ -85,7 +101,9 @@ def cancel(
     window_id: int = typer.Argument(..., help="The window's id."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """End a running window now, or drop an upcoming one."""
+    """End a running window now, or drop an upcoming one (its planned times are kept)."""
+    from onwatch.web.api.maintenance import window_view  # startup speed, as in add
+
     db = open_database(settings())
     now = SystemClock().now()
     with reported(), db.transaction() as session:
@@ -95,4 +113,4 @@ def cancel(
     if as_json:
         emit(window_view(window, service, now, held.get(window_id, 0)))
         return
-    typer.echo(f"cancelled maintenance {window_id}")
+    typer.echo(f"cancelled maintenance {window_id} at {at_text(window.cancelled_at)}")

@@ -1,9 +1,11 @@
-"""What every command needs: settings, the database (migrated on SQLite), the actor name, and
-one mapping from domain errors to exit codes with a sentence on stderr."""
+"""What every command needs: settings, the database (migrated on SQLite), the actor name, the
+URL people reach onwatch at, and one mapping from domain errors to exit codes with a sentence on
+stderr."""
 
 from __future__ import annotations
 
 import getpass
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +22,7 @@ from onwatch.core.errors import (
     Unauthorized,
 )
 from onwatch.core.settings import Settings
-from onwatch.migrations import runner
+from onwatch.migrations import heads
 
 EXIT_CODES: dict[type[OnwatchError], int] = {
     Invalid: 3,
@@ -41,11 +43,24 @@ def open_database(config: Settings, *, migrate: bool | None = None) -> Database:
     db = Database(config.resolved_database_url(), pool_size=config.db_pool_size)
     if migrate is None:
         migrate = db.dialect == "sqlite"
-    if migrate:
-        runner.upgrade(db)
-    elif runner.pending(db):
+    if heads.is_current(db):
+        return db
+    if not migrate:
         fail("the database schema is behind this version of onwatch; run `onwatch migrate`", 1)
+    # Alembic, and the models its environment loads, only when there is something to apply:
+    # a deferred import for startup speed.
+    from onwatch.migrations import runner
+
+    runner.upgrade(db)
     return db
+
+
+def public_url(config: Settings) -> str:
+    """Where people and jobs reach onwatch: ONWATCH_BASE_URL, else the host and port it serves
+    on, with this machine's name for a listen-everywhere address (0.0.0.0, ::)."""
+    if config.base_url or config.host not in ("0.0.0.0", "::", ""):
+        return config.resolved_base_url()
+    return f"http://{socket.gethostname()}:{config.port}"
 
 
 def actor() -> str:

@@ -1,13 +1,11 @@
-"""`onwatch oncall`, `schedules`, `overrides` and `calendars`: who is on call, shifts, cover and
-business hours from the operator's shell, as text in each schedule's own time zone or as --json."""
+"""`onwatch schedules`, `overrides` and `calendars`: shifts, cover and business hours from the
+operator's shell, as text in each schedule's own time zone or as --json."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -17,11 +15,12 @@ from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.fields import duration_text, invalid_from
 from onwatch.calendars.instants import parse_instant
 from onwatch.calendars.status import calendar_status
-from onwatch.cli.runtime import actor, open_database, reported, settings
+from onwatch.cli.oncall import at_instant, local
+from onwatch.cli.output import at_text, emit, emit_items, table
+from onwatch.cli.runtime import actor, open_database, public_url, reported, settings
 from onwatch.core.clock import SystemClock
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.schedules import actions, lookups, queries
-from onwatch.schedules.coverage import local_text
 from onwatch.schedules.specs import NewOverrideSpec
 
 schedules = typer.Typer(no_args_is_help=True, help="On-call schedules: shifts and feeds.")
@@ -38,57 +37,6 @@ FLAGS = {
 }
 
 
-def emit(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2))
-
-
-def _table(rows: list[list[str]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        typer.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-
-
-def _local(at: datetime | None, time_zone: str) -> str:
-    return local_text(at, ZoneInfo(time_zone)) if at is not None else "—"
-
-
-def _at(text: str | None) -> datetime:
-    return parse_instant(text, "--at") if text else SystemClock().now()
-
-
-def oncall(
-    schedule: str = typer.Argument(None, help="Only this schedule (default: every schedule)."),
-    role: str = typer.Option(None, "--role", help="Only this role, e.g. primary."),
-    at: str = typer.Option(None, "--at", help="ISO 8601 instant with its offset; default: now."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Who is on call now (or --at an instant): every role of every schedule, or of SCHEDULE."""
-    db = open_database(settings())
-    with reported(), db.read() as session:
-        when = _at(at)
-        if schedule is None:
-            if role is not None:
-                raise Invalid("name a schedule to ask about one role", "--role")
-            found = lookups.everyone_on_call(session, when)
-        else:
-            found = lookups.on_call_at(session, schedule, when, role)
-    if as_json:
-        emit([entry.model_dump(mode="json") for entry in found])
-        return
-    if not found:
-        typer.echo("no schedules")
-        return
-    rows = [["SCHEDULE", "ROLE", "ON CALL", "UNTIL"]]
-    for entry in found:
-        holder = entry.holder or ("nobody (off hours)" if entry.off_hours else "nobody (gap)")
-        if entry.override is not None and entry.override.covered:
-            holder += f" (covering {entry.override.covered})"
-        rows.append([entry.schedule, entry.role, holder, _local(entry.until, entry.time_zone)])
-    _table(rows)
-
-
 @schedules.command("list")
 def list_schedules(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Every schedule with its zone and roles."""
@@ -96,16 +44,13 @@ def list_schedules(as_json: bool = typer.Option(False, "--json", help="Print JSO
     with reported(), db.read() as session:
         specs = queries.schedule_specs(session)
     if as_json:
-        emit([spec.model_dump(mode="json", exclude_defaults=True) for spec in specs])
+        emit_items(spec.model_dump(mode="json", exclude_defaults=True) for spec in specs)
         return
-    rows = [["SCHEDULE", "TIME ZONE", "ROLES", "LAYERS"]]
+    rows = []
     for spec in specs:
         roles = ", ".join(dict.fromkeys(r for layer in spec.layers for r in layer.roles))
-        rows.append([spec.name, spec.time_zone, roles, str(len(spec.layers))])
-    if specs:
-        _table(rows)
-    else:
-        typer.echo("no schedules")
+        rows.append([spec.name, spec.time_zone, roles, len(spec.layers)])
+    table(["SCHEDULE", "TIME ZONE", "ROLES", "LAYERS"], rows, empty="no schedules")
 
 
 @schedules.command("show")
@@ -122,13 +67,13 @@ def show_schedule(
     with reported(), db.read() as session:
         found = lookups.shifts_between(session, name, start, end, SystemClock().now(), role)
     if as_json:
-        emit(found.model_dump(mode="json"))
+        emit(found)
         return
     typer.echo(
-        f"{found.schedule} ({found.time_zone}), {_local(found.start_at, found.time_zone)} "
-        f"to {_local(found.end_at, found.time_zone)}"
+        f"{found.schedule} ({found.time_zone}), {local(found.start_at, found.time_zone)} "
+        f"to {local(found.end_at, found.time_zone)}"
     )
-    rows = [["ROLE", "ON CALL", "FROM", "TO", "NOTE"]]
+    rows = []
     for shift in found.shifts:
         note = ""
         if shift.override is not None:
@@ -140,12 +85,12 @@ def show_schedule(
             [
                 shift.role,
                 shift.holder or "nobody (gap)",
-                _local(shift.start_at, found.time_zone),
-                _local(shift.end_at, found.time_zone),
+                local(shift.start_at, found.time_zone),
+                local(shift.end_at, found.time_zone),
                 note,
             ]
         )
-    _table(rows)
+    table(["ROLE", "ON CALL", "FROM", "TO", "NOTE"], rows, empty="no shifts")
 
 
 @schedules.command("feed")
@@ -165,9 +110,7 @@ def issue_feed(
         issued = actions.issue_feed_token(
             session, kind, key, actor=actor(), now=SystemClock().now()
         )
-    typer.echo(
-        f"{config.resolved_base_url()}/ical/{issued.kind}/{issued.key}.ics?token={issued.token}"
-    )
+    typer.echo(f"{public_url(config)}/ical/{issued.kind}/{issued.key}.ics?token={issued.token}")
 
 
 @overrides.command("add")
@@ -201,7 +144,10 @@ def add_override(
         except ValidationError as error:
             raise invalid_from(error) from None
         override_id = actions.add_override(session, schedule, spec, actor=actor(), now=now).id
-    typer.echo(f"added override {override_id} to {schedule}")
+    start_at, end_at = (at_text(at, zone, weekday=True) for at in (spec.start_at, spec.end_at))
+    typer.echo(
+        f"added override {override_id} to {schedule}: {covering} from {start_at} to {end_at}"
+    )
 
 
 @overrides.command("list")
@@ -215,12 +161,9 @@ def list_overrides(
         found = lookups.overrides_of(session, schedule, SystemClock().now())
         zone = queries.get_schedule_row(session, schedule).time_zone
     if as_json:
-        emit([o.model_dump(mode="json") for o in found])
+        emit_items(found)
         return
-    if not found:
-        typer.echo("no overrides running or to come")
-        return
-    rows = [["ID", "COVERING", "FOR", "FROM", "TO", "BY", "REASON"]]
+    rows = []
     for o in found:
         whom = " / ".join(x for x in (o.covered, o.role) if x)
         by = o.author if o.origin == "runtime" else "config file"
@@ -229,13 +172,17 @@ def list_overrides(
                 str(o.id),
                 o.covering,
                 whom,
-                _local(o.start_at, zone),
-                _local(o.end_at, zone),
+                local(o.start_at, zone),
+                local(o.end_at, zone),
                 by,
                 o.reason,
             ]
         )
-    _table(rows)
+    table(
+        ["ID", "COVERING", "FOR", "FROM", "TO", "BY", "REASON"],
+        rows,
+        empty="no overrides running or to come",
+    )
 
 
 @overrides.command("remove")
@@ -252,6 +199,35 @@ def remove_override(
     typer.echo(f"removed override {override_id} from {schedule}")
 
 
+@calendars.command("list")
+def list_calendars(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Every calendar with its zone, hours, holidays and acknowledgement deadlines."""
+    db = open_database(settings())
+    with reported(), db.read() as session:
+        specs = calendar_queries.calendar_specs(session)
+    if as_json:
+        emit_items(spec.model_dump(mode="json", exclude_defaults=True) for spec in specs)
+        return
+    rows = []
+    for spec in specs:
+        hours = "; ".join(
+            f"{' '.join(h['days'])} {h['opens']}-{h['closes']}"
+            for h in spec.model_dump(mode="json")["hours"]
+        )
+        holidays = spec.holidays.country if spec.holidays else ""
+        if spec.holidays and spec.holidays.subdivision:
+            holidays += f"-{spec.holidays.subdivision}"
+        rules = spec.ack_deadlines
+        ack = (
+            f"{duration_text(rules.inside_hours)} in, {duration_text(rules.outside_hours)} out"
+            if rules
+            else ""
+        )
+        rows.append([spec.name, spec.time_zone, hours, holidays, ack])
+    headers = ["CALENDAR", "TIME ZONE", "HOURS", "HOLIDAYS", "ACK DEADLINE"]
+    table(headers, rows, empty="no calendars")
+
+
 @calendars.command("status")
 def calendar_status_command(
     name: str = typer.Argument(..., help="The calendar."),
@@ -263,20 +239,18 @@ def calendar_status_command(
     db = open_database(settings())
     with reported(), db.read() as session:
         spec = calendar_queries.get_calendar_spec(session, name)
-        found = calendar_status(spec, _at(at))
+        found = calendar_status(spec, at_instant(at))
     deadline = duration_text(found.ack_deadline) if found.ack_deadline is not None else None
     if as_json:
         emit(
             {
                 "calendar": found.calendar,
-                "at": found.at.isoformat(),
+                "at": found.at,
                 "open": found.is_open,
-                "next_change_at": found.next_change_at.isoformat()
-                if found.next_change_at
-                else None,
+                "next_change_at": found.next_change_at,
                 "holiday": found.holiday,
                 "ack_deadline": deadline,
-                "ack_due_at": found.ack_due_at.isoformat() if found.ack_due_at else None,
+                "ack_due_at": found.ack_due_at,
             }
         )
         return
@@ -284,11 +258,11 @@ def calendar_status_command(
     state = "open" if found.is_open else "closed"
     if found.holiday:
         state += f" ({found.holiday})"
-    typer.echo(f"{name} at {_local(found.at, zone)}: {state}")
+    typer.echo(f"{name} at {local(found.at, zone)}: {state}")
     change = "closes" if found.is_open else "opens"
-    typer.echo(f"{change} {_local(found.next_change_at, zone)}")
+    typer.echo(f"{change} {local(found.next_change_at, zone)}")
     if deadline is not None:
-        typer.echo(f"acknowledge within {deadline}, by {_local(found.ack_due_at, zone)}")
+        typer.echo(f"acknowledge within {deadline}, by {local(found.ack_due_at, zone)}")
 
 
 @contextmanager

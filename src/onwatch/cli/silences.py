@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 import typer
-from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ValidationError
 
 from onwatch.alerts import silences
 from onwatch.alerts.windows import STATES
+from onwatch.cli.output import at_text, emit, emit_items, table
 from onwatch.cli.runtime import actor, open_database, reported, settings
 from onwatch.core.clock import SystemClock
 from onwatch.core.errors import FieldError, Invalid
-from onwatch.web.api.silences import silence_view
 
 app = typer.Typer(no_args_is_help=True, help="Silences: matching alerts page no one for a while.")
 Model = TypeVar("Model", bound=BaseModel)
@@ -33,10 +31,6 @@ def checked(model: type[Model], **values: Any) -> Model:
         ) from None
 
 
-def emit(data: Any) -> None:
-    typer.echo(json.dumps(jsonable_encoder(data), indent=2))
-
-
 def states(everything: bool, chosen: list[str] | None) -> list[str]:
     return list(STATES) if everything else chosen or ["active", "pending"]
 
@@ -51,6 +45,10 @@ def add(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Silence alerts matching every MATCHER; prints the new silence's id."""
+    # The API's view (and FastAPI under it) is imported only by the commands that print it,
+    # for startup speed.
+    from onwatch.web.api.silences import silence_view
+
     db = open_database(settings())
     now = SystemClock().now()
     with reported():
@@ -67,7 +65,9 @@ def add(
     if as_json:
         emit(silence_view(silence, now, 0))
         return
-    typer.echo(f"silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC")
+    typer.echo(
+        f"silence {silence.id} from {at_text(silence.starts_at)} until {at_text(silence.ends_at)}"
+    )
 
 
 @app.command("list")
@@ -77,6 +77,8 @@ def list_silences(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Active silences (ending soonest first), then pending ones."""
+    from onwatch.web.api.silences import silence_view  # startup speed, as in add
+
     db = open_database(settings())
     now = SystemClock().now()
     with reported():
@@ -89,13 +91,24 @@ def list_silences(
             held = silences.held_counts(session, "silence", [s.id for s in found])
     rows = [silence_view(s, now, held.get(s.id, 0)) for s in found]
     if as_json:
-        emit(rows)
+        emit_items(rows)
         return
-    for row in rows:
-        typer.echo(
-            f"{row['id']:>6}  {row['state']:<8} until {row['ends_at']:%Y-%m-%d %H:%M}  "
-            f"held {row['held_alerts']:<4} {', '.join(row['matchers'])}  ({row['reason']})"
-        )
+    table(
+        ["ID", "STATE", "STARTS", "ENDS", "HOLDING", "MATCHERS", "REASON"],
+        (
+            [
+                r["id"],
+                r["state"],
+                at_text(r["starts_at"]),
+                at_text(r["ends_at"]),
+                r["held_alerts"],
+                ", ".join(r["matchers"]),
+                r["reason"],
+            ]
+            for r in rows
+        ),
+        empty="no silences",
+    )
 
 
 @app.command("expire")
@@ -104,6 +117,8 @@ def expire(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """End a silence now; alerts it held open incidents at the engine's next tick."""
+    from onwatch.web.api.silences import silence_view  # startup speed, as in add
+
     db = open_database(settings())
     now = SystemClock().now()
     with reported(), db.transaction() as session:

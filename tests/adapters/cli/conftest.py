@@ -24,12 +24,12 @@ def onwatch(db: Database) -> Onwatch:
     """Run `onwatch ARGS…` against the test database; returns the click Result."""
     runner = CliRunner()
 
-    def run(*args: str, input: str | None = None) -> Result:
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
         return runner.invoke(
             cli,
             list(args),
             input=input,
-            env={"ONWATCH_DATABASE_URL": db.url},
+            env={"ONWATCH_DATABASE_URL": db.url, **(env or {})},
             catch_exceptions=False,
         )
 

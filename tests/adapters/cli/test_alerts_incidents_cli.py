@@ -43,8 +43,10 @@ def stored(db: Database, clock: FakeClock) -> None:
 def test_alerts_list_and_show_as_table_and_json(onwatch: Onwatch, stored: None) -> None:
     table = onwatch("alerts", "list", "--status", "open")
     assert table.exit_code == 0
-    assert ["cpu trouble" in table.stdout.splitlines()[0],
-            "disk trouble" in table.stdout.splitlines()[1]] == [True, True]
+    header, *lines = table.stdout.splitlines()
+    assert header.split() == ["ID", "LAST", "SEEN", "SERVICE", "STATUS", "SEVERITY", "COUNT",
+                              "SUMMARY"]
+    assert ["cpu trouble" in lines[0], "disk trouble" in lines[1], len(lines)] == [True, True, 2]
     listed = json.loads(onwatch("alerts", "list", "--json").stdout)
     assert [(a["dedup_key"], a["status"], a["count"]) for a in listed["items"]] == [
         ("cpu", "firing", 1), ("disk", "firing", 2), ("old", "resolved", 1)]
@@ -63,7 +65,7 @@ def test_incidents_list_show_ack_and_resolve(
     listed = json.loads(onwatch("incidents", "list", "--json").stdout)["items"]
     assert [i["status"] for i in listed] == ["triggered", "resolved"]
     open_id = listed[0]["id"]
-    assert onwatch("incidents", "list", "--status", "open").stdout.count("\n") == 1
+    assert onwatch("incidents", "list", "--status", "open").stdout.count("\n") == 2  # + header
 
     acked = onwatch("incidents", "ack", str(open_id))
     assert acked.stdout.strip() == f"incident {open_id} acknowledged"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +24,7 @@ from onwatch.config.apply import current_specs
 from onwatch.core.db import Database
 from tests.adapters.cli.conftest import EXAMPLES, Onwatch
 from tests.conftest import START as NOW
+from tests.conftest import unavailable
 
 
 def demo(tmp_path: Path, *args: str, database_url: str | None = None) -> tuple[int, str, str]:
@@ -44,11 +48,15 @@ def test_demo_loads_every_example_into_a_fresh_sqlite_file_with_demo_logins(
     code, out, err = demo(tmp_path, "--load-only")
     assert code == 0, err
     database = (tmp_path / "data" / "demo.db").resolve()
-    assert out.splitlines() == [
+    lines = out.splitlines()
+    assert lines[:3] == [
         f"onwatch demo: loaded 5 example files from {EXAMPLES} (000-appointments.yaml, "
         "001-mobile.yaml, 002-check-in.yaml, 003-prod-squad.yaml, 004-platform-rotation.yaml)",
-        f"onwatch demo: database sqlite:///{database}; log in as demo / onwatch-demo",
+        f"onwatch demo: database sqlite:///{database}",
+        "onwatch demo: to use it from other commands (onwatch incidents list, …), first run: "
+        f"export ONWATCH_DATABASE_URL=sqlite:///{database}",
     ]
+    assert lines[-1] == "onwatch demo: log in as demo / onwatch-demo"
     db = Database(f"sqlite:///{database}")
     try:
         with db.read() as session:
@@ -188,3 +196,36 @@ def test_demo_serves_the_examples_and_prints_the_url_and_a_working_login(
         assert page.status_code == 200
         for service in ("booking-api", "mobile-app", "arrival-kiosk", "docket-router", "relay-api"):
             assert service in page.text
+
+
+def test_demo_prints_a_key_per_format_and_a_curl_that_opens_an_incident(
+    served_demo: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, lines = served_demo
+    keys = {
+        line.split()[0]: line.split()[1]
+        for line in lines[lines.index("onwatch demo: integration keys feeding booking-api, "
+                                      "one per format:") + 1:][:5]
+    }  # fmt: skip
+    assert sorted(keys) == ["alertmanager", "datadog", "generic", "grafana", "pagerduty"]
+    assert all(key.startswith("owi_") for key in keys.values())
+    curl = lines[lines.index("onwatch demo: open an incident:") + 1].strip()
+    assert curl.startswith(f"curl -sS {url}/api/v1/intake/generic/{keys['generic']} ")
+    if shutil.which("curl") is None:
+        unavailable("curl", "not on PATH")
+    sent = subprocess.run(shlex.split(curl), capture_output=True, text=True, check=True)
+    assert json.loads(sent.stdout)["created"] == 1
+
+    # Later commands reach the same database through the line the demo printed.
+    export = next(line for line in lines if "export ONWATCH_DATABASE_URL=" in line)
+    database = shlex.split(export.split("first run: ")[1])[1].split("=", 1)[1]
+    later = CliRunner().invoke(cli, ["incidents", "list", "--json"],
+                               env={"ONWATCH_DATABASE_URL": database})  # fmt: skip
+    [incident] = json.loads(later.stdout)["items"]
+    assert (incident["service"], incident["title"], incident["status"]) == (
+        "booking-api", "Appointments API: p95 latency over 8 s", "triggered")  # fmt: skip
+    listed = CliRunner().invoke(cli, ["integrations", "list", "--json"],
+                                env={"ONWATCH_DATABASE_URL": database})  # fmt: skip
+    assert {(i["name"], i["type"]) for i in json.loads(listed.stdout)["items"]} >= {
+        (f"demo-{kind}", kind) for kind in keys
+    }

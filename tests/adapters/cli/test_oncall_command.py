@@ -83,7 +83,7 @@ def test_oncall_json_is_for_scripts(onwatch: Onwatch, org: None) -> None:
         "oncall", "platform", "--role", "primary", "--at", "2026-03-05T15:00:00Z", "--json"
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == [
+    assert json.loads(result.stdout)["items"] == [
         {
             "schedule": "platform",
             "time_zone": "America/New_York",
@@ -91,7 +91,8 @@ def test_oncall_json_is_for_scripts(onwatch: Onwatch, org: None) -> None:
             "holder": "cy",
             "off_hours": False,
             "until": "2026-03-06T14:00:00Z",
-            "override": {"id": json.loads(result.stdout)[0]["override"]["id"], "covered": "ann",
+            "override": {"id": json.loads(result.stdout)["items"][0]["override"]["id"],
+                         "covered": "ann",
                          "reason": "PTO"},
         }
     ]  # fmt: skip
@@ -158,9 +159,12 @@ def test_overrides_add_list_and_remove(onwatch: Onwatch, org: None) -> None:
     )  # fmt: skip
     assert added.exit_code == 0, added.output
     override_id = added.stdout.split()[2]
-    assert added.stdout == f"added override {override_id} to platform\n"
+    assert added.stdout == (
+        f"added override {override_id} to platform: dee from Tue 2035-01-02 09:00 EST "
+        "to Wed 2035-01-03 00:00 EST\n"
+    )
     listed = onwatch("overrides", "list", "platform", "--json")
-    [entry] = json.loads(listed.stdout)
+    [entry] = json.loads(listed.stdout)["items"]
     assert (entry["covering"], entry["role"], entry["end_at"], entry["origin"]) == (
         "dee", "secondary", "2035-01-03T05:00:00Z", "runtime",
     )  # fmt: skip

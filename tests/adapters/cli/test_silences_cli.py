@@ -4,6 +4,8 @@ bad input as exit code 3 naming the option, nothing stored."""
 from __future__ import annotations
 
 import json
+import re
+import socket
 
 import pytest
 from sqlalchemy import func, select
@@ -44,14 +46,17 @@ def test_silences_add_list_and_expire(onwatch: Onwatch, db: Database) -> None:
         "active",
         "cli:",
     )
-    listed = onwatch("silences", "list")
-    assert f"{silence['id']}  active" in listed.stdout and "noisy replica" in listed.stdout
+    listed = onwatch("silences", "list").stdout.splitlines()
+    assert listed[0].split() == ["ID", "STATE", "STARTS", "ENDS", "HOLDING", "MATCHERS", "REASON"]
+    assert listed[1].split()[:2] == [str(silence["id"]), "active"]
+    assert listed[1].endswith("noisy replica")
     assert onwatch("silences", "expire", str(silence["id"])).stdout.strip() == (
         f"expired silence {silence['id']}"
     )
-    assert json.loads(onwatch("silences", "list", "--json").stdout) == []
+    assert json.loads(onwatch("silences", "list", "--json").stdout) == {"items": []}
     assert [
-        s["state"] for s in json.loads(onwatch("silences", "list", "--all", "--json").stdout)
+        s["state"]
+        for s in json.loads(onwatch("silences", "list", "--all", "--json").stdout)["items"]
     ] == ["expired"]
     again = onwatch("silences", "expire", str(silence["id"]))
     assert again.exit_code == 5
@@ -116,3 +121,35 @@ def test_heartbeats_add_prints_the_ping_url_once_and_key_issues_a_new_one(
     assert count(db, Heartbeat) == 0
     bad = onwatch("heartbeats", "add", "x", "--service", "reader", "--interval", "1s")
     assert (bad.exit_code, "at least 10s" in bad.stderr) == (3, True)
+
+
+def test_a_cancelled_window_keeps_its_planned_times_and_says_when_it_was_cancelled(
+    onwatch: Onwatch, db: Database, services: None
+) -> None:
+    added = onwatch("maintenance", "add", "--service", "vet-records", "--message", "m",
+                    "--starts", "2035-03-04T09:00-05:00", "--for", "3h", "--json")  # fmt: skip
+    window_id = json.loads(added.stdout)["id"]
+    cancelled = onwatch("maintenance", "cancel", str(window_id))
+    assert re.fullmatch(
+        rf"cancelled maintenance {window_id} at \d{{4}}-\d\d-\d\d \d\d:\d\d UTC\n", cancelled.stdout
+    )
+    assert json.loads(onwatch("maintenance", "list", "--json").stdout) == {"items": []}
+    [window] = json.loads(onwatch("maintenance", "list", "--all", "--json").stdout)["items"]
+    assert (window["starts_at"], window["ends_at"], window["state"]) == (
+        "2035-03-04T14:00:00Z", "2035-03-04T17:00:00Z", "expired")  # fmt: skip
+    assert window["cancelled_at"] is not None
+    [row] = onwatch("maintenance", "list", "--all").stdout.splitlines()[1:]
+    cells = re.split(r" {2,}", row)
+    assert cells[1].startswith("cancelled at ") and cells[1].endswith(" UTC")
+    assert cells[3:5] == ["2035-03-04 14:00 UTC", "2035-03-04 17:00 UTC"]
+
+
+def test_heartbeats_add_prints_the_url_onwatch_is_reached_at(
+    onwatch: Onwatch, services: None
+) -> None:
+    public = onwatch("heartbeats", "add", "a", "--service", "reader", "--interval", "1d",
+                     env={"ONWATCH_BASE_URL": "https://onwatch.example.org/"})  # fmt: skip
+    assert re.fullmatch(r"https://onwatch\.example\.org/heartbeats/owh_\S+/ping\n", public.stdout)
+    everywhere = onwatch("heartbeats", "add", "b", "--service", "reader", "--interval", "1d",
+                         env={"ONWATCH_HOST": "0.0.0.0", "ONWATCH_PORT": "9090"})  # fmt: skip
+    assert everywhere.stdout.startswith(f"http://{socket.gethostname()}:9090/heartbeats/owh_")

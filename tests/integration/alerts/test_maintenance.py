@@ -98,12 +98,21 @@ def test_cancelling_a_window_releases_its_alerts_at_the_next_tick(
     db: Database, clock: FakeClock, services: dict[str, int]
 ) -> None:
     engine = build_engine(db, clock)
+    planned_from = clock.now()
     window_id = window(db, clock, "vet-records", duration="8h")
     fire(db, clock, services["vet-records"], "vet-records", "timeouts")
     clock.advance(timedelta(minutes=20))
     with db.transaction() as session:
-        cancelled = cancel_window(session, window_id, actor="user:bob", now=clock.now())
-        assert (cancelled.ends_at, cancelled.cancelled_at) == (clock.now(), clock.now())
+        cancel_window(session, window_id, actor="user:bob", now=clock.now())
+    with db.read() as session:
+        stored = session.get(MaintenanceWindow, window_id)
+        # The plan stays as it was; the cancellation is its own instant.
+        assert (stored.starts_at, stored.ends_at, stored.cancelled_at) == (
+            planned_from,
+            planned_from + timedelta(hours=8),
+            clock.now(),
+        )
+        assert [w.id for w, _ in list_windows(session, clock.now(), ["active"])] == []
     engine.tick()
     assert [i.opened_at for i in incidents(db)] == [clock.now()]
     with pytest.raises(Conflict), db.transaction() as session:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 00:42:13.228880
+Create Date: 2026-12-07 00:58:53.589285
 """
 
 from collections.abc import Sequence
@@ -355,7 +355,7 @@ def upgrade() -> None:
     sa.Column('author', sa.String(length=200), nullable=False),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('cancelled_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.CheckConstraint('ends_at >= starts_at', name=op.f('ck_maintenance_window_ends_not_before_start')),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_maintenance_window_ends_after_start')),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_maintenance_window_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_maintenance_window'))
     )

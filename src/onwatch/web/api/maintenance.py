@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from onwatch.alerts import maintenance
 from onwatch.alerts.models import MaintenanceWindow
 from onwatch.alerts.silences import held_counts
-from onwatch.alerts.windows import State, state_at
+from onwatch.alerts.windows import State
 from onwatch.auth.roles import Principal
 from onwatch.web.security import context, responder, viewer
 
@@ -26,7 +26,7 @@ def window_view(
         "service": service,
         "starts_at": window.starts_at,
         "ends_at": window.ends_at,
-        "state": state_at(window.starts_at, window.ends_at, now),
+        "state": maintenance.state_of(window, now),
         "message": window.message,
         "author": window.author,
         "created_at": window.created_at,
