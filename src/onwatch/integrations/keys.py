@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -12,12 +14,26 @@ from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
 from onwatch.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from onwatch.core.naming import SLUG_PATTERN
 from onwatch.core.tokens import hash_secret, new_secret
 from onwatch.directory.models import Service
 from onwatch.directory.queries import get_service
 from onwatch.integrations.models import KINDS, Integration
 
 T = TypeVar("T")
+
+
+def new_key(kind: str) -> str:
+    """A new secret for an integration of wire format `kind`.
+
+    PagerDuty's integration (routing) keys are 32 characters, letters and digits, and some
+    tools check that length before they send: ours for that format are 32 lowercase hex digits
+    (128 random bits, as PagerDuty's are). Other formats keep the longer `owi_` keys, which
+    say what they are when one turns up in a log. Either way only the SHA-256 is stored, and a
+    key issued before this rule (an `owi_` PagerDuty key) keeps working."""
+    if kind == "pagerduty":
+        return secrets.token_hex(16)
+    return new_secret("owi")
 
 
 @dataclass(frozen=True)
@@ -29,13 +45,19 @@ class IssuedKey:
 def create_integration(
     session: Session, *, name: str, service: str, kind: str, actor: str, now: datetime
 ) -> IssuedKey:
+    # The config file's rules for a name, so that `onwatch export` writes it back out as is.
+    if not re.fullmatch(SLUG_PATTERN, name):
+        raise Invalid(
+            "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, "
+            f"at most 64 (got {name!r})",
+            "name",
+        )
     if kind not in KINDS:
         raise Invalid(f"must be one of {', '.join(KINDS)} (got {kind!r})", "kind")
     target = get_service(session, service)
     if session.scalar(select(Integration.id).where(Integration.name == name)):
         raise Conflict(f"name: an integration named {name!r} already exists")
-    # PagerDuty routing keys are 32 characters; ours are longer but monitors accept any string.
-    key = new_secret("owi")
+    key = new_key(kind)
     integration = Integration(
         name=name, service_id=target.id, kind=kind, key_hash=hash_secret(key), created_at=now
     )
@@ -57,7 +79,7 @@ def rotate_key(session: Session, *, name: str, actor: str, now: datetime) -> Iss
     integration = session.scalar(select(Integration).where(Integration.name == name))
     if integration is None:
         raise NotFound(f"no integration {name!r}")
-    key = new_secret("owi")
+    key = new_key(integration.kind)
     integration.key_hash = hash_secret(key)
     record(
         session,
