@@ -1,15 +1,17 @@
-"""Integration keys: issuing them, and checking one on every intake request."""
+"""Integration keys: issuing them, checking one on every intake request, and noting when each
+integration last sent something."""
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
@@ -21,6 +23,9 @@ from onwatch.directory.queries import get_service
 from onwatch.integrations.models import KINDS, Integration
 
 T = TypeVar("T")
+# How stale an integration's last_event_at may get: intake writes it at most this often per
+# integration, so a busy key costs one UPDATE a minute, not one per request.
+SEEN_EVERY = timedelta(minutes=1)
 
 
 def new_key(kind: str) -> str:
@@ -116,13 +121,33 @@ class Grant:
     service: str
     routes: dict[str, Any]
     rate_limit: int | None
+    last_event_at: datetime | None = None
 
 
 def grant_for(session: Session, key: str, kind: str) -> Grant:
     """authenticate_key for the intake hot path: the same answers, without loading the row."""
     row = session.execute(_grant_query(), {"key_hash": hash_secret(key)}).first()
     row = _usable(row, kind)
-    return Grant(row.id, row.service_id, row.name, row.routes, row.rate_limit)
+    return Grant(row.id, row.service_id, row.name, row.routes, row.rate_limit, row.last_event_at)
+
+
+def note_events(
+    session: Session, seen: Iterable[tuple[int, datetime | None]], now: datetime
+) -> None:
+    """Integrations (id, last_event_at as read) that sent events `now`: last_event_at is
+    written when it is unset or SEEN_EVERY old. One UPDATE per integration, in id order, so
+    that transactions noting the same integrations take their row locks in one order."""
+    table = Integration.__table__.c
+    stale = sorted({i for i, at in seen if at is None or now - at >= SEEN_EVERY})
+    for integration_id in stale:
+        session.execute(
+            update(Integration.__table__)
+            .where(
+                table.id == integration_id,
+                or_(table.last_event_at.is_(None), table.last_event_at <= now - SEEN_EVERY),
+            )
+            .values(last_event_at=now)
+        )
 
 
 def _usable(found: T | None, kind: str) -> T:
@@ -146,6 +171,7 @@ def _grant_query() -> Select[Any]:
             integration.routes,
             integration.rate_limit,
             integration.disabled_at,
+            integration.last_event_at,
         )
         .join_from(Integration.__table__, Service.__table__, service.id == integration.service_id)
         .where(integration.key_hash == bindparam("key_hash"))
