@@ -36,6 +36,12 @@ from tests.conftest import unavailable
 
 BASE = "http://127.0.0.1:8080"  # the settings fixture's resolved base URL
 NEW_KEY = re.compile(r'value="([^"]+)" aria-label="The new key"')
+# Each write of the page, with a form that would succeed for an admin with the CSRF token.
+WRITES = [
+    ("/admin/integrations", {"name": "new", "service": "reader", "kind": "generic"}),
+    ("/admin/integrations/rotate", {"name": "scripts", "confirm": "scripts"}),
+    ("/admin/integrations/delete", {"name": "scripts", "confirm": "scripts"}),
+]
 COMMAND = re.compile(r'<pre class="command"><code>(.*?)</code></pre>', re.S)
 
 
@@ -252,12 +258,7 @@ def test_viewers_and_responders_may_not_see_or_change_integrations(
     assert page.status_code == 403
     assert "This needs the admin role." in page.text
     assert "/admin/integrations" not in client.get("/").text  # no nav link either
-    posts = [
-        ("/admin/integrations", {"name": "new", "service": "reader", "kind": "generic"}),
-        ("/admin/integrations/rotate", {"name": "scripts", "confirm": "scripts"}),
-        ("/admin/integrations/delete", {"name": "scripts", "confirm": "scripts"}),
-    ]
-    for url, form in posts:
+    for url, form in WRITES:
         answer = client.post(url, data={**form, "csrf_token": csrf}, follow_redirects=False)
         assert answer.status_code == 403, url
         assert not NEW_KEY.search(answer.text)
@@ -270,13 +271,8 @@ def test_every_write_needs_the_csrf_token(
 ) -> None:
     made(db, clock, "scripts", "generic")
     before = stored(db)
-    posts = [
-        ("/admin/integrations", {"name": "new", "service": "reader", "kind": "generic"}),
-        ("/admin/integrations/rotate", {"name": "scripts", "confirm": "scripts"}),
-        ("/admin/integrations/delete", {"name": "scripts", "confirm": "scripts"}),
-    ]
     for sent in (None, "0" * 64):
-        for url, form in posts:
+        for url, form in WRITES:
             data = form if sent is None else {**form, "csrf_token": sent}
             answer = client.post(url, data=data, follow_redirects=False)
             assert answer.status_code == 403, url
