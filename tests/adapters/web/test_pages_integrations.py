@@ -109,15 +109,10 @@ def test_the_list_shows_each_integrations_url_and_a_curl_to_test_it(
     assert "none yet" in text  # no event seen from either
     assert '<a href="/admin/integrations" aria-current="page">Integrations</a>' in text
     assert "apply --prune</code> with a file that does not declare them deletes them" in text
-
-
-def test_the_url_uses_the_configured_base_url(
-    client: TestClient, db: Database, clock: FakeClock, admin_csrf: str
-) -> None:
+    # With ONWATCH_BASE_URL set, the URLs are made from it.
     client.app.state.ctx.settings.base_url = "https://onwatch.example/"
-    made(db, clock, "grafana", "grafana")
     text = client.get("/admin/integrations").text
-    assert ">https://onwatch.example/api/v1/intake/grafana/KEY</code>" in text
+    assert ">https://onwatch.example/api/v1/intake/alertmanager/KEY</code>" in text
 
 
 def test_an_admin_creates_an_integration_and_sees_its_key_once(
@@ -210,13 +205,25 @@ def test_an_admin_deletes_an_integration_and_its_key_stops_working(
     assert 'id="url-scripts"' not in client.get("/admin/integrations").text
 
 
-def test_rotating_or_deleting_without_the_confirmation_changes_nothing(
+def test_rotate_and_delete_are_behind_a_confirmation(
     client: TestClient, db: Database, clock: FakeClock, admin_csrf: str
 ) -> None:
     key = made(db, clock, "scripts", "generic")
     made(db, clock, "other", "generic")
     before = stored(db)
-    for action in ("rotate", "delete"):
+    page = client.get("/admin/integrations").text
+    for action, button in (("rotate", "Rotate the key of scripts"), ("delete", "Delete scripts")):
+        # The page's form for it is behind a <details>, and repeats the name as `confirm`.
+        forms = re.findall(
+            rf'<details class="confirm">\s*<summary>[^<]+</summary>\s*'
+            rf'<form method="post" action="/admin/integrations/{action}">(.*?)</form>',
+            page,
+            re.S,
+        )
+        [found] = [f for f in forms if 'name="name" value="scripts"' in f]
+        fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', found))
+        assert fields == {"csrf_token": admin_csrf, "name": "scripts", "confirm": "scripts"}
+        assert button in found
         for confirm in (None, "", "other"):
             form = {"name": "scripts", "csrf_token": admin_csrf}
             if confirm is not None:
@@ -227,24 +234,6 @@ def test_rotating_or_deleting_without_the_confirmation_changes_nothing(
             assert "confirm it" in answer.text
     assert stored(db) == before
     assert client.post(f"/api/v1/intake/generic/{key}", json={"summary": "x"}).status_code == 202
-
-
-def test_each_integration_offers_rotate_and_delete_behind_a_confirmation(
-    client: TestClient, db: Database, clock: FakeClock, admin_csrf: str
-) -> None:
-    made(db, clock, "scripts", "generic")
-    page = client.get("/admin/integrations").text
-    for action, button in (("rotate", "Rotate the key of scripts"), ("delete", "Delete scripts")):
-        form = re.search(
-            rf'<details class="confirm">\s*<summary>[^<]+</summary>\s*'
-            rf'<form method="post" action="/admin/integrations/{action}">(.*?)</form>',
-            page,
-            re.S,
-        )
-        assert form, action
-        fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(1)))
-        assert fields == {"csrf_token": admin_csrf, "name": "scripts", "confirm": "scripts"}
-        assert button in form.group(1)
 
 
 @pytest.mark.parametrize("role", ["viewer", "responder"])
