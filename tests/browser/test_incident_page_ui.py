@@ -26,10 +26,11 @@ from onwatch.incidents.actions import add_note
 from onwatch.schedules.actions import put_schedule
 from onwatch.schedules.specs import LayerSpec, ScheduleSpec
 from tests.browser import test_ui
-from tests.browser.test_ui import LAPTOP, PASSWORD, PHONE, shoot
+from tests.browser.chromium import LAPTOP, PHONE, shoot
+from tests.browser.test_ui import PASSWORD
 
 pytestmark = pytest.mark.browser
-server, browser = test_ui.server, test_ui.browser  # the same fixtures as the other UI test
+server = test_ui.server  # the same fixture as the other UI test (browser is in conftest.py)
 
 SUMMARIES = [
     "Checkout p95 latency over 8 s on every node",

@@ -1,7 +1,8 @@
 """Secrets we hand out (API tokens, integration keys, session cookies) and how we store them.
 
-They carry 256 bits of randomness, so a single SHA-256 is the right hash: a slow password hash
-(argon2, used for passwords) would cost milliseconds on every intake request for no gain.
+They carry 256 bits of randomness (PagerDuty-format integration keys 128, integrations.keys),
+so a single SHA-256 is the right hash: a slow password hash (argon2, used for passwords) would
+cost milliseconds on every intake request for no gain.
 """
 
 from __future__ import annotations

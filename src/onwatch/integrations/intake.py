@@ -23,7 +23,7 @@ from onwatch.alerts.routing import Route, RoutingSpec, service_for
 from onwatch.core.errors import OnwatchError, RateLimited, Unauthorized
 from onwatch.directory.models import Service
 from onwatch.integrations import alertmanager, datadog, generic, grafana, pagerduty
-from onwatch.integrations.keys import Grant, grant_for
+from onwatch.integrations.keys import Grant, grant_for, note_events
 from onwatch.integrations.limits import RateLimits
 
 # Wire formats whose body is a batch of alert events (PagerDuty has its own entry points).
@@ -122,6 +122,7 @@ def store(
     triggers, one lookup of holds and incidents), as if the requests had come one by one."""
     answers: list[Receipt | OnwatchError | None] = [None] * len(requests)
     by_integration: dict[int, list[tuple[int, list[Routed]]]] = {}
+    last_seen: dict[int, datetime | None] = {}
     grants = _Grants(session)
     for index, request in enumerate(requests):
         try:
@@ -132,11 +133,13 @@ def store(
             answers[index] = error
             continue
         by_integration.setdefault(grant.integration_id, []).append((index, routed))
+        last_seen[grant.integration_id] = grant.last_event_at
     for integration_id, sent in by_integration.items():
         events = [event for _, routed in sent for event in routed]
         outcomes = iter(ingest(session, events, integration_id=integration_id, now=now))
         for index, routed in sent:
             answers[index] = Receipt([next(outcomes) for _ in routed])
+    note_events(session, last_seen.items(), now)
     return [answer for answer in answers if answer is not None]
 
 
@@ -192,6 +195,7 @@ def receive_change(session: Session, body: Any, *, now: datetime, limits: RateLi
     )
     session.add(record)
     session.flush()
+    note_events(session, [(grant.integration_id, grant.last_event_at)], now)
     return record.id
 
 

@@ -23,6 +23,9 @@ class Integration(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+    # When intake last accepted events with this key, to the minute (keys.SEEN_EVERY): shown
+    # to admins so they can tell whether a monitor reaches onwatch at all.
+    last_event_at: Mapped[datetime | None]
     # Label routes, tried in order: {"routes": [RouteSpec dumps]} (alerts.routing). Targets are
     # service names, checked when the config is applied.
     routes: Mapped[dict[str, Any]] = mapped_column(default=dict)

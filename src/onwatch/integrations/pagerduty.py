@@ -136,6 +136,24 @@ def invalid_event_body(invalid: Invalid) -> dict[str, Any]:
     }
 
 
+def invalid_routing_key_body() -> dict[str, Any]:
+    """PagerDuty's answer, with status 400, to a routing key it does not know.
+
+    PagerDuty's Events API v2 documents 400 ("Bad Request", do not retry) for an event it
+    refuses, with the body `{"status": "invalid event", "message": "Event object is invalid",
+    "errors": [...]}` (developer.pagerduty.com, Events API v2 overview and "Send an Alert
+    Event"); for an unknown key its `errors` says "Invalid routing key", as clients that
+    report PagerDuty's answer show it. Neither its docs nor its Python client (`pagerduty` on
+    PyPI, which only raises on any 4xx) say more. Used for every key onwatch will not take
+    here: unknown, deleted, rotated away, or of another wire format, so the answer says
+    nothing of which."""
+    return {
+        "status": "invalid event",
+        "message": "Event object is invalid",
+        "errors": ["Invalid routing key"],
+    }
+
+
 def _kept(event: dict[str, Any]) -> dict[str, Any]:
     """The event as stored with the alert: everything but its routing key, a credential that
     is stored only hashed and must not be shown to whoever can read alerts."""

@@ -17,8 +17,9 @@ from onwatch.audit.actions import record_change
 from onwatch.core.changes import Change, deleted, diff
 from onwatch.core.errors import FieldError, Invalid, NotFound
 from onwatch.core.naming import Slug
-from onwatch.core.tokens import hash_secret, new_secret
+from onwatch.core.tokens import hash_secret
 from onwatch.directory.models import Service
+from onwatch.integrations.keys import new_key
 from onwatch.integrations.models import KINDS, Integration
 
 Kind = Literal[KINDS]  # type: ignore[valid-type]
@@ -102,7 +103,7 @@ def put_integration(
         return None
     key = ""
     if integration is None:
-        key = new_secret("owi")
+        key = new_key(spec.type)
         integration = Integration(name=spec.name, key_hash=hash_secret(key), created_at=now)
         session.add(integration)
     integration.service_id = ids[spec.service]

@@ -39,6 +39,7 @@ from onwatch.web.middleware import (
 from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import directory as directory_pages
 from onwatch.web.pages import incidents as incidents_pages
+from onwatch.web.pages import integrations as integration_pages
 from onwatch.web.pages import maintenance as maintenance_pages
 from onwatch.web.pages import overview, session, site, tokens
 from onwatch.web.pages import schedules as schedule_pages
@@ -102,6 +103,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             overview,
             directory_pages,
             tokens,
+            integration_pages,
             incidents_pages,
             alerts_pages,
             schedule_pages,

@@ -92,4 +92,5 @@ def test_the_app_mounts_the_directory_and_admin_links(ctx: AppContext) -> None:
         "/people",
         "/status",
         "/admin/tokens",
+        "/admin/integrations",
     ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 00:58:53.589285
+Create Date: 2026-12-07 01:12:28.670200
 """
 
 from collections.abc import Sequence
@@ -336,6 +336,7 @@ def upgrade() -> None:
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('disabled_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_event_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('routes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('rate_limit', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_integration_service_id_service')),

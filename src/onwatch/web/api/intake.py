@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
-from onwatch.core.errors import Invalid, OnwatchError, RateLimited, Unauthorized
+from onwatch.core.errors import Forbidden, Invalid, OnwatchError, RateLimited, Unauthorized
 from onwatch.integrations import intake, pagerduty
 from onwatch.integrations.body import parse_json
 from onwatch.integrations.intake import Delivery
@@ -199,6 +199,8 @@ def _pagerduty_error(error: OnwatchError) -> JSONResponse:
     body: dict[str, Any]
     if isinstance(error, Invalid):
         return _JSON(pagerduty.invalid_event_body(error), status_code=400)
+    if isinstance(error, Unauthorized | Forbidden):
+        return _JSON(pagerduty.invalid_routing_key_body(), status_code=400)
     if isinstance(error, RateLimited):
         body = {"status": "throttle event", "message": error.message, "errors": []}
         return _JSON(body, status_code=429, headers=RETRY_AFTER)

@@ -13,7 +13,7 @@ from onwatch.alerts import metrics, metrics_rules
 from onwatch.auth.roles import Principal
 from onwatch.core.errors import Invalid, OnwatchError, Unauthorized
 from onwatch.integrations.body import parse_json
-from onwatch.integrations.keys import authenticate_key
+from onwatch.integrations.keys import authenticate_key, note_events
 from onwatch.web.context import AppContext
 from onwatch.web.errors import error_body, status_of
 from onwatch.web.security import context, viewer
@@ -47,11 +47,11 @@ def _receive(ctx: AppContext, key: str, raw: bytes) -> JSONResponse:
         except Invalid as error:
             return JSONResponse(error_body("invalid_json", error.message), status_code=400)
         samples = metrics.read_samples(body)
+        now = ctx.clock.now()
         with ctx.db.transaction() as session:
             integration = authenticate_key(session, key, "metrics")
-            stored = metrics.record_samples(
-                session, integration.service_id, samples, ctx.clock.now()
-            )
+            stored = metrics.record_samples(session, integration.service_id, samples, now)
+            note_events(session, [(integration.id, integration.last_event_at)], now)
     except OnwatchError as error:
         fields = error.errors if isinstance(error, Invalid) else None
         body = error_body(error.code, error.message, fields)

@@ -1,5 +1,6 @@
 """Schedule pages: every schedule with who is on call now and "my shifts"; one schedule's
-timeline with its overrides and gaps; and the "cover me" override form (responder, CSRF)."""
+timeline with its overrides and gaps; the "cover me" override form and removing an override
+(responder, CSRF)."""
 
 from __future__ import annotations
 
@@ -94,6 +95,29 @@ def add_override(
     return RedirectResponse(f"/schedules/{name}#overrides", status_code=303)
 
 
+@router.post("/schedules/{name}/overrides/{override_id}/remove", response_class=HTMLResponse)
+def remove_override(
+    name: str,
+    override_id: int,
+    request: Request,
+    confirm: str = Form(""),
+    who: Principal = Depends(responder),
+) -> Response:
+    """Remove an override added at run time; `confirm` repeats its id (the confirming form in
+    the overrides table sends it). One from the config file is changed in the file."""
+    ctx = context(request)
+    try:
+        if confirm != str(override_id):
+            raise Invalid("the override was not removed: confirm it", "confirm")
+        with ctx.db.transaction() as session:
+            actions.delete_override(
+                session, name, override_id, actor=who.actor, now=ctx.clock.now()
+            )
+    except Invalid as error:
+        return _schedule_page(request, name, "", 4, status=422, override_errors=error.errors)
+    return RedirectResponse(f"/schedules/{name}#overrides", status_code=303)
+
+
 def _schedule_page(
     request: Request,
     name: str,
@@ -103,6 +127,7 @@ def _schedule_page(
     status: int = 200,
     errors: list[FieldError] | None = None,
     form: dict[str, str] | None = None,
+    override_errors: list[FieldError] | None = None,
 ) -> Response:
     ctx = context(request)
     now = ctx.clock.now()
@@ -140,6 +165,7 @@ def _schedule_page(
         later=(first + timedelta(weeks=weeks)).isoformat(),
         can_cover=has_role(who.role, Role.responder),
         errors=errors or [],
+        override_errors=override_errors or [],
         form=form or _blank_form(who, now, zone),
     )
 
