@@ -60,6 +60,11 @@ def test_a_worker_killed_with_sigkill_is_started_again_and_serves(tmp_path: Path
         [engine] = [_pid(line) for line in server.lines if " engine started (pid" in line]
         assert len(workers) == 2
         assert server.children() == {*workers, engine}
+        # What each fork copies: one thread (no lock held by another) and no connection.
+        parent = server.process.pid
+        assert os.listdir(f"/proc/{parent}/task") == [str(parent)]
+        opened = [os.readlink(f"/proc/{parent}/fd/{fd}") for fd in os.listdir(f"/proc/{parent}/fd")]
+        assert not [path for path in opened if path.endswith(("onwatch.db", "-wal", "-shm"))]
 
         replaced = {}
         for pid in sorted(workers):  # every worker, so only new ones are left to answer
