@@ -4,23 +4,23 @@ client library, which sends only to https:// URLs, triggers an alert through it.
 from __future__ import annotations
 
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 import pagerduty
 import trustme
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from onwatch.alerts.models import Alert
-from onwatch.cli.main import cli
 from onwatch.core.clock import SystemClock
 from onwatch.core.db import Database
 from onwatch.directory.actions import put_service
 from onwatch.directory.specs import ServiceSpec
 from onwatch.integrations.keys import create_integration
 from onwatch.migrations import runner
-from tests.adapters.cli.serving import serving
+from tests.adapters.cli.serving import PATIENCE, free_port, onwatch_env, serving
 
 
 def _integration_key(data: Path) -> str:
@@ -94,9 +94,15 @@ def test_pagerduty_client_triggers_an_alert_over_https(tmp_path: Path) -> None:
 def test_serve_refuses_a_certificate_without_its_key(tmp_path: Path) -> None:
     cert = tmp_path / "cert.pem"
     trustme.CA().issue_cert("127.0.0.1").cert_chain_pems[0].write_to_path(str(cert))
-    result = CliRunner().invoke(
-        cli, ["serve"], env={"ONWATCH_DATA_DIR": str(tmp_path), "ONWATCH_TLS_CERT_FILE": str(cert)}
+    ended = subprocess.run(
+        [sys.executable, "-m", "onwatch.cli.main", "serve"],
+        env=onwatch_env(tmp_path, port=str(free_port()), tls_cert_file=str(cert)),
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
     )
-    assert result.exit_code == 3
-    assert "set both ONWATCH_TLS_CERT_FILE and ONWATCH_TLS_KEY_FILE, or neither" in result.output
-    assert not (tmp_path / "onwatch.db").exists()
+    assert ended.returncode == 3
+    assert ended.stderr.strip() == (
+        "error: set both ONWATCH_TLS_CERT_FILE and ONWATCH_TLS_KEY_FILE, or neither"
+    )
+    assert not (tmp_path / "data").exists()
