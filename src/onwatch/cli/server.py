@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import secrets
+import signal
+import socket
+import ssl
 import threading
 from typing import Any
 
@@ -13,13 +17,9 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from onwatch.auth import actions as auth
-from onwatch.cli.runtime import open_database, settings
-from onwatch.cli.workers import (
-    WakeupPipe,
-    fork_workers,
-    listening_socket,
-    wait_for_workers,
-)
+from onwatch.cli.http_protocol import HttpLimits, limited_protocol
+from onwatch.cli.runtime import fail, open_database, settings
+from onwatch.cli.workers import Child, Supervisor, WakeupPipe, listening_socket
 from onwatch.core.clock import SystemClock
 from onwatch.core.db import Database, normalize_url
 from onwatch.core.settings import Settings
@@ -29,6 +29,8 @@ from onwatch.web.app import create_app
 from onwatch.web.context import AppContext
 
 app = typer.Typer(no_args_is_help=True)
+
+CANNOT_LISTEN = 7  # exit code: the address is in use, or not one this machine can listen on
 
 
 class _Server(uvicorn.Server):
@@ -92,7 +94,11 @@ def run_server(
     if workers:
         config.workers = workers
     _logging()
+    _check_tls(config)
+    if config.tls_cert_file:
+        config.secure_cookies = True  # served over HTTPS only
     typer.echo(f"onwatch: database {_shown(config.resolved_database_url())}")
+    sock = _listen(config)
     db = open_database(config, migrate=migrate)
     clock = SystemClock()
     processes = f", {config.workers} worker processes" if config.workers > 1 else ""
@@ -110,14 +116,26 @@ def run_server(
         typer.echo(line)
     _collect_garbage_less_often()
     if config.workers > 1:
-        _run_workers(config, db, clock, engine=engine)
+        db.dispose()  # each process opens its own connections; none may cross a fork
+        _run_workers(config, sock, engine=engine)
         return
     ctx = AppContext(db=db, settings=config, clock=clock)
     stop = threading.Event()
     worker = _start_engine(db, clock, config, stop, ctx.engine_wakeup) if engine else None
+    server = _Server(_uvicorn_config(create_app(ctx), config), config.resolved_base_url())
+
+    def stopping(_number: int, _frame: object) -> None:
+        # uvicorn stops on SIGINT and SIGTERM, then raises the signal again for the handler
+        # before its own: this one, so that the engine is stopped and the database closed
+        # below and serve exits 0. (Before uvicorn's handler is in place, it stops uvicorn.)
+        server.should_exit = True
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stopping)
     try:
-        _Server(_uvicorn_config(create_app(ctx), config), config.resolved_base_url()).run()
+        server.run(sockets=[sock])
     finally:
+        sock.close()
         stop.set()
         ctx.engine_wakeup.set()
         if worker:
@@ -135,11 +153,49 @@ def _collect_garbage_less_often() -> None:
     gc.set_threshold(50_000, 10, 10)
 
 
+def _check_tls(config: Settings) -> None:
+    """Refuse, with a sentence, TLS settings uvicorn would fail on in every process."""
+    cert, key = config.tls_cert_file, config.tls_key_file
+    if bool(cert) != bool(key):
+        fail("set both ONWATCH_TLS_CERT_FILE and ONWATCH_TLS_KEY_FILE, or neither", 3)
+    if not cert:
+        return
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as error:
+        fail(f"ONWATCH_TLS_CERT_FILE {cert} with ONWATCH_TLS_KEY_FILE {key}: {error}", 3)
+
+
+def _listen(config: Settings) -> socket.socket:
+    """The listening socket, bound before anything says it listens."""
+    address = f"{config.host}:{config.port}"
+    try:
+        return listening_socket(config.host, config.port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            fail(f"cannot listen on {address}: the address is in use", CANNOT_LISTEN)
+        fail(f"cannot listen on {address}: {error.strerror or error}", CANNOT_LISTEN)
+        raise  # fail() has raised already
+
+
 def _uvicorn_config(asgi: Any, config: Settings) -> uvicorn.Config:
+    limits = HttpLimits(
+        max_header_bytes=config.max_header_bytes,
+        header_timeout=config.header_timeout_seconds,
+        body_timeout=config.body_timeout_seconds,
+    )
     # Access lines are INFO, below log_level, so none is shown; without access_log uvicorn
-    # also stops formatting each request's client and path for them.
+    # also stops formatting each request's client and path for them. onwatch has no WebSocket.
     return uvicorn.Config(
-        asgi, host=config.host, port=config.port, log_level="warning", access_log=False
+        asgi,
+        host=config.host,
+        port=config.port,
+        log_level="warning",
+        access_log=False,
+        http=limited_protocol(limits),
+        ws="none",
+        ssl_certfile=config.tls_cert_file or None,
+        ssl_keyfile=config.tls_key_file or None,
     )
 
 
@@ -161,14 +217,12 @@ def _start_engine(
     return worker
 
 
-def _run_workers(config: Settings, db: Database, clock: SystemClock, *, engine: bool) -> None:
-    """Several HTTP processes on one socket (cli.workers); the engine runs here, once, woken
-    by the workers through a pipe."""
-    db.dispose()  # each process opens its own connections; none may cross the fork
-    sock = listening_socket(config.host, config.port)
+def _run_workers(config: Settings, sock: socket.socket, *, engine: bool) -> None:
+    """Several HTTP processes on one socket and the engine in one more, each started again
+    when it dies (cli.workers); the workers wake the engine through a pipe."""
     wakeups = WakeupPipe()
 
-    def serve_one(_index: int) -> None:
+    def serve_http() -> None:
         own = open_database(config, migrate=False)
         ctx = AppContext(
             db=own, settings=config, clock=SystemClock(), engine_wakeup=wakeups.event()
@@ -178,24 +232,30 @@ def _run_workers(config: Settings, db: Database, clock: SystemClock, *, engine: 
         finally:
             own.dispose()
 
-    pids = fork_workers(config.workers, serve_one)
+    def run_engine() -> None:
+        sock.close()
+        own = open_database(config, migrate=False)
+        stop, wakeup = threading.Event(), threading.Event()
+        wakeups.relay(wakeup)
+
+        def stopping(_number: int, _frame: object) -> None:
+            stop.set()
+            wakeup.set()
+
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, stopping)
+        try:
+            _start_engine(own, SystemClock(), config, stop, wakeup).join()
+        finally:
+            own.dispose()
+        if not stop.is_set():
+            raise RuntimeError("the engine stopped by itself")
+
+    children = [Child(f"worker {n}", serve_http) for n in range(1, config.workers + 1)]
+    if engine:
+        children.append(Child("engine", run_engine))
+    status = Supervisor(children).run(lambda: _say_ready(config.resolved_base_url()))
     sock.close()
-    _say_ready(config.resolved_base_url())
-    stop, wakeup = threading.Event(), threading.Event()
-    wakeups.relay(wakeup)
-    worker = _start_engine(db, clock, config, stop, wakeup) if engine else None
-
-    def stopping() -> None:
-        stop.set()
-        wakeup.set()
-
-    try:
-        status = wait_for_workers(pids, on_stop=stopping)
-    finally:
-        stopping()
-        if worker:
-            worker.join(timeout=10)
-        db.dispose()
     if status:
         raise typer.Exit(1)
 

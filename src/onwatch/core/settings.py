@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("onwatch-data")
@@ -29,6 +29,21 @@ class Settings(BaseSettings):
     session_hours: int = Field(12, description="How long a web login lasts.")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (set behind HTTPS).")
     db_pool_size: int = Field(10, description="Connections per process (PostgreSQL).")
+    # What `onwatch serve` itself guards (cli/server.py, cli/http_protocol.py).
+    max_header_bytes: int = Field(
+        16 * 1024, ge=1024, description="Largest request line and headers accepted (431)."
+    )
+    header_timeout_seconds: float = Field(
+        10.0, gt=0, description="Time a client has to send a request's line and headers (408)."
+    )
+    body_timeout_seconds: float = Field(
+        30.0, gt=0, description="Time a client has to send a request's body after its headers."
+    )
+    tls_cert_file: str = Field("", description="PEM certificate (chain): serve HTTPS.")
+    tls_key_file: str = Field("", description="PEM private key of tls_cert_file.")
+    metrics_token: SecretStr = Field(
+        SecretStr(""), description="When set, /metrics needs `Authorization: Bearer <token>`."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -36,4 +51,5 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'onwatch.db').resolve()}"
 
     def resolved_base_url(self) -> str:
-        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls_cert_file else "http"
+        return (self.base_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")

@@ -246,6 +246,10 @@ class DirectRoutes:
                 }
             )
             await send({"type": "http.response.body", "body": response.body})
+        except ClientDisconnect:
+            # Gone before its body was in (or dropped by the server's body deadline): no one
+            # to answer, and not a server error. Counted as nginx counts it.
+            route, status = template, 499
         except Exception:
             if not responded:
                 await send({"type": "http.response.start", "status": 500, "headers": _SERVER_ERROR})

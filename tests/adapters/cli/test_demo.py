@@ -208,6 +208,8 @@ def test_demo_prints_a_key_per_format_and_a_curl_that_opens_an_incident(
                                       "one per format:") + 1:][:5]
     }  # fmt: skip
     assert sorted(keys) == ["alertmanager", "datadog", "generic", "grafana", "pagerduty"]
+    # PagerDuty's format takes 32 hexadecimal characters, as PagerDuty's own keys are.
+    assert re.fullmatch(r"[0-9a-f]{32}", keys.pop("pagerduty"))
     assert all(key.startswith("owi_") for key in keys.values())
     curl = lines[lines.index("onwatch demo: open an incident:") + 1].strip()
     assert curl.startswith(f"curl -sS {url}/api/v1/intake/generic/{keys['generic']} ")

@@ -3,60 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def _serving(
-    tmp_path: Path, *args: str
-) -> Iterator[tuple[str, list[str], subprocess.Popen[str]]]:
-    port = _free_port()
-    env = {**os.environ, "ONWATCH_DATA_DIR": str(tmp_path / "data"), "ONWATCH_PORT": str(port)}
-    env.pop("ONWATCH_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onwatch.cli.main", "serve", *args],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:  # blocks until serve prints; no timer involved
-            lines.append(line.rstrip())
-            if line.startswith("onwatch: ready at"):
-                break
-        else:
-            pytest.fail("serve exited before it was ready:\n" + "\n".join(lines))
-        yield f"http://127.0.0.1:{port}", lines, process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+from tests.adapters.cli.serving import PATIENCE, onwatch_env, serving
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
-    with _serving(tmp_path) as (url, lines, _):
-        yield url, lines
+    with serving(tmp_path) as server:
+        yield server.url, server.lines
 
 
 def test_serve_on_a_fresh_directory_starts_on_sqlite_with_a_working_login(
@@ -102,17 +66,17 @@ integrations:
 def test_serve_with_two_workers_stores_what_either_accepts_and_stops_cleanly(
     tmp_path: Path,
 ) -> None:
-    env = {**os.environ, "ONWATCH_DATA_DIR": str(tmp_path / "data")}
-    env.pop("ONWATCH_DATABASE_URL", None)
+    env = onwatch_env(tmp_path)
     applied = subprocess.run(
         [sys.executable, "-m", "onwatch.cli.main", "apply", "-f", "-"],
         env=env, input=ORG, text=True, capture_output=True, check=True,
     ).stdout
     key = re.search(r"key \(shown once\): (\S+)", applied).group(1)  # type: ignore[union-attr]
-    with _serving(tmp_path, "--workers", "2") as (url, lines, process):
-        assert "2 worker processes" in "\n".join(lines)
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        assert len(children) == 2
+    with serving(tmp_path, "--workers", "2") as server:
+        url, process = server.url, server.process
+        assert "2 worker processes" in "\n".join(server.lines)
+        children = server.children()
+        assert len(children) == 3  # the workers and the engine
 
         def send(n: int) -> int:
             event = {"routing_key": key, "event_action": "trigger", "dedup_key": f"k{n % 10}",
@@ -132,3 +96,24 @@ def test_serve_with_two_workers_stores_what_either_accepts_and_stops_cleanly(
         process.terminate()
         assert process.wait(timeout=30) == 0
     assert all(not Path(f"/proc/{child}").exists() for child in children)
+
+
+def test_serve_on_a_busy_port_says_so_and_exits_7_without_saying_it_listens(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        ended = subprocess.run(  # one process or several, serve binds before it branches
+            [sys.executable, "-m", "onwatch.cli.main", "serve", "--workers", "2"],
+            env=onwatch_env(tmp_path, port=str(port)),
+            capture_output=True,
+            text=True,
+            timeout=PATIENCE,
+        )
+    assert ended.returncode == 7
+    said = ended.stderr.strip()
+    assert said == f"error: cannot listen on 127.0.0.1:{port}: the address is in use"
+    assert "listening" not in ended.stdout
+    assert not (tmp_path / "data" / "onwatch.db").exists()  # nothing done before the bind

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from onwatch.core.settings import Settings
 from tests.conftest import bearer
 
 
@@ -58,3 +60,21 @@ def test_responsibility_names_team_tech_lead_and_roles(client: TestClient,
     upstream = client.get("/api/v1/services/upstream-db/responsibility", headers=admin).json()
     assert upstream["controlled"] is False
     assert upstream["dependents"] == ["reader"]
+
+
+def test_metrics_with_a_token_set_need_it_as_a_bearer_credential(
+    client: TestClient, settings: Settings, tokens: dict[str, str]
+) -> None:
+    settings.metrics_token = SecretStr("scrape-3f9a")
+    client.get("/healthz")
+    wrong = [{"Authorization": "Bearer scrape-3f9b"}, {"Authorization": "scrape-3f9a"}]
+    for headers in ({}, *wrong, bearer(tokens["admin"])):
+        refused = client.get("/metrics", headers=headers)
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"] == "Bearer"
+        assert refused.json()["error"]["code"] == "unauthorized"
+        assert "onwatch_http_requests_total" not in refused.text
+    scraped = client.get("/metrics", headers={"Authorization": "Bearer scrape-3f9a"})
+    assert scraped.status_code == 200
+    assert 'route="/healthz",status="200"} 1.0' in scraped.text
+    assert 'route="/metrics",status="401"} 4.0' in scraped.text

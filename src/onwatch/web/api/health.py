@@ -1,4 +1,5 @@
-"""Liveness, readiness and Prometheus metrics: unauthenticated, for load balancers and scrapers."""
+"""Liveness, readiness and Prometheus metrics, for load balancers and scrapers: unauthenticated,
+but for /metrics when ONWATCH_METRICS_TOKEN is set."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from onwatch import __version__
+from onwatch.core.errors import Unauthorized
+from onwatch.core.tokens import same
 from onwatch.web.security import context
 
 router = APIRouter(tags=["health"])
@@ -30,4 +33,11 @@ def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    return Response(generate_latest(context(request).registry), media_type=CONTENT_TYPE_LATEST)
+    """Request counts and latencies by route template (docs/operations.md says what else)."""
+    ctx = context(request)
+    token = ctx.settings.metrics_token.get_secret_value()
+    if token:
+        scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not same(sent.strip(), token):
+            raise Unauthorized("/metrics needs `Authorization: Bearer` and the metrics token")
+    return Response(generate_latest(ctx.registry), media_type=CONTENT_TYPE_LATEST)
