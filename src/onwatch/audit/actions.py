@@ -59,7 +59,7 @@ def record_changes(
     """record_change for many changes in one statement (a config file's thousands)."""
     if changes:
         session.execute(
-            insert(AuditEntry),
+            insert(AuditEntry.__table__),
             [
                 {
                     "at": at,

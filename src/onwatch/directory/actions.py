@@ -96,7 +96,7 @@ def put_people(
     ids = rows.save(
         session,
         Person,
-        Person.handle,
+        "handle",
         [
             (
                 _id(stored, s.handle),
@@ -107,7 +107,8 @@ def put_people(
     )
     rows.replace(
         session,
-        ContactMethod.person_id,
+        ContactMethod,
+        "person_id",
         [_id(stored, s.handle) for s in changed if s.handle in stored],
         [
             {
@@ -161,7 +162,7 @@ def put_teams(
     ids = rows.save(
         session,
         Team,
-        Team.name,
+        "name",
         [
             (
                 _id(stored, s.name),
@@ -177,7 +178,8 @@ def put_teams(
     replaced = [_id(stored, s.name) for s in changed if s.name in stored]
     rows.replace(
         session,
-        TeamMember.team_id,
+        TeamMember,
+        "team_id",
         replaced,
         [
             {"team_id": ids[s.name], "person_id": person_ids[h], "position": i}
@@ -187,7 +189,8 @@ def put_teams(
     )
     rows.replace(
         session,
-        TeamRole.team_id,
+        TeamRole,
+        "team_id",
         replaced,
         [
             {
@@ -239,7 +242,7 @@ def put_services(
     service_ids |= rows.save(
         session,
         Service,
-        Service.name,
+        "name",
         [
             (
                 _id(stored, s.name),
@@ -258,7 +261,8 @@ def put_services(
     replaced = [_id(stored, s.name) for s in changed if s.name in stored]
     rows.replace(
         session,
-        ServiceDependency.service_id,
+        ServiceDependency,
+        "service_id",
         replaced,
         [
             {"service_id": service_ids[s.name], "depends_on_id": service_ids[n], "position": i}
@@ -268,7 +272,8 @@ def put_services(
     )
     rows.replace(
         session,
-        Runbook.service_id,
+        Runbook,
+        "service_id",
         replaced,
         [
             {"service_id": service_ids[s.name], "position": i, "title": r.title, "url": str(r.url)}
