@@ -19,7 +19,7 @@ from onwatch.config.ordering import cycles, dependencies_first
 from onwatch.core.changes import Change, Outcome
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import actions as directory
-from onwatch.directory import queries as directory_queries
+from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 from onwatch.integrations import specs as integrations
 from onwatch.schedules import actions as schedule_actions
@@ -74,15 +74,15 @@ def each(put: Callable[..., Change | None]) -> Callable[..., list[Outcome]]:
 
 
 def _services(session: Session) -> list[ServiceSpec]:
-    return [s.spec for s in directory_queries.stored_services(session).values()]
+    return [s.spec for s in directory_rows.stored_services(session).values()]
 
 
 def _teams(session: Session) -> list[TeamSpec]:
-    return [t.spec for t in directory_queries.stored_teams(session).values()]
+    return [t.spec for t in directory_rows.stored_teams(session).values()]
 
 
 def _people(session: Session) -> list[PersonSpec]:
-    return [p.spec for p in directory_queries.stored_people(session).values()]
+    return [p.spec for p in directory_rows.stored_people(session).values()]
 
 
 def services_dependencies_first(specs: list[ServiceSpec]) -> list[int]:
@@ -94,7 +94,7 @@ def service_cycles(session: Session, items: list[tuple[int, ServiceSpec]]) -> Pr
     declared = {spec.name: index for index, spec in items}
     # Declared services first, in file order, so a cycle is named from the file's point of view.
     needs = {spec.name: list(spec.depends_on) for _, spec in items}
-    for name, depends_on in directory_queries.dependency_graph(session).items():
+    for name, depends_on in directory_rows.dependency_graph(session).items():
         needs.setdefault(name, depends_on)
     problems: Problems = {}
     for cycle in cycles(needs):

@@ -1,6 +1,7 @@
 """Creating, changing and deleting people, teams and services. Each call validates every
 reference first (reporting all problems at once), then writes, then audits, in the caller's
-transaction."""
+transaction. The puts take a whole section of a config file at once (one item is a section of
+one): stored rows are read once, and only what changed is written and audited."""
 
 from __future__ import annotations
 
@@ -53,9 +54,7 @@ def _audit(session: Session, change: Change | None, actor: str, now: datetime) -
     return change
 
 
-def _diff(
-    kind: str, key: str, stored: queries.Stored[Any] | None, spec: BaseModel
-) -> Change | None:
+def _diff(kind: str, key: str, stored: rows.Stored[Any] | None, spec: BaseModel) -> Change | None:
     before = stored.spec.model_dump(mode="json") if stored is not None else None
     return diff(kind, key, before, spec.model_dump(mode="json"))
 
@@ -90,7 +89,7 @@ def put_people(
     """Create or update each person (handles unique); one outcome per spec, in order. Only the
     people that changed are written and audited."""
     session.flush()
-    stored = queries.stored_people(session, [s.handle for s in specs])
+    stored = rows.stored_people(session, [s.handle for s in specs])
     outcomes: list[Outcome] = [_diff("person", s.handle, stored.get(s.handle), s) for s in specs]
     changed = [s for s, o in zip(specs, outcomes, strict=True) if o is not None]
     ids = rows.save(
@@ -144,10 +143,10 @@ def put_teams(
     names someone who does not exist is an Invalid naming the field, and is not written."""
     session.flush()
     wanted = [_team_handles(s) for s in specs]
-    person_ids = queries.ids_of(
+    person_ids = rows.ids_of(
         session, Person.handle, Person.id, {h for w in wanted for h in w.values()}
     )
-    stored = queries.stored_teams(session, [s.name for s in specs])
+    stored = rows.stored_teams(session, [s.name for s in specs])
     outcomes: list[Outcome] = []
     for spec, named in zip(specs, wanted, strict=True):
         missing = [
@@ -214,14 +213,14 @@ def put_services(
     with a reference to nothing, or whose new dependencies would close a cycle, is an Invalid
     naming the field, and is not written."""
     session.flush()
-    team_ids = queries.ids_of(session, Team.name, Team.id, {s.team for s in specs if s.team})
-    lead_ids = queries.ids_of(
+    team_ids = rows.ids_of(session, Team.name, Team.id, {s.team for s in specs if s.team})
+    lead_ids = rows.ids_of(
         session, Person.handle, Person.id, {s.tech_lead for s in specs if s.tech_lead}
     )
-    service_ids = queries.ids_of(
+    service_ids = rows.ids_of(
         session, Service.name, Service.id, {d for s in specs for d in s.depends_on}
     )
-    stored = queries.stored_services(session, [s.name for s in specs])
+    stored = rows.stored_services(session, [s.name for s in specs])
     known = set(service_ids)  # services a later one may depend on: stored, or put before it
     graph: dict[str, list[str]] | None = None  # read when an existing service needs it
     outcomes: list[Outcome] = []
@@ -229,7 +228,7 @@ def put_services(
         errors = _service_references(spec, team_ids, lead_ids, known)
         found = stored.get(spec.name)
         if not errors and found is not None and found.spec.depends_on != spec.depends_on:
-            graph = queries.dependency_graph(session) if graph is None else graph
+            graph = rows.dependency_graph(session) if graph is None else graph
             errors += _cycles_through(spec, graph)
         if errors:
             outcomes.append(Invalid(errors))
@@ -323,7 +322,7 @@ def _cycles_through(spec: ServiceSpec, graph: dict[str, list[str]]) -> list[Fiel
     return errors
 
 
-def _id(stored: dict[str, queries.Stored[Any]], key: str) -> int | None:
+def _id(stored: dict[str, rows.Stored[Any]], key: str) -> int | None:
     found = stored.get(key)
     return found.id if found is not None else None
 

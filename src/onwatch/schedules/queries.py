@@ -13,6 +13,7 @@ from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.hours import Calendar
 from onwatch.core.errors import NotFound
 from onwatch.directory import queries as directory_queries
+from onwatch.directory import rows as directory_rows
 from onwatch.schedules.coverage import gap_warnings
 from onwatch.schedules.models import (
     FeedToken,
@@ -77,7 +78,7 @@ def schedule_spec(
     overrides = override_rows(session, row.id, origin="config")
     if handle_of is None:
         named = {o.covering_person_id for o in overrides} | {o.covered_person_id for o in overrides}
-        handle_of = directory_queries.handles_of(session, named - {None})
+        handle_of = directory_rows.handles_of(session, named - {None})
     coverage = None
     if row.coverage_calendar_id is not None:
         coverage = calendar_queries.calendar_names(session)[row.coverage_calendar_id]
