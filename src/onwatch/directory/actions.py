@@ -106,20 +106,21 @@ def put_people(
     )
     rows.replace(
         session,
-        ContactMethod,
         "person_id",
         [_id(stored, s.handle) for s in changed if s.handle in stored],
-        [
-            {
-                "person_id": ids[s.handle],
-                "position": i,
-                "kind": c.type,
-                "address": c.address,
-                "label": c.label,
-            }
-            for s in changed
-            for i, c in enumerate(s.contact_methods)
-        ],
+        {
+            ContactMethod: [
+                {
+                    "person_id": ids[s.handle],
+                    "position": i,
+                    "kind": c.type,
+                    "address": c.address,
+                    "label": c.label,
+                }
+                for s in changed
+                for i, c in enumerate(s.contact_methods)
+            ]
+        },
     )
     return _finish(session, outcomes, actor, now)
 
@@ -174,33 +175,27 @@ def put_teams(
             for s in changed
         ],
     )
-    replaced = [_id(stored, s.name) for s in changed if s.name in stored]
     rows.replace(
         session,
-        TeamMember,
         "team_id",
-        replaced,
-        [
-            {"team_id": ids[s.name], "person_id": person_ids[h], "position": i}
-            for s in changed
-            for i, h in enumerate(s.members)
-        ],
-    )
-    rows.replace(
-        session,
-        TeamRole,
-        "team_id",
-        replaced,
-        [
-            {
-                "team_id": ids[s.name],
-                "role": role,
-                "person_id": person_ids[holder.person],
-                "backup_person_id": person_ids[holder.backup] if holder.backup else None,
-            }
-            for s in changed
-            for role, holder in s.roles.items()
-        ],
+        [_id(stored, s.name) for s in changed if s.name in stored],
+        {
+            TeamMember: [
+                {"team_id": ids[s.name], "person_id": person_ids[h], "position": i}
+                for s in changed
+                for i, h in enumerate(s.members)
+            ],
+            TeamRole: [
+                {
+                    "team_id": ids[s.name],
+                    "role": role,
+                    "person_id": person_ids[holder.person],
+                    "backup_person_id": person_ids[holder.backup] if holder.backup else None,
+                }
+                for s in changed
+                for role, holder in s.roles.items()
+            ],
+        },
     )
     return _finish(session, outcomes, actor, now)
 
@@ -257,28 +252,27 @@ def put_services(
             for s in changed
         ],
     )
-    replaced = [_id(stored, s.name) for s in changed if s.name in stored]
     rows.replace(
         session,
-        ServiceDependency,
         "service_id",
-        replaced,
-        [
-            {"service_id": service_ids[s.name], "depends_on_id": service_ids[n], "position": i}
-            for s in changed
-            for i, n in enumerate(s.depends_on)
-        ],
-    )
-    rows.replace(
-        session,
-        Runbook,
-        "service_id",
-        replaced,
-        [
-            {"service_id": service_ids[s.name], "position": i, "title": r.title, "url": str(r.url)}
-            for s in changed
-            for i, r in enumerate(s.runbooks)
-        ],
+        [_id(stored, s.name) for s in changed if s.name in stored],
+        {
+            ServiceDependency: [
+                {"service_id": service_ids[s.name], "depends_on_id": service_ids[n], "position": i}
+                for s in changed
+                for i, n in enumerate(s.depends_on)
+            ],
+            Runbook: [
+                {
+                    "service_id": service_ids[s.name],
+                    "position": i,
+                    "title": r.title,
+                    "url": str(r.url),
+                }
+                for s in changed
+                for i, r in enumerate(s.runbooks)
+            ],
+        },
     )
     return _finish(session, outcomes, actor, now)
 

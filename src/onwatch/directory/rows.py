@@ -87,10 +87,17 @@ def _selected(
     return list(session.execute(stmt)) if keys is None else _where_in(session, stmt, column, keys)
 
 
-def _grouped(rows: Iterable[Any], key: str) -> dict[int, list[Any]]:
+def _children(
+    session: Session,
+    stmt: Select[Any],
+    parent: InstrumentedAttribute[int],
+    ids: Iterable[int] | None,
+) -> dict[int, list[Any]]:
+    """The rows of `stmt` by their `parent` id, in the statement's order: those of the parents
+    `ids`, or of every parent when None."""
     groups: dict[int, list[Any]] = {}
-    for row in rows:
-        groups.setdefault(getattr(row, key), []).append(row)
+    for row in _selected(session, stmt, parent, ids):
+        groups.setdefault(getattr(row, parent.key), []).append(row)
     return groups
 
 
@@ -106,19 +113,16 @@ def stored_people(
         Person.handle,
         handles,
     )
-    methods = _grouped(
-        _selected(
-            session,
-            select(
-                ContactMethod.person_id,
-                ContactMethod.kind,
-                ContactMethod.address,
-                ContactMethod.label,
-            ).order_by(ContactMethod.person_id, ContactMethod.position),
+    methods = _children(
+        session,
+        select(
             ContactMethod.person_id,
-            None if handles is None else [p.id for p in people],
-        ),
-        "person_id",
+            ContactMethod.kind,
+            ContactMethod.address,
+            ContactMethod.label,
+        ).order_by(ContactMethod.person_id, ContactMethod.position),
+        ContactMethod.person_id,
+        None if handles is None else [p.id for p in people],
     )
     return {p.handle: Stored(p.id, queries.person_spec(p, methods.get(p.id, ()))) for p in people}
 
@@ -134,27 +138,21 @@ def stored_teams(
         names,
     )
     ids = None if names is None else [t.id for t in teams]
-    members = _grouped(
-        _selected(
-            session,
-            select(TeamMember.team_id, TeamMember.person_id).order_by(
-                TeamMember.team_id, TeamMember.position
-            ),
-            TeamMember.team_id,
-            ids,
+    members = _children(
+        session,
+        select(TeamMember.team_id, TeamMember.person_id).order_by(
+            TeamMember.team_id, TeamMember.position
         ),
-        "team_id",
+        TeamMember.team_id,
+        ids,
     )
-    roles = _grouped(
-        _selected(
-            session,
-            select(
-                TeamRole.team_id, TeamRole.role, TeamRole.person_id, TeamRole.backup_person_id
-            ).order_by(TeamRole.team_id, TeamRole.role),
-            TeamRole.team_id,
-            ids,
-        ),
-        "team_id",
+    roles = _children(
+        session,
+        select(
+            TeamRole.team_id, TeamRole.role, TeamRole.person_id, TeamRole.backup_person_id
+        ).order_by(TeamRole.team_id, TeamRole.role),
+        TeamRole.team_id,
+        ids,
     )
     named = {t.tech_lead_id for t in teams} | {m.person_id for g in members.values() for m in g}
     for group in roles.values():
@@ -187,27 +185,21 @@ def stored_services(
         names,
     )
     ids = None if names is None else [s.id for s in services]
-    dependencies = _grouped(
-        _selected(
-            session,
-            select(ServiceDependency.service_id, ServiceDependency.depends_on_id).order_by(
-                ServiceDependency.service_id, ServiceDependency.position
-            ),
-            ServiceDependency.service_id,
-            ids,
+    dependencies = _children(
+        session,
+        select(ServiceDependency.service_id, ServiceDependency.depends_on_id).order_by(
+            ServiceDependency.service_id, ServiceDependency.position
         ),
-        "service_id",
+        ServiceDependency.service_id,
+        ids,
     )
-    runbooks = _grouped(
-        _selected(
-            session,
-            select(Runbook.service_id, Runbook.title, Runbook.url).order_by(
-                Runbook.service_id, Runbook.position
-            ),
-            Runbook.service_id,
-            ids,
+    runbooks = _children(
+        session,
+        select(Runbook.service_id, Runbook.title, Runbook.url).order_by(
+            Runbook.service_id, Runbook.position
         ),
-        "service_id",
+        Runbook.service_id,
+        ids,
     )
     if names is None:
         handle_of, team_of, service_of = (
@@ -281,15 +273,15 @@ def save(
 
 def replace(
     session: Session,
-    model: type[Base],
     parent: str,
     replaced: list[int],
-    rows: list[dict[str, Any]],
+    children: dict[type[Base], list[dict[str, Any]]],
 ) -> None:
-    """Delete the rows of `model` whose `parent` column is one of `replaced`, then insert
-    `rows` (the same columns in each)."""
-    table: Table = model.__table__
-    for chunk in chunks(replaced):
-        session.execute(delete(table).where(table.c[parent].in_(chunk)))
-    if rows:
-        session.execute(insert(table), rows)
+    """For each table of `children`: delete the rows whose `parent` column is one of
+    `replaced`, then insert the rows given (the same columns in each)."""
+    for model, rows in children.items():
+        table: Table = model.__table__
+        for chunk in chunks(replaced):
+            session.execute(delete(table).where(table.c[parent].in_(chunk)))
+        if rows:
+            session.execute(insert(table), rows)
