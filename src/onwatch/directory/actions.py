@@ -366,19 +366,19 @@ def delete_team(session: Session, name: str, *, actor: str, now: datetime) -> Ch
     owned = session.scalars(select(Service.name).where(Service.team_id == team.id)).all()
     if owned:
         raise Invalid(f"team {name!r} still owns {', '.join(map(repr, owned))}")
-    before = queries.team_spec(team, queries.handles(session)).model_dump(mode="json")
+    before = rows.stored_teams(session, [name])[name].spec.model_dump(mode="json")
     return _delete(session, team, deleted("team", name, before), actor, now)
 
 
 def delete_service(session: Session, name: str, *, actor: str, now: datetime) -> Change:
     service = queries.get_service(session, name)
-    dependents = queries.responsibility(session, name).dependents
+    dependents = session.scalars(
+        select(Service.name)
+        .join(ServiceDependency, ServiceDependency.service_id == Service.id)
+        .where(ServiceDependency.depends_on_id == service.id)
+        .order_by(Service.name)
+    ).all()
     if dependents:
         raise Invalid(f"service {name!r} is still a dependency of {', '.join(dependents)}")
-    before = queries.service_spec(
-        service,
-        queries.handles(session),
-        queries.team_names(session),
-        queries.service_names(session),
-    ).model_dump(mode="json")
+    before = rows.stored_services(session, [name])[name].spec.model_dump(mode="json")
     return _delete(session, service, deleted("service", name, before), actor, now)
