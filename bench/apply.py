@@ -8,6 +8,8 @@ separate process (start-up, YAML parsing, checking, writing, commit), on a fresh
     apply the small change · export
 
 Each step's output is checked (what it reports changing), so a fast wrong answer is not timed.
+Each prints its wall time (what the targets are about) and the process's CPU time (user +
+system), which a busy shared machine inflates far less.
 
     .venv/bin/python bench/apply.py [--people 10000 --teams 1000 --services 2000]
                                     [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
