@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from onwatch.audit.models import AuditEntry
@@ -48,4 +50,26 @@ def record_change(session: Session, change: Change | None, *, actor: str, at: da
             at=at,
             before=change.before,
             after=change.after,
+        )
+
+
+def record_changes(
+    session: Session, changes: Sequence[Change], *, actor: str, at: datetime
+) -> None:
+    """record_change for many changes in one statement (a config file's thousands)."""
+    if changes:
+        session.execute(
+            insert(AuditEntry.__table__),
+            [
+                {
+                    "at": at,
+                    "actor": actor,
+                    "action": f"{c.kind}.{c.action}",
+                    "entity_type": c.kind,
+                    "entity_key": c.key,
+                    "before": c.before,
+                    "after": c.after,
+                }
+                for c in changes
+            ],
         )

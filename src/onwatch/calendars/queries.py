@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,18 +28,21 @@ def calendar_spec(row: StoredCalendar) -> CalendarSpec:
     return CalendarSpec.model_validate(row.spec)
 
 
-def calendar_specs(session: Session) -> list[CalendarSpec]:
-    rows = session.scalars(select(StoredCalendar).order_by(StoredCalendar.name))
-    return [calendar_spec(row) for row in rows]
+def calendar_specs(session: Session, names: Collection[str] | None = None) -> list[CalendarSpec]:
+    """Every stored calendar's spec, or those called `names` that exist."""
+    stmt = select(StoredCalendar).order_by(StoredCalendar.name)
+    if names is not None:
+        stmt = stmt.where(StoredCalendar.name.in_(names))
+    return [calendar_spec(row) for row in session.scalars(stmt)]
 
 
 def get_calendar_spec(session: Session, name: str) -> CalendarSpec:
     return calendar_spec(get_calendar_row(session, name))
 
 
-def calendars(session: Session) -> dict[str, Calendar]:
-    """Every stored calendar by name, built into the pure form."""
-    return {spec.name: calendar_from_spec(spec) for spec in calendar_specs(session)}
+def calendars(session: Session, names: Collection[str] | None = None) -> dict[str, Calendar]:
+    """Every stored calendar (or those called `names`) by name, built into the pure form."""
+    return {spec.name: calendar_from_spec(spec) for spec in calendar_specs(session, names)}
 
 
 def calendar_ids(session: Session) -> dict[str, int]:

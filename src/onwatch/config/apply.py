@@ -59,17 +59,13 @@ def _put_section(
     for index, found in sorted(problems.items()):
         errors += Invalid(found).prefixed(f"{section.key}[{index}]").errors if found else []
     order = section.order([s for _, s in items]) if section.order else range(len(items))
-    for position in order:
-        index, spec = items[position]
-        if index in problems:
-            continue
-        try:
-            change = section.put(session, spec, actor=actor, now=now)
-        except Invalid as error:
-            errors += error.prefixed(f"{section.key}[{index}]").errors
-            continue
-        if change is not None:
-            plan.changes.append(change)
+    ordered = [items[position] for position in order if items[position][0] not in problems]
+    outcomes = section.put(session, [spec for _, spec in ordered], actor=actor, now=now)
+    for (index, _), outcome in zip(ordered, outcomes, strict=True):
+        if isinstance(outcome, Invalid):
+            errors += outcome.prefixed(f"{section.key}[{index}]").errors
+        elif outcome is not None:
+            plan.changes.append(outcome)
     return errors
 
 

@@ -16,10 +16,10 @@ from onwatch.calendars import actions as calendar_actions
 from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.specs import CalendarSpec
 from onwatch.config.ordering import cycles, dependencies_first
-from onwatch.core.changes import Change
-from onwatch.core.errors import FieldError
+from onwatch.core.changes import Change, Outcome
+from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import actions as directory
-from onwatch.directory import queries as directory_queries
+from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 from onwatch.integrations import specs as integrations
 from onwatch.schedules import actions as schedule_actions
@@ -38,7 +38,9 @@ class Section:
     spec: type[BaseModel]
     key_field: str  # the field that names an item: "handle"
     current: Callable[[Session], list[Any]]
-    put: Callable[..., Change | None]  # (session, spec, *, actor, now)
+    # (session, specs, *, actor, now) -> one Outcome per spec, in order: every item of the
+    # section at once, so that stored rows are read once per section, not once per item.
+    put: Callable[..., list[Outcome]]
     delete: Callable[..., Change]  # (session, key, *, actor, now)
     summary: str = ""  # one paragraph for the reference documentation
     example: str = ""  # YAML for the reference; a test applies it
@@ -56,26 +58,31 @@ class Section:
         return str(getattr(spec, self.key_field))
 
 
+def each(put: Callable[..., Change | None]) -> Callable[..., list[Outcome]]:
+    """A section's put for a domain that writes one item at a time (sections of a few dozen)."""
+
+    def put_each(session: Session, specs: list[Any], *, actor: str, now: datetime) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for spec in specs:
+            try:
+                outcomes.append(put(session, spec, actor=actor, now=now))
+            except Invalid as error:
+                outcomes.append(error)
+        return outcomes
+
+    return put_each
+
+
 def _services(session: Session) -> list[ServiceSpec]:
-    maps = (
-        directory_queries.handles(session),
-        directory_queries.team_names(session),
-        directory_queries.service_names(session),
-    )
-    return [
-        directory_queries.service_spec(s, *maps) for s in directory_queries.list_services(session)
-    ]
+    return [s.spec for s in directory_rows.stored_services(session).values()]
 
 
 def _teams(session: Session) -> list[TeamSpec]:
-    handle_of = directory_queries.handles(session)
-    return [
-        directory_queries.team_spec(t, handle_of) for t in directory_queries.list_teams(session)
-    ]
+    return [t.spec for t in directory_rows.stored_teams(session).values()]
 
 
 def _people(session: Session) -> list[PersonSpec]:
-    return [directory_queries.person_spec(p) for p in directory_queries.list_people(session)]
+    return [p.spec for p in directory_rows.stored_people(session).values()]
 
 
 def services_dependencies_first(specs: list[ServiceSpec]) -> list[int]:
@@ -87,8 +94,8 @@ def service_cycles(session: Session, items: list[tuple[int, ServiceSpec]]) -> Pr
     declared = {spec.name: index for index, spec in items}
     # Declared services first, in file order, so a cycle is named from the file's point of view.
     needs = {spec.name: list(spec.depends_on) for _, spec in items}
-    for stored in _services(session):
-        needs.setdefault(stored.name, list(stored.depends_on))
+    for name, depends_on in directory_rows.dependency_graph(session).items():
+        needs.setdefault(name, depends_on)
     problems: Problems = {}
     for cycle in cycles(needs):
         members = [declared[name] for name in cycle if name in declared]
@@ -214,7 +221,7 @@ def sections() -> list[Section]:
             PersonSpec,
             "handle",
             _people,
-            directory.put_person,
+            directory.put_people,
             directory.delete_person,
             summary="Everyone who can be paged, hold a role or lead a team, by handle.",
             example=PEOPLE_EXAMPLE,
@@ -225,7 +232,7 @@ def sections() -> list[Section]:
             TeamSpec,
             "name",
             _teams,
-            directory.put_team,
+            directory.put_teams,
             directory.delete_team,
             summary="Teams: members, tech lead, and named roles (product owner, engineering "
             "lead, …) each with a backup. Every handle must be a person declared in `people` "
@@ -238,7 +245,7 @@ def sections() -> list[Section]:
             ServiceSpec,
             "name",
             _services,
-            directory.put_service,
+            directory.put_services,
             directory.delete_service,
             summary="What is run or relied on: apps we control and upstream dependencies "
             "(`controlled: false`). Services may name each other in `depends_on` in any order "
@@ -253,7 +260,7 @@ def sections() -> list[Section]:
             integrations.IntegrationSpec,
             "name",
             integrations.integration_specs,
-            integrations.put_integration,
+            each(integrations.put_integration),
             integrations.delete_integration,
             summary="Where monitors send alerts: each integration has a secret key bound to one "
             "service and one wire format (`type`), which decides the URL to paste into the "
@@ -269,7 +276,7 @@ def sections() -> list[Section]:
             CalendarSpec,
             "name",
             calendar_queries.calendar_specs,
-            calendar_actions.put_calendar,
+            each(calendar_actions.put_calendar),
             calendar_actions.delete_calendar,
             summary="Business hours by weekday in a time zone, public holidays (US federal by "
             "default, any country or region), extra closed and open dates, and the "
@@ -283,7 +290,7 @@ def sections() -> list[Section]:
             ScheduleSpec,
             "name",
             schedule_queries.schedule_specs,
-            schedule_actions.put_schedule,
+            each(schedule_actions.put_schedule),
             schedule_actions.delete_schedule,
             summary="Who is on call: layers of rotations (members in order, shift length, "
             "hand-off time, roles such as primary and secondary, restrictions), the higher "
@@ -299,7 +306,7 @@ def sections() -> list[Section]:
             policies.AlertingSpec,
             "service",
             policies.list_policies,
-            policies.put_policy,
+            each(policies.put_policy),
             policies.delete_policy,
             summary="How a service's alerts become incidents: grouped by service (the "
             "default), by the values of some labels, or by time window; and whether an incident "
@@ -312,7 +319,7 @@ def sections() -> list[Section]:
             heartbeats.HeartbeatSpec,
             "name",
             heartbeats.heartbeat_specs,
-            heartbeats.put_heartbeat,
+            each(heartbeats.put_heartbeat),
             heartbeats.delete_heartbeat,
             summary="Jobs that must ping onwatch every `interval`: a ping later than interval "
             "+ `grace` opens an alert `heartbeat:<name>` on the service, the next ping resolves "
@@ -326,7 +333,7 @@ def sections() -> list[Section]:
             metrics_rules.ServiceRulesSpec,
             "service",
             metrics_rules.rules_specs,
-            metrics_rules.put_rules,
+            each(metrics_rules.put_rules),
             metrics_rules.delete_rules,
             summary="SLI rules over the metric samples a service posts to "
             "`/api/v1/intake/metrics/{key}`: latency over a threshold for a while, error rate "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from onwatch.core.errors import Invalid
+
 Action = Literal["create", "update", "delete"]
 
 
@@ -45,3 +47,8 @@ def diff(
 
 def deleted(kind: str, key: str, before: dict[str, Any]) -> Change:
     return Change("delete", kind, key, before, None)
+
+
+# What putting one item of many came to: its change, why it cannot be (nothing of it written),
+# or None when it is stored as given.
+Outcome = Change | Invalid | None

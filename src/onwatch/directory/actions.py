@@ -1,19 +1,23 @@
 """Creating, changing and deleting people, teams and services. Each call validates every
 reference first (reporting all problems at once), then writes, then audits, in the caller's
-transaction."""
+transaction. The puts take a whole section of a config file at once (one item is a section of
+one): stored rows are read once, and only what changed is written and audited."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onwatch.audit.actions import record_change
-from onwatch.core.changes import Change, deleted, diff
+from onwatch.audit.actions import record_change, record_changes
+from onwatch.core.changes import Change, Outcome, deleted, diff
 from onwatch.core.errors import FieldError, Invalid
-from onwatch.directory import queries
+from onwatch.directory import queries, rows
 from onwatch.directory.models import (
     ContactMethod,
     Person,
@@ -26,34 +30,103 @@ from onwatch.directory.models import (
 )
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 
+DIRECTORY_ROWS = (
+    Person,
+    ContactMethod,
+    Team,
+    TeamMember,
+    TeamRole,
+    Service,
+    ServiceDependency,
+    Runbook,
+)
+
+
+def _one(outcomes: list[Outcome]) -> Change | None:
+    (outcome,) = outcomes
+    if isinstance(outcome, Invalid):
+        raise outcome
+    return outcome
+
 
 def _audit(session: Session, change: Change | None, actor: str, now: datetime) -> Change | None:
     record_change(session, change, actor=actor, at=now)
     return change
 
 
+def _diff(kind: str, key: str, stored: rows.Stored[Any] | None, spec: BaseModel) -> Change | None:
+    before = stored.spec.model_dump(mode="json") if stored is not None else None
+    return diff(kind, key, before, spec.model_dump(mode="json"))
+
+
+def _finish(session: Session, outcomes: list[Outcome], actor: str, now: datetime) -> list[Outcome]:
+    """Audit what changed. Directory objects the ORM read earlier in the transaction are out of
+    date once rows are written below it: they load again when next used."""
+    changes = [o for o in outcomes if isinstance(o, Change)]
+    if changes:
+        record_changes(session, changes, actor=actor, at=now)
+        for loaded in list(session.identity_map.values()):
+            if isinstance(loaded, DIRECTORY_ROWS):
+                session.expire(loaded)
+    return outcomes
+
+
 def put_person(session: Session, spec: PersonSpec, *, actor: str, now: datetime) -> Change | None:
-    person = queries.person_by_handle(session, spec.handle)
-    before = queries.person_spec(person).model_dump(mode="json") if person else None
-    after = spec.model_dump(mode="json")
-    change = diff("person", spec.handle, before, after)
-    if change is None:
-        return None
-    if person is None:
-        person = Person(handle=spec.handle)
-        session.add(person)
-    person.name, person.email, person.time_zone = spec.name, spec.email, spec.time_zone
-    person.contact_methods.clear()
-    session.flush()
-    person.contact_methods.extend(
-        ContactMethod(position=i, kind=c.type, address=c.address, label=c.label)
-        for i, c in enumerate(spec.contact_methods)
-    )
-    session.flush()
-    return _audit(session, change, actor, now)
+    return _one(put_people(session, [spec], actor=actor, now=now))
 
 
 def put_team(session: Session, spec: TeamSpec, *, actor: str, now: datetime) -> Change | None:
+    return _one(put_teams(session, [spec], actor=actor, now=now))
+
+
+def put_service(session: Session, spec: ServiceSpec, *, actor: str, now: datetime) -> Change | None:
+    return _one(put_services(session, [spec], actor=actor, now=now))
+
+
+def put_people(
+    session: Session, specs: Sequence[PersonSpec], *, actor: str, now: datetime
+) -> list[Outcome]:
+    """Create or update each person (handles unique); one outcome per spec, in order. Only the
+    people that changed are written and audited."""
+    session.flush()
+    stored = rows.stored_people(session, [s.handle for s in specs])
+    outcomes: list[Outcome] = [_diff("person", s.handle, stored.get(s.handle), s) for s in specs]
+    changed = [s for s, o in zip(specs, outcomes, strict=True) if o is not None]
+    ids = rows.save(
+        session,
+        Person,
+        "handle",
+        [
+            (
+                _id(stored, s.handle),
+                {"handle": s.handle, "name": s.name, "email": s.email, "time_zone": s.time_zone},
+            )
+            for s in changed
+        ],
+    )
+    rows.replace(
+        session,
+        "person_id",
+        [_id(stored, s.handle) for s in changed if s.handle in stored],
+        {
+            ContactMethod: [
+                {
+                    "person_id": ids[s.handle],
+                    "position": i,
+                    "kind": c.type,
+                    "address": c.address,
+                    "label": c.label,
+                }
+                for s in changed
+                for i, c in enumerate(s.contact_methods)
+            ]
+        },
+    )
+    return _finish(session, outcomes, actor, now)
+
+
+def _team_handles(spec: TeamSpec) -> dict[str, str]:
+    """{field: handle} for every person the team names."""
     wanted = {f"members[{i}]": h for i, h in enumerate(spec.members)}
     if spec.tech_lead:
         wanted["tech_lead"] = spec.tech_lead
@@ -61,114 +134,176 @@ def put_team(session: Session, spec: TeamSpec, *, actor: str, now: datetime) -> 
         wanted[f"roles.{role}.person"] = holder.person
         if holder.backup:
             wanted[f"roles.{role}.backup"] = holder.backup
-    ids, errors = queries.person_ids(session, wanted)
-    if errors:
-        raise Invalid(errors)
+    return wanted
 
-    team = queries.team_by_name(session, spec.name)
-    before = (
-        queries.team_spec(team, queries.handles(session)).model_dump(mode="json") if team else None
-    )
-    change = diff("team", spec.name, before, spec.model_dump(mode="json"))
-    if change is None:
-        return None
-    if team is None:
-        team = Team(name=spec.name)
-        session.add(team)
-    team.display_name = spec.display_name
-    team.tech_lead_id = ids[spec.tech_lead] if spec.tech_lead else None
-    team.members.clear()
-    team.roles.clear()
+
+def put_teams(
+    session: Session, specs: Sequence[TeamSpec], *, actor: str, now: datetime
+) -> list[Outcome]:
+    """Create or update each team (names unique); one outcome per spec, in order. A team that
+    names someone who does not exist is an Invalid naming the field, and is not written."""
     session.flush()
-    team.members.extend(
-        TeamMember(person_id=ids[h], position=i) for i, h in enumerate(spec.members)
+    wanted = [_team_handles(s) for s in specs]
+    person_ids = rows.ids_of(
+        session, Person.handle, Person.id, {h for w in wanted for h in w.values()}
     )
-    team.roles.extend(
-        TeamRole(
-            role=role,
-            person_id=ids[holder.person],
-            backup_person_id=ids[holder.backup] if holder.backup else None,
+    stored = rows.stored_teams(session, [s.name for s in specs])
+    outcomes: list[Outcome] = []
+    for spec, named in zip(specs, wanted, strict=True):
+        missing = [
+            FieldError(field, f"no person {handle!r}")
+            for field, handle in named.items()
+            if handle not in person_ids
+        ]
+        outcomes.append(
+            Invalid(missing) if missing else _diff("team", spec.name, stored.get(spec.name), spec)
         )
-        for role, holder in spec.roles.items()
+    changed = [s for s, o in zip(specs, outcomes, strict=True) if isinstance(o, Change)]
+    ids = rows.save(
+        session,
+        Team,
+        "name",
+        [
+            (
+                _id(stored, s.name),
+                {
+                    "name": s.name,
+                    "display_name": s.display_name,
+                    "tech_lead_id": person_ids[s.tech_lead] if s.tech_lead else None,
+                },
+            )
+            for s in changed
+        ],
     )
+    rows.replace(
+        session,
+        "team_id",
+        [_id(stored, s.name) for s in changed if s.name in stored],
+        {
+            TeamMember: [
+                {"team_id": ids[s.name], "person_id": person_ids[h], "position": i}
+                for s in changed
+                for i, h in enumerate(s.members)
+            ],
+            TeamRole: [
+                {
+                    "team_id": ids[s.name],
+                    "role": role,
+                    "person_id": person_ids[holder.person],
+                    "backup_person_id": person_ids[holder.backup] if holder.backup else None,
+                }
+                for s in changed
+                for role, holder in s.roles.items()
+            ],
+        },
+    )
+    return _finish(session, outcomes, actor, now)
+
+
+def put_services(
+    session: Session, specs: Sequence[ServiceSpec], *, actor: str, now: datetime
+) -> list[Outcome]:
+    """Create or update each service (names unique), in the order given: a service may depend
+    on one stored already or put before it here. One outcome per spec, in order; a service
+    with a reference to nothing, or whose new dependencies would close a cycle, is an Invalid
+    naming the field, and is not written."""
     session.flush()
-    return _audit(session, change, actor, now)
+    team_ids = rows.ids_of(session, Team.name, Team.id, {s.team for s in specs if s.team})
+    lead_ids = rows.ids_of(
+        session, Person.handle, Person.id, {s.tech_lead for s in specs if s.tech_lead}
+    )
+    service_ids = rows.ids_of(
+        session, Service.name, Service.id, {d for s in specs for d in s.depends_on}
+    )
+    stored = rows.stored_services(session, [s.name for s in specs])
+    known = set(service_ids)  # services a later one may depend on: stored, or put before it
+    graph: dict[str, list[str]] | None = None  # read when an existing service needs it
+    outcomes: list[Outcome] = []
+    for spec in specs:
+        errors = _service_references(spec, team_ids, lead_ids, known)
+        found = stored.get(spec.name)
+        if not errors and found is not None and found.spec.depends_on != spec.depends_on:
+            graph = rows.dependency_graph(session) if graph is None else graph
+            errors += _cycles_through(spec, graph)
+        if errors:
+            outcomes.append(Invalid(errors))
+            continue
+        known.add(spec.name)
+        if graph is not None:
+            graph[spec.name] = list(spec.depends_on)
+        outcomes.append(_diff("service", spec.name, found, spec))
+    changed = [s for s, o in zip(specs, outcomes, strict=True) if isinstance(o, Change)]
+    service_ids |= rows.save(
+        session,
+        Service,
+        "name",
+        [
+            (
+                _id(stored, s.name),
+                {
+                    "name": s.name,
+                    "display_name": s.display_name,
+                    "description": s.description,
+                    "team_id": team_ids[s.team] if s.team else None,
+                    "tech_lead_id": lead_ids[s.tech_lead] if s.tech_lead else None,
+                    "controlled": s.controlled,
+                    "public": s.public,
+                },
+            )
+            for s in changed
+        ],
+    )
+    rows.replace(
+        session,
+        "service_id",
+        [_id(stored, s.name) for s in changed if s.name in stored],
+        {
+            ServiceDependency: [
+                {"service_id": service_ids[s.name], "depends_on_id": service_ids[n], "position": i}
+                for s in changed
+                for i, n in enumerate(s.depends_on)
+            ],
+            Runbook: [
+                {
+                    "service_id": service_ids[s.name],
+                    "position": i,
+                    "title": r.title,
+                    "url": str(r.url),
+                }
+                for s in changed
+                for i, r in enumerate(s.runbooks)
+            ],
+        },
+    )
+    return _finish(session, outcomes, actor, now)
 
 
-def put_service(session: Session, spec: ServiceSpec, *, actor: str, now: datetime) -> Change | None:
+def _service_references(
+    spec: ServiceSpec, team_ids: dict[str, int], lead_ids: dict[str, int], known: set[str]
+) -> list[FieldError]:
     errors: list[FieldError] = []
-    team = queries.team_by_name(session, spec.team) if spec.team else None
-    if spec.team and team is None:
+    if spec.team and spec.team not in team_ids:
         errors.append(FieldError("team", f"no team {spec.team!r}"))
-    lead_ids, lead_errors = queries.person_ids(
-        session, {"tech_lead": spec.tech_lead} if spec.tech_lead else {}
-    )
-    errors += lead_errors
-    dependency_ids = dict(
-        session.execute(
-            select(Service.name, Service.id).where(Service.name.in_(spec.depends_on))
-        ).all()
-    )
+    if spec.tech_lead and spec.tech_lead not in lead_ids:
+        errors.append(FieldError("tech_lead", f"no person {spec.tech_lead!r}"))
     for i, name in enumerate(spec.depends_on):
         if name == spec.name:
             errors.append(FieldError(f"depends_on[{i}]", "a service cannot depend on itself"))
-        elif name not in dependency_ids:
+        elif name not in known:
             errors.append(FieldError(f"depends_on[{i}]", f"no service {name!r}"))
     if len(set(spec.depends_on)) != len(spec.depends_on):
         errors.append(FieldError("depends_on", "lists a service twice"))
-    service = queries.service_by_name(session, spec.name)
-    if service is not None and not errors:
-        errors += _cycles_through(session, service.id, spec.depends_on, dependency_ids)
-    if errors:
-        raise Invalid(errors)
-
-    before = None
-    if service is not None:
-        before = queries.service_spec(
-            service,
-            queries.handles(session),
-            queries.team_names(session),
-            queries.service_names(session),
-        ).model_dump(mode="json")
-    change = diff("service", spec.name, before, spec.model_dump(mode="json"))
-    if change is None:
-        return None
-    if service is None:
-        service = Service(name=spec.name)
-        session.add(service)
-    service.display_name, service.description = spec.display_name, spec.description
-    service.team_id = team.id if team else None
-    service.tech_lead_id = lead_ids[spec.tech_lead] if spec.tech_lead else None
-    service.controlled, service.public = spec.controlled, spec.public
-    service.dependencies.clear()
-    service.runbooks.clear()
-    session.flush()
-    service.dependencies.extend(
-        ServiceDependency(depends_on_id=dependency_ids[n], position=i)
-        for i, n in enumerate(spec.depends_on)
-    )
-    service.runbooks.extend(
-        Runbook(position=i, title=r.title, url=str(r.url)) for i, r in enumerate(spec.runbooks)
-    )
-    session.flush()
-    return _audit(session, change, actor, now)
+    return errors
 
 
-def _cycles_through(
-    session: Session, service_id: int, depends_on: list[str], ids: dict[str, int]
-) -> list[FieldError]:
+def _cycles_through(spec: ServiceSpec, graph: dict[str, list[str]]) -> list[FieldError]:
     """A dependency that already needs this service (directly or not) would close a cycle."""
-    needs: dict[int, list[int]] = {}
-    for source, target in session.execute(
-        select(ServiceDependency.service_id, ServiceDependency.depends_on_id)
-    ):
-        needs.setdefault(source, []).append(target)
     errors = []
-    for i, name in enumerate(depends_on):
-        seen, stack = set(), [ids[name]]
+    for i, name in enumerate(spec.depends_on):
+        seen, stack = set(), [name]
         while stack:
             current = stack.pop()
-            if current == service_id:
+            if current == spec.name:
                 errors.append(
                     FieldError(
                         f"depends_on[{i}]",
@@ -178,8 +313,13 @@ def _cycles_through(
                 break
             if current not in seen:
                 seen.add(current)
-                stack.extend(needs.get(current, []))
+                stack.extend(graph.get(current, []))
     return errors
+
+
+def _id(stored: dict[str, rows.Stored[Any]], key: str) -> int | None:
+    found = stored.get(key)
+    return found.id if found is not None else None
 
 
 def _delete(session: Session, row: object, change: Change, actor: str, now: datetime) -> Change:
@@ -227,19 +367,19 @@ def delete_team(session: Session, name: str, *, actor: str, now: datetime) -> Ch
     owned = session.scalars(select(Service.name).where(Service.team_id == team.id)).all()
     if owned:
         raise Invalid(f"team {name!r} still owns {', '.join(map(repr, owned))}")
-    before = queries.team_spec(team, queries.handles(session)).model_dump(mode="json")
+    before = rows.stored_teams(session, [name])[name].spec.model_dump(mode="json")
     return _delete(session, team, deleted("team", name, before), actor, now)
 
 
 def delete_service(session: Session, name: str, *, actor: str, now: datetime) -> Change:
     service = queries.get_service(session, name)
-    dependents = queries.responsibility(session, name).dependents
+    dependents = session.scalars(
+        select(Service.name)
+        .join(ServiceDependency, ServiceDependency.service_id == Service.id)
+        .where(ServiceDependency.depends_on_id == service.id)
+        .order_by(Service.name)
+    ).all()
     if dependents:
         raise Invalid(f"service {name!r} is still a dependency of {', '.join(dependents)}")
-    before = queries.service_spec(
-        service,
-        queries.handles(session),
-        queries.team_names(session),
-        queries.service_names(session),
-    ).model_dump(mode="json")
+    before = rows.stored_services(session, [name])[name].spec.model_dump(mode="json")
     return _delete(session, service, deleted("service", name, before), actor, now)

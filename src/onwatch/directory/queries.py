@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,7 +93,13 @@ def service_names(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Service.id, Service.name)).all())
 
 
-def person_spec(person: Person) -> PersonSpec:
+# The specs are built from ORM objects, or from plain rows (anything with the columns' names)
+# given with their child rows.
+
+
+def person_spec(person: Any, contact_methods: Iterable[Any] | None = None) -> PersonSpec:
+    if contact_methods is None:
+        contact_methods = person.contact_methods
     return PersonSpec(
         handle=person.handle,
         name=person.name,
@@ -99,33 +107,44 @@ def person_spec(person: Person) -> PersonSpec:
         time_zone=person.time_zone,
         contact_methods=[
             ContactMethodSpec(type=c.kind, address=c.address, label=c.label)
-            for c in person.contact_methods
+            for c in contact_methods
         ],
     )
 
 
-def team_spec(team: Team, handle_of: dict[int, str]) -> TeamSpec:
+def team_spec(
+    team: Any,
+    handle_of: dict[int, str],
+    members: Iterable[Any] | None = None,
+    roles: Iterable[Any] | None = None,
+) -> TeamSpec:
+    members = team.members if members is None else members
+    roles = team.roles if roles is None else roles
     return TeamSpec(
         name=team.name,
         display_name=team.display_name,
-        members=[handle_of[m.person_id] for m in team.members],
+        members=[handle_of[m.person_id] for m in members],
         tech_lead=handle_of.get(team.tech_lead_id) if team.tech_lead_id else None,
         roles={
             r.role: TeamRoleSpec(
                 person=handle_of[r.person_id],
                 backup=handle_of.get(r.backup_person_id) if r.backup_person_id else None,
             )
-            for r in team.roles
+            for r in roles
         },
     )
 
 
 def service_spec(
-    service: Service,
+    service: Any,
     handle_of: dict[int, str],
     team_of: dict[int, str],
     service_of: dict[int, str],
+    dependencies: Iterable[Any] | None = None,
+    runbooks: Iterable[Any] | None = None,
 ) -> ServiceSpec:
+    dependencies = service.dependencies if dependencies is None else dependencies
+    runbooks = service.runbooks if runbooks is None else runbooks
     return ServiceSpec(
         name=service.name,
         display_name=service.display_name,
@@ -134,8 +153,8 @@ def service_spec(
         tech_lead=handle_of.get(service.tech_lead_id) if service.tech_lead_id else None,
         controlled=service.controlled,
         public=service.public,
-        depends_on=[service_of[d.depends_on_id] for d in service.dependencies],
-        runbooks=[RunbookSpec(title=r.title, url=r.url) for r in service.runbooks],
+        depends_on=[service_of[d.depends_on_id] for d in dependencies],
+        runbooks=[RunbookSpec(title=r.title, url=r.url) for r in runbooks],
     )
 
 

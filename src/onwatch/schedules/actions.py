@@ -50,7 +50,7 @@ def put_schedule(
     calendar_ids = calendar_queries.calendar_ids(session)
     errors: list[FieldError] = []
     try:
-        schedule_from_spec(spec, calendar_queries.calendars(session))
+        schedule_from_spec(spec, calendar_queries.calendars(session, _calendars_named(spec)))
     except Invalid as error:
         errors += error.errors
     person_ids, missing = directory_queries.person_ids(session, _handles_named(spec))
@@ -302,6 +302,13 @@ def _handles_named(spec: ScheduleSpec) -> dict[str, str]:
     return wanted
 
 
+def _calendars_named(spec: ScheduleSpec) -> set[str]:
+    used = {spec.coverage} | {
+        layer.restrict_to.calendar for layer in spec.layers if layer.restrict_to is not None
+    }
+    return {name for name in used if name}
+
+
 def _handles(session: Session, override: ScheduleOverride) -> dict[int, str]:
     ids = {override.covering_person_id, override.covered_person_id} - {None}
     return dict(session.execute(select(Person.id, Person.handle).where(Person.id.in_(ids))).all())
@@ -324,10 +331,7 @@ def _replace_links(
     }
     for handle in sorted(h for h in members if h):
         session.add(ScheduleMember(schedule_id=schedule_id, person_id=person_ids[handle]))
-    used = {spec.coverage} | {
-        layer.restrict_to.calendar for layer in spec.layers if layer.restrict_to is not None
-    }
-    for name in sorted(n for n in used if n):
+    for name in sorted(_calendars_named(spec)):
         session.add(ScheduleCalendar(schedule_id=schedule_id, calendar_id=calendar_ids[name]))
     for position, name in enumerate(spec.services):
         session.add(

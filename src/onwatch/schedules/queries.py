@@ -13,6 +13,7 @@ from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.hours import Calendar
 from onwatch.core.errors import NotFound
 from onwatch.directory import queries as directory_queries
+from onwatch.directory import rows as directory_rows
 from onwatch.directory.models import Service
 from onwatch.schedules.coverage import gap_warnings
 from onwatch.schedules.models import (
@@ -76,7 +77,10 @@ def schedule_spec(
 ) -> ScheduleSpec:
     """The schedule as a config file declares it: layers and the overrides the file manages
     (overrides added at run time are not part of the declaration)."""
-    handle_of = handle_of if handle_of is not None else directory_queries.handles(session)
+    overrides = override_rows(session, row.id, origin="config")
+    if handle_of is None:
+        named = {o.covering_person_id for o in overrides} | {o.covered_person_id for o in overrides}
+        handle_of = directory_rows.handles_of(session, named - {None})
     coverage = None
     if row.coverage_calendar_id is not None:
         coverage = calendar_queries.calendar_names(session)[row.coverage_calendar_id]
@@ -84,9 +88,7 @@ def schedule_spec(
         name=row.name,
         time_zone=row.time_zone,
         layers=[LayerSpec.model_validate(layer) for layer in row.layers["layers"]],
-        overrides=[
-            override_spec(o, handle_of) for o in override_rows(session, row.id, origin="config")
-        ],
+        overrides=[override_spec(o, handle_of) for o in overrides],
         coverage=coverage,
         services=list(
             session.scalars(

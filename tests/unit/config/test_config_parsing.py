@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from onwatch.config.parsing import is_json, parse_text
 from onwatch.core.errors import FieldError, Invalid
@@ -88,3 +89,29 @@ def test_a_file_nested_too_deeply_is_refused_with_a_sentence() -> None:
     with pytest.raises(Invalid) as raised:
         parse_text("[" * 100_000 + "]" * 100_000, "deep.json")
     assert raised.value.errors == [FieldError("deep.json", "nested too deeply to be a config file")]
+
+
+EVERY_KIND_OF_VALUE = """\
+version: 1
+defaults: &defaults {time_zone: America/New_York, count: 012, ratio: 1.5, on: yes}
+people:
+  - {handle: ann, name: "Ann \\u00c9", email: 'ann@example.org'}
+  - handle: raj
+    start_date: 2026-01-05
+    start_at: 2026-03-02T09:00:00-05:00
+    label: ~
+    tags: !!set {a, b}
+    again: *defaults
+    notes: |
+      two
+      lines
+"""
+
+
+def test_libyaml_reads_what_the_pure_python_reader_reads() -> None:
+    # The fast reader (libyaml, values built directly) against PyYAML's own SafeLoader.
+    parsed = parse_text(EVERY_KIND_OF_VALUE, "org.yaml")
+    assert parsed.data == yaml.load(EVERY_KIND_OF_VALUE, Loader=yaml.SafeLoader)
+    assert parsed.data["people"][1]["again"] is parsed.data["defaults"]
+    assert parsed.lines["people[1].notes"] == 11
+    assert parsed.errors == []
