@@ -33,11 +33,16 @@ def _duration(value: Any) -> Any:
         found = _DURATION.fullmatch(value.strip().replace(" ", ""))
         if found and any(found.groups()):
             days, hours, minutes, seconds = (int(g or 0) for g in found.groups())
-            return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+            try:
+                return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+            except OverflowError:  # pydantic reports ValueError, and lets this one through
+                raise ValueError(f"{value!r} is longer than any duration") from None
     return value
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
+# Counts are stored in PostgreSQL's integer.
+MAX_COUNT = 2**31 - 1
 Percentile = Literal["p50", "p95", "p99"]
 
 
@@ -49,8 +54,8 @@ class MetricSample(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     at: AwareDatetime
-    requests: int = Field(default=0, ge=0)
-    errors: int = Field(default=0, ge=0)
+    requests: int = Field(default=0, ge=0, le=MAX_COUNT)
+    errors: int = Field(default=0, ge=0, le=MAX_COUNT)
     p50: float | None = Field(default=None, ge=0)
     p95: float | None = Field(default=None, ge=0)
     p99: float | None = Field(default=None, ge=0)

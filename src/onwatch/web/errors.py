@@ -1,4 +1,5 @@
-"""One error body for every 4xx/5xx, and the one place domain errors become HTTP statuses."""
+"""One error body for every 4xx/5xx, as /openapi.json documents it, and the one place domain
+errors become HTTP statuses."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from onwatch.core.errors import (
@@ -19,6 +21,7 @@ from onwatch.core.errors import (
     RateLimited,
     Unauthorized,
 )
+from onwatch.integrations.body import parse_json
 
 STATUS: dict[type[OnwatchError], int] = {
     Invalid: 422,
@@ -30,6 +33,29 @@ STATUS: dict[type[OnwatchError], int] = {
 }
 
 
+class FieldProblem(BaseModel):
+    field: str  # a JSON path (`teams[2].tech_lead`), a parameter or a form field
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: list[FieldProblem]
+
+
+class ErrorBody(BaseModel):
+    """What every refusal answers (the intake routes of a wire format answer in its own shape)."""
+
+    error: ErrorDetail
+
+
+# Every operation's refusals, in /openapi.json (FastAPI's own 422 body is not what we send).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "Refused: `fields` names each field at fault."}
+}
+
+
 def error_body(code: str, message: str, fields: list[FieldError] | None = None) -> dict[str, Any]:
     return {
         "error": {
@@ -38,6 +64,11 @@ def error_body(code: str, message: str, fields: list[FieldError] | None = None) 
             "fields": [{"field": f.field, "message": f.message} for f in fields or []],
         }
     }
+
+
+def unreadable_body(error: Invalid) -> dict[str, Any]:
+    """The 400 answer to a body that is not JSON (body.parse_json), with the field it names."""
+    return error_body("invalid_json", error.message, [e for e in error.errors if e.field])
 
 
 def status_of(error: OnwatchError) -> int:
@@ -85,7 +116,14 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid", "; ".join(map(str, fields)), fields), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.__cause__ is not None:
+            # FastAPI could not decode the JSON body (nested past the interpreter's recursion
+            # limit, an integer too long to read): parse_json says which field, if it can.
+            try:
+                parse_json(await request.body())
+            except Invalid as invalid:
+                return JSONResponse(unreadable_body(invalid), 400)
         return JSONResponse(
             error_body(f"http_{error.status_code}", str(error.detail)),
             status_code=error.status_code,

@@ -16,6 +16,7 @@ from onwatch.auth.roles import Principal
 from onwatch.incidents import queries
 from onwatch.incidents.models import TimelineEntry
 from onwatch.web.api.alerts import AlertOut, before_id, next_cursor
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -114,7 +115,7 @@ def incident_detail(session: Session, incident_id: int) -> IncidentDetail:
 
 @router.get("/incidents/{incident_id}")
 def get_incident(
-    incident_id: int, request: Request, _: Principal = Depends(viewer)
+    incident_id: Id, request: Request, _: Principal = Depends(viewer)
 ) -> IncidentDetail:
     """One incident with its newest alerts (up to 100) and its timeline in order."""
     with context(request).db.read() as session:
@@ -123,7 +124,7 @@ def get_incident(
 
 @router.post("/incidents/{incident_id}/acknowledge")
 def acknowledge(
-    incident_id: int, request: Request, who: Principal = Depends(responder)
+    incident_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> IncidentChange:
     """Acknowledge the incident and its firing alerts; 409 if it is resolved."""
     ctx = context(request)
@@ -137,7 +138,7 @@ def acknowledge(
 
 @router.post("/incidents/{incident_id}/resolve")
 def resolve(
-    incident_id: int, request: Request, who: Principal = Depends(responder)
+    incident_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> IncidentChange:
     """Resolve the incident and every open alert of it."""
     ctx = context(request)

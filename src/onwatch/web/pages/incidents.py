@@ -15,6 +15,7 @@ from onwatch.web.api.alerts import before_id
 from onwatch.web.pages.alerts import older_link, service_names
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -89,14 +90,12 @@ def _incident_page(
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
-def incident(incident_id: int, request: Request, _: Principal = Depends(viewer)) -> Response:
+def incident(incident_id: Id, request: Request, _: Principal = Depends(viewer)) -> Response:
     return _incident_page(request, incident_id)
 
 
 @router.post("/incidents/{incident_id}/acknowledge", response_class=HTMLResponse)
-def acknowledge(
-    incident_id: int, request: Request, who: Principal = Depends(responder)
-) -> Response:
+def acknowledge(incident_id: Id, request: Request, who: Principal = Depends(responder)) -> Response:
     ctx = context(request)
     try:
         with ctx.db.transaction() as session:
@@ -109,7 +108,7 @@ def acknowledge(
 
 
 @router.post("/incidents/{incident_id}/resolve", response_class=HTMLResponse)
-def resolve(incident_id: int, request: Request, who: Principal = Depends(responder)) -> Response:
+def resolve(incident_id: Id, request: Request, who: Principal = Depends(responder)) -> Response:
     ctx = context(request)
     with ctx.db.transaction() as session:
         responding.resolve_incident(session, incident_id, actor=who.actor, now=ctx.clock.now())
