@@ -203,3 +203,52 @@ def test_nul_in_the_login_form_is_a_4xx_page_and_starts_no_session(
         named = "username" if "\x00" in form["username"] else "password"
         assert named in response.text.lower()
     assert _count(db, WebSession) == 0
+
+
+@pytest.mark.parametrize(
+    "instant",
+    ["9999-12-31T23:59:59+00:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"],
+)
+def test_instants_past_what_the_date_maths_holds_are_422_naming_them(
+    client: TestClient, admin: dict[str, str], db: Database, instant: str
+) -> None:
+    client.post("/api/v1/services", json={"name": "core"}, headers=admin)
+    client.post("/api/v1/calendars", json={"name": "office", "time_zone": "UTC"}, headers=admin)
+    for url, param in (
+        ("/api/v1/calendars/office/status", "at"),
+        ("/api/v1/oncall", "at"),
+    ):
+        response = client.get(url, params={param: instant}, headers=admin)
+        assert response.status_code == 422, url
+        assert _fields(response) == [param]
+    silence = {"matchers": ['app="x"'], "starts_at": instant, "duration": "1d", "reason": "r"}
+    response = client.post("/api/v1/silences", json=silence, headers=admin)
+    assert response.status_code == 422
+    assert _fields(response) == ["starts_at"]
+    window = {"service": "core", "ends_at": instant, "message": "Upgrade"}
+    response = client.post("/api/v1/maintenance", json=window, headers=admin)
+    assert response.status_code == 422
+    assert _fields(response) == ["ends_at"]
+    client.post("/api/v1/people", json=PERSON, headers=admin)
+    layer = {"members": ["ann"], "shift_length": "1w", "start_date": "2026-01-05"}
+    schedule = {"name": "primary", "time_zone": "UTC", "layers": [layer]}
+    assert client.post("/api/v1/schedules", json=schedule, headers=admin).status_code == 201
+    page = client.get("/schedules/primary", params={"start": instant[:10]}, headers=admin)
+    assert page.status_code == 422
+    assert "start" in page.text.lower()
+
+
+def test_a_duration_of_more_than_a_century_is_422_naming_it(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    client.post("/api/v1/services", json={"name": "core"}, headers=admin)
+    silence = {"matchers": ['app="x"'], "duration": "99999999d", "reason": "r"}
+    response = client.post("/api/v1/silences", json=silence, headers=admin)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == [
+        {"field": "duration", "message": "Value error, must be at most 36500d"}
+    ]
+    window = {"service": "core", "duration": "36501d", "message": "Upgrade"}
+    response = client.post("/api/v1/maintenance", json=window, headers=admin)
+    assert _fields(response) == ["duration"]
+    assert client.get("/api/v1/silences", headers=admin).json() == []

@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.core.errors import Forbidden, Invalid, NotFound, Unauthorized
-from onwatch.web.errors import status_of, validation_fields
+from onwatch.web.errors import status_of
 from onwatch.web.security import csrf_token_for, principal
 
 
@@ -107,7 +107,7 @@ class PageRoute(APIRoute):
             except Invalid as error:  # what no route takes (params.storable_text), not a form's
                 return problem(request, status_of(error), "Not accepted", error.message)
             except RequestValidationError as error:  # an id out of range in the address
-                fields = "; ".join(map(str, validation_fields(list(error.errors()))))
-                return problem(request, 422, "Not accepted", fields)
+                said = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in error.errors())
+                return problem(request, 422, "Not accepted", said)
 
         return page_handler

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.calendars.fields import invalid_from
+from onwatch.calendars.instants import EARLIEST, LATEST, OUT_OF_RANGE
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.schedules import actions, lookups, queries
 from onwatch.schedules.coverage import gap_warnings
@@ -146,6 +147,8 @@ def _first_day(start: str, now: datetime, zone: ZoneInfo) -> date:
         day = date.fromisoformat(start) if start else now.astimezone(zone).date()
     except ValueError:
         raise Invalid(f"not a date: {start!r} (use YYYY-MM-DD)", "start") from None
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise Invalid(OUT_OF_RANGE, "start")
     return week_start(day)
 
 
