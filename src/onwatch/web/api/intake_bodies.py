@@ -56,16 +56,16 @@ PAGERDUTY_EVENT: Schema = {
         "routing_key": {"type": "string", "minLength": 1, "description": "Integration key."},
         "event_action": {"enum": list(ACTIONS)},
         "dedup_key": _optional({"type": "string", "maxLength": MAX_DEDUP_KEY}),
-        "links": LINKS,
-        "images": IMAGES,
-        "client": TEXT,
-        "client_url": TEXT,
     },
     "required": ["routing_key", "event_action"],
-    # PagerDuty reads the payload of a trigger only; acknowledge and resolve name a dedup key.
+    # PagerDuty reads the rest of a trigger only; acknowledge and resolve name a dedup key.
     "if": {"properties": {"event_action": {"const": "trigger"}}},
     "then": {
         "properties": {
+            "links": LINKS,
+            "images": IMAGES,
+            "client": TEXT,
+            "client_url": TEXT,
             "payload": {
                 "type": "object",
                 "properties": {
@@ -79,7 +79,7 @@ PAGERDUTY_EVENT: Schema = {
                     "custom_details": ANY,
                 },
                 "required": ["summary", "source", "severity"],
-            }
+            },
         },
         "required": ["payload"],
     },
