@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,6 +35,8 @@ from onwatch.directory.queries import service_by_name
 ACTOR = "engine:heartbeats"
 BATCH = 200
 Written = Annotated[Duration, PlainSerializer(duration_text, return_type=str, when_used="json")]
+# The columns count seconds in PostgreSQL's integer, which holds 24,855 days and a few hours.
+MAX_DURATION = timedelta(days=24855)
 
 
 class HeartbeatSpec(BaseModel):
@@ -42,6 +51,13 @@ class HeartbeatSpec(BaseModel):
         timedelta(minutes=5), description="How late a ping may be before the alert opens."
     )
     severity: Severity = Field("critical", description="Severity of the alert it opens.")
+
+    @field_validator("interval", "grace")
+    @classmethod
+    def _storable(cls, duration: timedelta) -> timedelta:
+        if duration > MAX_DURATION:
+            raise ValueError(f"must be at most {duration_text(MAX_DURATION)}")
+        return duration
 
     @model_validator(mode="after")
     def _sensible_timing(self) -> Self:

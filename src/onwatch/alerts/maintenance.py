@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from onwatch.alerts.models import MaintenanceWindow
 from onwatch.alerts.sli import Duration
 from onwatch.alerts.windows import Span, State, span_from, state_at
 from onwatch.audit.actions import record
+from onwatch.calendars.instants import Instant
 from onwatch.core.errors import Conflict, FieldError, Invalid, NotFound
 from onwatch.core.naming import Slug
 from onwatch.directory.models import Service, ServiceDependency
@@ -28,8 +29,8 @@ class MaintenanceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service: Slug = Field(description="The service under maintenance (ours or upstream).")
-    starts_at: AwareDatetime | None = Field(None, description="Default: now.")
-    ends_at: AwareDatetime | None = Field(None, description="When it ends (or give duration).")
+    starts_at: Instant | None = Field(None, description="Default: now.")
+    ends_at: Instant | None = Field(None, description="When it ends (or give duration).")
     duration: Duration | None = Field(None, description="How long: 30m, 2h, 1d.")
     message: str = Field(
         min_length=1, max_length=2000, description="What users are told, as a client app shows it."

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from onwatch.alerts.models import Alert, Silence
 from onwatch.alerts.sli import Duration
 from onwatch.alerts.windows import Span, State, ended_early, span_from, state_at
 from onwatch.audit.actions import record
+from onwatch.calendars.instants import Instant
 from onwatch.core.errors import Conflict, FieldError, Invalid, NotFound
 
 MAX_MATCHERS = 50
@@ -32,8 +33,8 @@ class SilenceRequest(BaseModel):
         description='Label matchers, all of which must match: `app="reader"`, `env=~"prod.*"`, '
         '`team!="web"`, `path!~"/health.*"`; `service` is the service\'s name.'
     )
-    starts_at: AwareDatetime | None = Field(None, description="Default: now.")
-    ends_at: AwareDatetime | None = Field(None, description="When it ends (or give duration).")
+    starts_at: Instant | None = Field(None, description="Default: now.")
+    ends_at: Instant | None = Field(None, description="When it ends (or give duration).")
     duration: Duration | None = Field(None, description="How long: 30m, 2h, 1d.")
     reason: str = Field(min_length=1, max_length=2000, description="Why, for whoever reads it.")
 

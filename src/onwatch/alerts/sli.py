@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    AwareDatetime,
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from onwatch.alerts.events import AlertEvent, Severity
+from onwatch.calendars.instants import Instant
 
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
@@ -33,11 +34,25 @@ def _duration(value: Any) -> Any:
         found = _DURATION.fullmatch(value.strip().replace(" ", ""))
         if found and any(found.groups()):
             days, hours, minutes, seconds = (int(g or 0) for g in found.groups())
-            return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+            try:
+                return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+            except OverflowError:  # pydantic reports ValueError, and lets this one through
+                raise ValueError(f"must be at most {LONGEST.days}d") from None
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+def _not_too_long(duration: timedelta) -> timedelta:
+    if duration > LONGEST:
+        raise ValueError(f"must be at most {LONGEST.days}d")
+    return duration
+
+
+# A century: longer than any silence, window or heartbeat, short enough that one added to an
+# instant (calendars.instants: before the year 9000) still fits in a datetime.
+LONGEST = timedelta(days=36500)
+Duration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_not_too_long)]
+# Counts are stored in PostgreSQL's integer.
+MAX_COUNT = 2**31 - 1
 Percentile = Literal["p50", "p95", "p99"]
 
 
@@ -48,9 +63,9 @@ class MetricSample(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    at: AwareDatetime
-    requests: int = Field(default=0, ge=0)
-    errors: int = Field(default=0, ge=0)
+    at: Instant
+    requests: int = Field(default=0, ge=0, le=MAX_COUNT)
+    errors: int = Field(default=0, ge=0, le=MAX_COUNT)
     p50: float | None = Field(default=None, ge=0)
     p95: float | None = Field(default=None, ge=0)
     p99: float | None = Field(default=None, ge=0)

@@ -18,6 +18,7 @@ from pydantic import (
 
 from onwatch.calendars.fields import Duration, LocalTime, Spec, Weekdays, invalid_from, zone
 from onwatch.calendars.hours import Calendar, Window
+from onwatch.calendars.instants import Instant
 from onwatch.calendars.specs import HoursSpec, windows_from
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.core.naming import Slug, TimeZoneName
@@ -30,7 +31,7 @@ from onwatch.schedules.rotation import MemberChange, Rotation
 class MemberChangeSpec(Spec):
     """`{add: eve, effective_at: 2026-03-04T09:00:00-05:00}` or `{remove: bob, effective_at: …}`."""
 
-    effective_at: AwareDatetime = Field(description="From when on, with its UTC offset.")
+    effective_at: Instant = Field(description="From when on, with its UTC offset.")
     add: Slug | None = Field(None, description="Handle who joins the end of the order.")
     remove: Slug | None = Field(None, description="Handle who leaves the rotation.")
 
@@ -110,10 +111,10 @@ class OverrideSpec(Spec):
     covering: Slug = Field(description="Handle of who takes over.")
     covered: Slug | None = Field(None, description="Handle of who is away.")
     role: Slug | None = Field(None, description="Only this role (alone: whoever holds it).")
-    start_at: AwareDatetime = Field(description="From, with its UTC offset.")
-    end_at: AwareDatetime = Field(description="Until (exclusive), with its UTC offset.")
+    start_at: Instant = Field(description="From, with its UTC offset.")
+    end_at: Instant = Field(description="Until (exclusive), with its UTC offset.")
     reason: str = Field("", max_length=500, description="PTO, appointment, no-laptops meeting…")
-    created_at: AwareDatetime | None = Field(
+    created_at: Instant | None = Field(
         None, description="Orders overrides of overrides; default: the order in the file."
     )
     id: str = Field("", max_length=100, description="Stable identity, set by storage.")
@@ -260,8 +261,8 @@ class NewOverrideSpec(Spec):
     role: Slug | None = Field(
         None, validate_default=True, description="Only this role (alone: whoever holds it)."
     )
-    start_at: AwareDatetime = Field(description="From, with its UTC offset.")
-    end_at: AwareDatetime = Field(description="Until (exclusive), with its UTC offset.")
+    start_at: Instant = Field(description="From, with its UTC offset.")
+    end_at: Instant = Field(description="Until (exclusive), with its UTC offset.")
     reason: str = Field("", max_length=500, description="PTO, appointment, no-laptops meeting…")
 
     @field_validator("end_at")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from onwatch import __version__
 from onwatch.integrations.limits import RateLimits
-from onwatch.web import errors
+from onwatch.web import errors, params
 from onwatch.web.api import (
     access,
     alerts,
@@ -70,6 +70,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         description="Self-hosted incident response and on-call.",
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(params.storable_text)],
+        responses=errors.RESPONSES,
     )
     app.state.ctx = ctx
     errors.install(app)

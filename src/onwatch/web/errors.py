@@ -1,4 +1,5 @@
-"""One error body for every 4xx/5xx, and the one place domain errors become HTTP statuses."""
+"""One error body for every 4xx/5xx, as /openapi.json documents it, and the one place domain
+errors become HTTP statuses."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from onwatch.core.errors import (
@@ -19,6 +21,7 @@ from onwatch.core.errors import (
     RateLimited,
     Unauthorized,
 )
+from onwatch.integrations.body import parse_json
 
 STATUS: dict[type[OnwatchError], int] = {
     Invalid: 422,
@@ -27,6 +30,29 @@ STATUS: dict[type[OnwatchError], int] = {
     Unauthorized: 401,
     Forbidden: 403,
     RateLimited: 429,
+}
+
+
+class FieldProblem(BaseModel):
+    field: str  # a JSON path (`teams[2].tech_lead`), a parameter or a form field
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: list[FieldProblem]
+
+
+class ErrorBody(BaseModel):
+    """What every refusal answers (the intake routes of a wire format answer in its own shape)."""
+
+    error: ErrorDetail
+
+
+# Every operation's refusals, in /openapi.json (FastAPI's own 422 body is not what we send).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "Refused: `fields` names each field at fault."}
 }
 
 
@@ -40,6 +66,11 @@ def error_body(code: str, message: str, fields: list[FieldError] | None = None) 
     }
 
 
+def unreadable_body(error: Invalid) -> dict[str, Any]:
+    """The 400 answer to a body that is not JSON (body.parse_json), with the field it names."""
+    return error_body("invalid_json", error.message, [e for e in error.errors if e.field])
+
+
 def status_of(error: OnwatchError) -> int:
     for kind, status in STATUS.items():
         if isinstance(error, kind):
@@ -48,10 +79,11 @@ def status_of(error: OnwatchError) -> int:
 
 
 def location(loc: tuple[Any, ...] | list[Any]) -> str:
-    """('body', 'teams', 2, 'tech_lead') -> 'teams[2].tech_lead'."""
+    """('body', 'teams', 2, 'tech_lead') -> 'teams[2].tech_lead'; ('body',) -> 'body' (the
+    whole body is missing or of the wrong type)."""
     parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:] if parts[0] == "body" else parts
+    if len(parts) > 1 and parts[0] == "body":
+        parts = parts[1:]
     text = ""
     for part in parts:
         if isinstance(part, int):
@@ -87,7 +119,14 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid", "; ".join(map(str, fields)), fields), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.__cause__ is not None:
+            # FastAPI could not decode the JSON body (nested past the interpreter's recursion
+            # limit, an integer too long to read): parse_json says which field, if it can.
+            try:
+                parse_json(await request.body())
+            except Invalid as invalid:
+                return JSONResponse(unreadable_body(invalid), 400)
         return JSONResponse(
             error_body(f"http_{error.status_code}", str(error.detail)),
             status_code=error.status_code,

@@ -92,10 +92,13 @@ def test_a_worker_that_dies_as_it_starts_again_and_again_stops_onwatch_with_stat
         (tmp_path / "data").rename(tmp_path / "elsewhere")
         os.kill(workers[0], signal.SIGKILL)
         assert server.ended() == 1
-    restarts = [line for line in server.lines if "worker 1 exited 1" in line]
-    assert len(restarts) == Supervisor.GIVE_UP - 1
-    assert server.lines[-1] == (
-        f"error: worker 1 exited 1 (pid {_pid(server.lines[-1])}); it died "
-        f"{Supervisor.GIVE_UP} times in a row, each within 10 s of starting: stopping onwatch"
-    )
+    # Worker 1 dies first, but a child still opening the database as the directory moved dies
+    # too and starts again the same way: whichever reaches five deaths first stops onwatch.
+    gave_up = r"error: (worker \d|engine) exited 1 \(pid \d+\); it died (\d+) times in a row, each "
+    gave_up += r"within 10 s of starting: stopping onwatch"
+    [last] = [found for line in server.lines if (found := re.fullmatch(gave_up, line))]
+    name = last[1]
+    assert int(last[2]) == Supervisor.GIVE_UP
+    restarts = [line for line in server.lines if f" {name} exited 1 " in line]
+    assert len(restarts) == Supervisor.GIVE_UP - (1 if name == "worker 1" else 0)
     assert all(not Path(f"/proc/{child}").exists() for child in children)

@@ -17,10 +17,12 @@ from onwatch.core.db import Database
 
 
 def _held_elsewhere(lock_file: Path) -> bool:
-    """Whether another open file description (as another process has) holds the lock."""
+    """Whether another open file description (as another process has) holds the lock. The probe
+    asks for a shared lock, which only a writer's exclusive one refuses: two probes at once (from
+    threads) do not see each other as writers."""
     fd = os.open(lock_file, os.O_RDWR)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
     finally:

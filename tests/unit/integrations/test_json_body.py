@@ -59,7 +59,8 @@ def test_text_that_is_not_an_instant_reads_as_none():
     [
         (b'{"id": 123456789012345678901234567890}', {"id": 123456789012345678901234567890}),
         (b"[-9223372036854775809, 18446744073709551616]", [-(2**63) - 1, 2**64]),
-        (b'{"ratio": Infinity}', {"ratio": float("inf")}),
+        (b'{"n": 1e308, "m": -2.5e-300}', {"n": 1e308, "m": -2.5e-300}),
+        (b'{"id": 1' + b"0" * 4299 + b"}", {"id": 10**4299}),
     ],
 )
 def test_json_the_standard_library_reads_is_read_the_same(body: bytes, value: object):
@@ -104,3 +105,47 @@ def test_half_a_surrogate_pair_is_invalid_naming_where(body: bytes, field: str):
 
 def test_whole_surrogate_pair_is_one_character():
     assert parse_json(b'{"summary": "\\ud83d\\ude00 \\u00e9"}') == {"summary": "\U0001f600 é"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (b'{"dedup_key": "a\\u0000"}', "dedup_key", "must not contain a NUL character (\\u0000)"),
+        (b'{"labels": {"k\\u0000": "v"}}', "labels.k\\u0000", "must not contain a NUL character"),
+        (b'{"a": [1, NaN]}', "a[1]", "holds NaN, which is not a JSON number"),
+        (b'{"a": {"b": -Infinity}}', "a.b", "holds -Infinity, which is not a JSON number"),
+        (b'{"a": 1e400}', "a", "holds 1e400, beyond what a 64-bit float holds"),
+        (b'{"a": -1' + b"0" * 4300 + b"}", "a", "holds an integer of 4301 digits; at most 4300"),
+    ],
+)
+def test_what_could_not_be_stored_is_invalid_naming_where(body: bytes, field: str, message: str):
+    with pytest.raises(Invalid) as caught:
+        parse_json(body)
+
+    (error,) = caught.value.errors
+    assert error.field == field
+    assert error.message.startswith(message)
+
+
+def test_escaped_backslash_before_u0000_is_text_not_nul():
+    assert parse_json(b'{"path": "C:\\\\u0000"}') == {"path": "C:\\u0000"}
+
+
+@pytest.mark.parametrize("depth", [65, 1000, 5000])
+def test_nesting_deeper_than_64_is_invalid_naming_the_top_of_it(depth: int):
+    body = b'{"payload": {"custom_details": ' + b"[" * depth + b"]" * depth + b"}}"
+
+    with pytest.raises(Invalid) as caught:
+        parse_json(body)
+
+    (error,) = caught.value.errors
+    # Past what the JSON libraries read at all, only the body can be named.
+    field = "" if depth == 5000 else "payload.custom_details"
+    assert error.field == field
+    assert error.message.endswith("nested more than 64 levels deep")
+
+
+def test_nesting_64_deep_is_read():
+    body = b"[" * 63 + b'{"a": 1}' + b"]" * 63
+
+    assert parse_json(body) is not None

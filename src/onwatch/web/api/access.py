@@ -13,6 +13,7 @@ from onwatch.auth import actions as auth
 from onwatch.auth.roles import Principal, Role
 from onwatch.directory.queries import service_names
 from onwatch.integrations import keys
+from onwatch.web.params import Id
 from onwatch.web.security import admin, context
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
@@ -107,7 +108,7 @@ def audit(
     entity_type: str | None = None,
     entity_key: str | None = None,
     actor: str | None = None,
-    before_id: int | None = None,
+    before_id: Id | None = None,
     limit: int = Query(100, ge=1, le=1000),
     _: Principal = Depends(admin),
 ) -> list[dict[str, Any]]:

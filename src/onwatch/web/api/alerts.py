@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from onwatch.alerts import queries
 from onwatch.alerts.models import AlertEventRecord, ChangeRecord
 from onwatch.auth.roles import Principal
-from onwatch.core.errors import Invalid
+from onwatch.web.params import Id, before_id
 from onwatch.web.security import context, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -151,15 +151,6 @@ class ChangePage(BaseModel):
     next_cursor: str | None
 
 
-def before_id(cursor: str | None) -> int | None:
-    """The cursor of a page is opaque to clients; today it is the last id seen."""
-    if not cursor:
-        return None
-    if not cursor.isdigit():
-        raise Invalid("not a cursor this API handed out", "cursor")
-    return int(cursor)
-
-
 def next_cursor(before: int | None) -> str | None:
     return None if before is None else str(before)
 
@@ -194,7 +185,7 @@ def list_alerts(
 
 @router.get("/alerts/{alert_id}")
 def get_alert(
-    alert_id: int,
+    alert_id: Id,
     request: Request,
     events: int = Query(50, ge=0, le=500, description="How many of the newest events."),
     _: Principal = Depends(viewer),

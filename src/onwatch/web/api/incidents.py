@@ -17,6 +17,7 @@ from onwatch.directory.actors import display_names
 from onwatch.incidents import actions, queries
 from onwatch.incidents.models import TimelineEntry
 from onwatch.web.api.alerts import AlertOut, before_id, next_cursor
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -134,7 +135,7 @@ def incident_detail(session: Session, incident_id: int) -> IncidentDetail:
 
 @router.get("/incidents/{incident_id}")
 def get_incident(
-    incident_id: int, request: Request, _: Principal = Depends(viewer)
+    incident_id: Id, request: Request, _: Principal = Depends(viewer)
 ) -> IncidentDetail:
     """One incident with its newest alerts (up to 100) and its timeline in order."""
     with context(request).db.read() as session:
@@ -143,7 +144,7 @@ def get_incident(
 
 @router.post("/incidents/{incident_id}/acknowledge")
 def acknowledge(
-    incident_id: int, request: Request, who: Principal = Depends(responder)
+    incident_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> IncidentChange:
     """Acknowledge the incident and its firing alerts; 409 if it is resolved."""
     ctx = context(request)
@@ -157,7 +158,7 @@ def acknowledge(
 
 @router.post("/incidents/{incident_id}/resolve")
 def resolve(
-    incident_id: int, request: Request, who: Principal = Depends(responder)
+    incident_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> IncidentChange:
     """Resolve the incident and every open alert of it."""
     ctx = context(request)
@@ -171,7 +172,7 @@ def resolve(
 
 @router.post("/incidents/{incident_id}/reopen")
 def reopen(
-    incident_id: int, request: Request, who: Principal = Depends(responder)
+    incident_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> IncidentChange:
     """Open a resolved incident again (acknowledged if it ever was, else triggered). 409 if it
     is not resolved, or if another open incident of its service holds the same group."""
@@ -184,7 +185,7 @@ def reopen(
 
 @router.post("/incidents/{incident_id}/notes", status_code=201)
 def add_note(
-    incident_id: int, body: NoteIn, request: Request, who: Principal = Depends(responder)
+    incident_id: Id, body: NoteIn, request: Request, who: Principal = Depends(responder)
 ) -> TimelineOut:
     """Add a note to the incident's timeline (open or resolved); audited."""
     ctx = context(request)

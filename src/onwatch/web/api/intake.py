@@ -19,9 +19,16 @@ from onwatch.integrations import intake, pagerduty
 from onwatch.integrations.body import parse_json
 from onwatch.integrations.intake import Delivery
 from onwatch.integrations.limits import RateLimits
+from onwatch.web.api.intake_bodies import (
+    PAGERDUTY_CHANGE,
+    PAGERDUTY_EVENT,
+    PAGERDUTY_RESPONSES,
+    WEBHOOK_BODIES,
+    request_body,
+)
 from onwatch.web.api.intake_writer import IntakeWriter
 from onwatch.web.context import AppContext
-from onwatch.web.errors import error_body, status_of
+from onwatch.web.errors import error_body, status_of, unreadable_body
 from onwatch.web.middleware import DirectEndpoint
 from onwatch.web.security import context
 
@@ -47,14 +54,24 @@ def writer(request: Request) -> IntakeWriter:
     return request.app.state.intake_writer
 
 
-@router.post("/v2/enqueue", status_code=202)
+@router.post(
+    "/v2/enqueue",
+    status_code=202,
+    openapi_extra=request_body(PAGERDUTY_EVENT),
+    responses=PAGERDUTY_RESPONSES,
+)
 async def pagerduty_event(request: Request) -> JSONResponse:
     """PagerDuty Events API v2 alert event: trigger, acknowledge or resolve."""
     raw = await request.body()
     return await _pagerduty_event(writer(request), raw)
 
 
-@router.post("/v2/change/enqueue", status_code=202)
+@router.post(
+    "/v2/change/enqueue",
+    status_code=202,
+    openapi_extra=request_body(PAGERDUTY_CHANGE),
+    responses=PAGERDUTY_RESPONSES,
+)
 async def pagerduty_change(request: Request) -> JSONResponse:
     """PagerDuty Events API v2 change event: stored on the service as context (deploys…)."""
     raw = await request.body()
@@ -86,6 +103,7 @@ def _webhook_routes(kind: str) -> None:
             status_code=202,
             name=f"{kind}_{endpoint.__name__}",
             summary=f"{kind.capitalize()} webhook, {how}",
+            openapi_extra=request_body(WEBHOOK_BODIES[kind]),
         )
 
 
@@ -179,7 +197,7 @@ async def _webhook(writer: IntakeWriter, kind: str, key: str, raw: bytes) -> JSO
             try:
                 delivery = Delivery(kind, key, parse_json(raw), raw=raw)
             except Invalid as error:
-                return _JSON(error_body("invalid_json", error.message), status_code=400)
+                return _JSON(unreadable_body(error), status_code=400)
         receipt = await writer.store(delivery)
     except OnwatchError as error:
         return _error(error)

@@ -13,6 +13,7 @@ from onwatch.alerts.models import MaintenanceWindow
 from onwatch.alerts.silences import held_counts
 from onwatch.alerts.windows import State
 from onwatch.auth.roles import Principal
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["maintenance"])
@@ -51,7 +52,7 @@ def list_windows(
 
 
 @router.get("/maintenance/{window_id}")
-def get_window(window_id: int, request: Request, _: Principal = Depends(viewer)) -> dict[str, Any]:
+def get_window(window_id: Id, request: Request, _: Principal = Depends(viewer)) -> dict[str, Any]:
     ctx = context(request)
     now = ctx.clock.now()
     with ctx.db.read() as session:
@@ -75,7 +76,7 @@ def create_window(
 
 @router.post("/maintenance/{window_id}/cancel")
 def cancel_window(
-    window_id: int, request: Request, who: Principal = Depends(responder)
+    window_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> dict[str, Any]:
     """End a running window now or drop an upcoming one."""
     ctx = context(request)

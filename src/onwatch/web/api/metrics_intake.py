@@ -14,14 +14,17 @@ from onwatch.auth.roles import Principal
 from onwatch.core.errors import Invalid, OnwatchError, Unauthorized
 from onwatch.integrations.body import parse_json
 from onwatch.integrations.keys import authenticate_key, note_events
+from onwatch.web.api.intake_bodies import METRIC_SAMPLES, request_body
 from onwatch.web.context import AppContext
-from onwatch.web.errors import error_body, status_of
+from onwatch.web.errors import error_body, status_of, unreadable_body
 from onwatch.web.security import context, viewer
 
 router = APIRouter(tags=["sli"])
 
 
-@router.post("/api/v1/intake/metrics/{key}", status_code=202)
+@router.post(
+    "/api/v1/intake/metrics/{key}", status_code=202, openapi_extra=request_body(METRIC_SAMPLES)
+)
 async def samples_with_key(key: str, request: Request) -> JSONResponse:
     """Samples for the key's service: one object `{at, requests, errors, p50, p95, p99,
     breaker_open}` or `{"samples": [...]}`; latencies in seconds."""
@@ -29,7 +32,7 @@ async def samples_with_key(key: str, request: Request) -> JSONResponse:
     return await run_in_threadpool(_receive, context(request), key, raw)
 
 
-@router.post("/api/v1/intake/metrics", status_code=202)
+@router.post("/api/v1/intake/metrics", status_code=202, openapi_extra=request_body(METRIC_SAMPLES))
 async def samples_with_bearer(request: Request) -> JSONResponse:
     """The same, with the key sent as `Authorization: Bearer <key>`."""
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
@@ -45,7 +48,7 @@ def _receive(ctx: AppContext, key: str, raw: bytes) -> JSONResponse:
         try:
             body = parse_json(raw)
         except Invalid as error:
-            return JSONResponse(error_body("invalid_json", error.message), status_code=400)
+            return JSONResponse(unreadable_body(error), status_code=400)
         samples = metrics.read_samples(body)
         now = ctx.clock.now()
         with ctx.db.transaction() as session:

@@ -13,6 +13,7 @@ from onwatch.calendars.instants import parse_instant
 from onwatch.core.errors import Conflict, Invalid
 from onwatch.schedules import actions, lookups, queries
 from onwatch.schedules.specs import NewOverrideSpec, ScheduleSpec
+from onwatch.web.params import Id
 from onwatch.web.security import admin, context, responder, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["schedules"])
@@ -193,7 +194,7 @@ def add_override(
 
 @router.delete("/schedules/{name}/overrides/{override_id}", status_code=204)
 def delete_override(
-    name: str, override_id: int, request: Request, who: Principal = Depends(responder)
+    name: str, override_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> Response:
     ctx = context(request)
     with ctx.db.transaction() as session:

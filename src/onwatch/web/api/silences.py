@@ -12,6 +12,7 @@ from onwatch.alerts import silences
 from onwatch.alerts.models import Silence
 from onwatch.alerts.windows import State, state_at
 from onwatch.auth.roles import Principal
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["silences"])
@@ -47,9 +48,7 @@ def list_silences(
 
 
 @router.get("/silences/{silence_id}")
-def get_silence(
-    silence_id: int, request: Request, _: Principal = Depends(viewer)
-) -> dict[str, Any]:
+def get_silence(silence_id: Id, request: Request, _: Principal = Depends(viewer)) -> dict[str, Any]:
     ctx = context(request)
     now = ctx.clock.now()
     with ctx.db.read() as session:
@@ -73,7 +72,7 @@ def create_silence(
 
 @router.post("/silences/{silence_id}/expire")
 def expire_silence(
-    silence_id: int, request: Request, who: Principal = Depends(responder)
+    silence_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> dict[str, Any]:
     """End it now. What it held opens incidents at the engine's next tick if still firing."""
     ctx = context(request)

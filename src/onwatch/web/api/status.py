@@ -84,7 +84,7 @@ def summary(request: Request, response: Response) -> dict[str, Any]:
     }
 
 
-@router.options("/maintenance")
-@router.options("")
+@router.options("/maintenance", status_code=204)
+@router.options("", status_code=204)
 def preflight() -> Response:
     return Response(status_code=204, headers=CORS)

@@ -18,6 +18,7 @@ from onwatch.web.api.alerts import before_id
 from onwatch.web.pages.live import page_or_part
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
+from onwatch.web.params import Id
 from onwatch.web.security import context, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -85,7 +86,7 @@ def alerts(
 
 
 @router.get("/alerts/{alert_id}", response_class=HTMLResponse)
-def alert(alert_id: int, request: Request, _: Principal = Depends(viewer)) -> Response:
+def alert(alert_id: Id, request: Request, _: Principal = Depends(viewer)) -> Response:
     with context(request).db.read() as session:
         row = queries.get_alert(session, alert_id)
         events = queries.alert_events(session, alert_id, EVENTS_SHOWN)

@@ -19,6 +19,7 @@ from onwatch.web.pages.incident_view import IncidentView
 from onwatch.web.pages.live import page_or_part
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -96,12 +97,12 @@ def _incident_page(
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
-def incident(incident_id: int, request: Request, _: Principal = Depends(viewer)) -> Response:
+def incident(incident_id: Id, request: Request, _: Principal = Depends(viewer)) -> Response:
     return _incident_page(request, incident_id)
 
 
 @router.get("/incidents/{incident_id}/live", response_class=HTMLResponse)
-def incident_live(incident_id: int, request: Request, _: Principal = Depends(viewer)) -> Response:
+def incident_live(incident_id: Id, request: Request, _: Principal = Depends(viewer)) -> Response:
     """The parts of the page that change (state, buttons, who answers, facts, timeline), as
     htmx out-of-band swaps: the page polls this, and the note box is never replaced."""
     return _incident_page(request, incident_id, template="incidents/_live.html")
@@ -122,23 +123,23 @@ def _act(
 
 
 @router.post("/incidents/{incident_id}/acknowledge", response_class=HTMLResponse)
-def acknowledge(incident_id: int, request: Request, _: Principal = Depends(responder)) -> Response:
+def acknowledge(incident_id: Id, request: Request, _: Principal = Depends(responder)) -> Response:
     return _act(request, incident_id, responding.acknowledge_incident)
 
 
 @router.post("/incidents/{incident_id}/resolve", response_class=HTMLResponse)
-def resolve(incident_id: int, request: Request, _: Principal = Depends(responder)) -> Response:
+def resolve(incident_id: Id, request: Request, _: Principal = Depends(responder)) -> Response:
     return _act(request, incident_id, responding.resolve_incident)
 
 
 @router.post("/incidents/{incident_id}/reopen", response_class=HTMLResponse)
-def reopen(incident_id: int, request: Request, _: Principal = Depends(responder)) -> Response:
+def reopen(incident_id: Id, request: Request, _: Principal = Depends(responder)) -> Response:
     return _act(request, incident_id, actions.reopen)
 
 
 @router.post("/incidents/{incident_id}/notes", response_class=HTMLResponse)
 def add_note(
-    incident_id: int,
+    incident_id: Id,
     request: Request,
     text: str = Form(""),
     who: Principal = Depends(responder),

@@ -17,6 +17,7 @@ from onwatch.directory.queries import list_services
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.pages.silences import shown, utc_instant
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -108,9 +109,7 @@ def add_window(
 
 
 @router.post("/maintenance/{window_id}/cancel")
-def cancel_window(
-    window_id: int, request: Request, who: Principal = Depends(responder)
-) -> Response:
+def cancel_window(window_id: Id, request: Request, who: Principal = Depends(responder)) -> Response:
     ctx = context(request)
     with ctx.db.transaction() as session:
         maintenance.cancel_window(session, window_id, actor=who.actor, now=ctx.clock.now())

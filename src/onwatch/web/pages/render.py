@@ -9,12 +9,14 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from onwatch.auth.roles import Principal, Role, has_role
-from onwatch.core.errors import Forbidden, NotFound, Unauthorized
+from onwatch.core.errors import Forbidden, Invalid, NotFound, Unauthorized
+from onwatch.web.errors import status_of
 from onwatch.web.security import csrf_token_for, principal
 
 
@@ -102,5 +104,10 @@ class PageRoute(APIRoute):
                 return problem(request, 403, "Not allowed", error.message)
             except NotFound as error:
                 return problem(request, 404, "Not found", error.message)
+            except Invalid as error:  # what no route takes (params.storable_text), not a form's
+                return problem(request, status_of(error), "Not accepted", error.message)
+            except RequestValidationError as error:  # an id out of range in the address
+                said = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in error.errors())
+                return problem(request, 422, "Not accepted", said)
 
         return page_handler

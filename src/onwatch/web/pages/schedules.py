@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.calendars.fields import invalid_from
-from onwatch.calendars.instants import wall_instant
+from onwatch.calendars.instants import EARLIEST, LATEST, OUT_OF_RANGE, wall_instant
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.schedules import actions, lookups, queries
 from onwatch.schedules.coverage import gap_warnings
@@ -23,6 +23,7 @@ from onwatch.schedules.specs import NewOverrideSpec
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.pages.schedule_timeline import agenda, range_of, timeline, week_start
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -98,7 +99,7 @@ def add_override(
 @router.post("/schedules/{name}/overrides/{override_id}/remove", response_class=HTMLResponse)
 def remove_override(
     name: str,
-    override_id: int,
+    override_id: Id,
     request: Request,
     confirm: str = Form(""),
     who: Principal = Depends(responder),
@@ -175,6 +176,8 @@ def _first_day(start: str, now: datetime, zone: ZoneInfo) -> date:
         day = date.fromisoformat(start) if start else now.astimezone(zone).date()
     except ValueError:
         raise Invalid(f"not a date: {start!r} (use YYYY-MM-DD)", "start") from None
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise Invalid(OUT_OF_RANGE, "start")
     return week_start(day)
 
 

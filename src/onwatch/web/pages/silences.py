@@ -15,6 +15,7 @@ from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
+from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -139,7 +140,7 @@ def add_silence(
 
 @router.post("/silences/{silence_id}/expire")
 def expire_silence(
-    silence_id: int, request: Request, who: Principal = Depends(responder)
+    silence_id: Id, request: Request, who: Principal = Depends(responder)
 ) -> Response:
     ctx = context(request)
     with ctx.db.transaction() as session:

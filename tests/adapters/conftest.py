@@ -1,4 +1,4 @@
-"""A service with one integration key per wire format."""
+"""Fixtures for the adapters: a service with one integration key per wire format."""
 
 from __future__ import annotations
 
