@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_data
-
 from onwatch.calendars.instants import wall_instant
 from onwatch.core.clock import ensure_utc
 from onwatch.core.errors import FieldError, Invalid
@@ -52,17 +50,14 @@ class HolidaySet:
     subdivision: str | None = None
 
     def __post_init__(self) -> None:
-        try:
-            holiday_data.country_holidays(self.country)
-        except NotImplementedError:
-            raise Invalid(f"unknown holiday country {self.country!r}", field="country") from None
-        if self.subdivision is not None:
-            try:
-                holiday_data.country_holidays(self.country, subdiv=self.subdivision)
-            except NotImplementedError:
-                raise Invalid(
-                    f"{self.country} has no subdivision {self.subdivision!r}", field="subdivision"
-                ) from None
+        if not is_holiday_country(self.country):
+            raise Invalid(f"unknown holiday country {self.country!r}", field="country")
+        if self.subdivision is not None and not is_holiday_subdivision(
+            self.country, self.subdivision
+        ):
+            raise Invalid(
+                f"{self.country} has no subdivision {self.subdivision!r}", field="subdivision"
+            )
 
     def __contains__(self, day: object) -> bool:
         if not isinstance(day, date):
@@ -74,9 +69,34 @@ class HolidaySet:
         return _holidays_of(self.country, self.subdivision, day.year).get(day)
 
 
+# The holidays library is imported when a holiday is first asked about, not with this module:
+# its package takes about 0.1 s to import and its first country another 0.1 s (it loads all of
+# them), which commands that never look at a holiday (most CLI calls) should not pay.
+
+
+def is_holiday_country(code: str) -> bool:
+    """Whether the holidays library knows the country `code` (ISO 3166, or an alias such as UK),
+    read from its registry without loading any country's rules."""
+    from holidays.registry import EntityLoader  # on first use, for startup speed (see above)
+
+    return code in set(EntityLoader.get_country_codes(include_aliases=True))
+
+
+def is_holiday_subdivision(country: str, subdivision: str) -> bool:
+    import holidays  # on first use, for startup speed (see above)
+
+    try:
+        holidays.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError:
+        return False
+    return True
+
+
 @functools.lru_cache(maxsize=512)
 def _holidays_of(country: str, subdivision: str | None, year: int) -> dict[date, str]:
-    return dict(holiday_data.country_holidays(country, subdiv=subdivision, years=year).items())
+    import holidays  # on first use, for startup speed (see above)
+
+    return dict(holidays.country_holidays(country, subdiv=subdivision, years=year).items())
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,17 @@ from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
-import holidays as holiday_data
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from onwatch.calendars.deadlines import AckRules
 from onwatch.calendars.fields import Duration, LocalTime, Spec, Weekdays, invalid_from, zone
-from onwatch.calendars.hours import Calendar, HolidaySet, Window
+from onwatch.calendars.hours import (
+    Calendar,
+    HolidaySet,
+    Window,
+    is_holiday_country,
+    is_holiday_subdivision,
+)
 from onwatch.core.naming import Slug, TimeZoneName
 
 
@@ -45,12 +50,10 @@ class HolidaysSpec(Spec):
         if not isinstance(value, str):
             return value
         value = value.strip().upper()
-        try:
-            holiday_data.country_holidays(value)
-        except NotImplementedError:
+        if not is_holiday_country(value):
             raise ValueError(
                 f"unknown holiday country {value!r} (use an ISO 3166 code such as US or GB)"
-            ) from None
+            )
         return value
 
     @field_validator("subdivision")
@@ -59,10 +62,8 @@ class HolidaysSpec(Spec):
         country = info.data.get("country")
         if value is None or country is None:
             return value
-        try:
-            holiday_data.country_holidays(country, subdiv=value)
-        except NotImplementedError:
-            raise ValueError(f"{country} has no subdivision {value!r}") from None
+        if not is_holiday_subdivision(country, value):
+            raise ValueError(f"{country} has no subdivision {value!r}")
         return value
 
 

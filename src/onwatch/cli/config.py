@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,20 +36,6 @@ def _read(path: str) -> str:
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """A file of thousands of items makes hundreds of thousands of objects that live until the
-    command ends, and the cycle collector walked them all again and again (a third of the
-    command's time). Reference counting still frees what is dropped."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextmanager
 def _reachable() -> Iterator[None]:
     """A database that cannot be reached is one sentence on stderr and exit 1, not a trace."""
     try:
@@ -69,7 +54,7 @@ def apply_command(
 ) -> None:
     """Make the database match FILE, all or nothing. Applying it again changes nothing."""
     text = _read(file)
-    with reported(), _reachable(), _no_cycle_collection():
+    with reported(), _reachable():
         # The parsed file is gone when _plan returns, before the collector runs again.
         plan = _plan(text, file, prune=prune, dry_run=dry_run)
     for change in plan.changes:
@@ -112,7 +97,7 @@ def export_command(
     with _reachable():
         db = open_database(settings())
     try:
-        with _reachable(), _no_cycle_collection(), db.read() as session:
+        with _reachable(), db.read() as session:
             text = export(session)
     finally:
         db.dispose()
