@@ -9,6 +9,7 @@ from onwatch.core.db import Base
 from onwatch.directory import models as directory_models
 from onwatch.incidents import models as incident_models
 from onwatch.integrations import models as integration_models
+from onwatch.notifications import models as notification_models
 from onwatch.schedules import models as schedule_models
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "directory_models",
     "integration_models",
     "jobs",
+    "notification_models",
     "schedule_models",
 ]

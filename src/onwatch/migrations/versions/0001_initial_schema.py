@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 01:12:28.670200
+Create Date: 2026-12-07 01:51:33.369139
 """
 
 from collections.abc import Sequence
@@ -59,6 +59,15 @@ def upgrade() -> None:
     sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar')),
     sa.UniqueConstraint('name', name=op.f('uq_calendar_name'))
+    )
+    op.create_table('channel',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.CheckConstraint("kind IN ('email', 'slack', 'teams', 'webhook', 'ntfy', 'apprise')", name=op.f('ck_channel_kind')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channel')),
+    sa.UniqueConstraint('name', name=op.f('uq_channel_name'))
     )
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -476,6 +485,42 @@ def upgrade() -> None:
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_change_event_service_id'), ['service_id'], unique=False)
 
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=255), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('urgency', sa.String(length=8), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('contact_method_id', sa.Integer(), nullable=True),
+    sa.Column('channel_id', sa.Integer(), nullable=True),
+    sa.Column('destination', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('label', sa.String(length=300), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('due_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lease_until', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_token', sa.String(length=64), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('rate_limited_until', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=200), nullable=True),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("kind IN ('page', 'channel', 'test', 'handoff')", name=op.f('ck_notification_kind')),
+    sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'dead', 'cancelled')", name=op.f('ck_notification_state')),
+    sa.CheckConstraint("urgency IN ('high', 'low')", name=op.f('ck_notification_urgency')),
+    sa.ForeignKeyConstraint(['channel_id'], ['channel.id'], name=op.f('fk_notification_channel_id_channel'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['contact_method_id'], ['contact_method.id'], name=op.f('fk_notification_contact_method_id_contact_method'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_notification_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_notification_person_id_person'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_notification_idempotency_key'))
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index('ix_notification_state_due', ['state', 'due_at'], unique=False)
+
     op.create_table('timeline_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -529,6 +574,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_timeline_entry_incident_at')
 
     op.drop_table('timeline_entry')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_state_due')
+        batch_op.drop_index(batch_op.f('ix_notification_incident_id'))
+
+    op.drop_table('notification')
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_change_event_service_id'))
 
@@ -613,6 +663,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_job_due')
 
     op.drop_table('job')
+    op.drop_table('channel')
     op.drop_table('calendar')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_entity')
