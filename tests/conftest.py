@@ -26,6 +26,7 @@ from onwatch.migrations import runner
 from onwatch.models import Base
 from onwatch.web.app import create_app
 from onwatch.web.context import AppContext
+from tests.receivers import http_receiver, smtp_receiver
 
 PG_SERVER = os.environ.get("ONWATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Set by .ci/run: there, a backend or tool that is missing fails the run instead of skipping.
@@ -33,6 +34,7 @@ REQUIRE_ALL = os.environ.get("ONWATCH_TEST_REQUIRE_ALL") == "1"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 NOT_RUN = "this part did NOT run"
+__all__ = ["http_receiver", "smtp_receiver"]  # fixtures for every test (tests/receivers.py)
 
 
 def unavailable(what: str, reason: str) -> None:

@@ -1,0 +1,247 @@
+"""Real servers on loopback that stand in for the places onwatch sends to (a Slack or Teams
+webhook, an ntfy server, a signed-webhook receiver, an SMTP server). Each records what it got;
+a test takes the messages it expects, and at teardown a receiver that still holds a message no
+one took fails the test, as GoAlert's smoke harness does: an extra page is a bug.
+
+    def test_x(http_receiver, smtp_receiver): ...
+        http_receiver.url              # http://127.0.0.1:PORT/ (any path is accepted)
+        http_receiver.answer(500, 500) # the next answers (status, or (status, headers, body))
+        [request] = http_receiver.take(1)
+        [mail] = smtp_receiver.take(1)
+
+`take(n)` waits (up to PATIENCE, only so that a broken build fails instead of hanging) for n
+messages and returns them; it never sleeps for a fixed time. A `check` given to the receiver runs
+on every request (for example against a documented payload shape) and its failures are kept
+and raised at `take` and at teardown."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Generic, TypeVar
+
+import pytest
+
+PATIENCE = 30.0  # seconds; a safety net for a broken build, never a timing assertion
+
+Answer = tuple[int, dict[str, str], bytes]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class _Inbox(Generic[T]):
+    """Messages as they arrive, handed out in order; problems found on the way."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._items: list[T] = []
+        self._taken = 0
+        self._arrived = threading.Condition()
+        self.problems: list[str] = []
+
+    def put(self, item: T) -> None:
+        with self._arrived:
+            self._items.append(item)
+            self._arrived.notify_all()
+
+    def take(self, count: int) -> list[T]:
+        """The next `count` messages, waiting for them to arrive."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(
+                lambda: len(self._items) - self._taken >= count, PATIENCE
+            )
+            got = self._items[self._taken : self._taken + count]
+            if not arrived:
+                pytest.fail(f"{self.name}: expected {count} more messages, got {len(got)}")
+            self._taken += count
+        self.raise_problems()
+        return got
+
+    @property
+    def received(self) -> list[T]:
+        """Everything so far, taken or not (for tests that count)."""
+        with self._arrived:
+            return list(self._items)
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            pytest.fail(f"{self.name}: " + "; ".join(self.problems))
+
+    def assert_silent(self) -> None:
+        """No message beyond those taken, and no problem: at teardown."""
+        self.raise_problems()
+        with self._arrived:
+            extra = self._items[self._taken :]
+        if extra:
+            pytest.fail(f"{self.name} got {len(extra)} message(s) nobody expected: {extra!r}")
+
+
+class HttpReceiver(_Inbox[Request]):
+    """An HTTP server on a free loopback port that records every request and answers 200 (or
+    what `answer` queued)."""
+
+    def __init__(self, check: Callable[[Request], None] | None = None) -> None:
+        super().__init__("HTTP receiver")
+        self.check = check
+        self._answers: list[Answer] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                request = Request(
+                    self.command,
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length),
+                )
+                status, headers, body = receiver._next_answer()
+                if receiver.check is not None and status < 300:
+                    try:
+                        receiver.check(request)
+                    except AssertionError as error:  # the message is not what the spec says
+                        receiver.problems.append(f"{request.path}: {error}")
+                        status, body = 400, str(error).encode()
+                # Recorded before answering: once the sender has its answer, the test sees it.
+                receiver.put(request)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_PUT = do_GET = _handle
+
+            def log_message(self, *_args: object) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def answer(self, *answers: int | Answer) -> None:
+        """Queue the next answers: a status (empty body), or (status, headers, body). After
+        they are used up, every request gets 200."""
+        with self._arrived:
+            for a in answers:
+                self._answers.append(a if isinstance(a, tuple) else (a, {}, b""))
+
+    def _next_answer(self) -> Answer:
+        with self._arrived:
+            return self._answers.pop(0) if self._answers else (200, {}, b"ok")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class Mail:
+    envelope_from: str
+    envelope_to: list[str]
+    message: EmailMessage
+    authenticated_as: str | None = None
+    tls: bool = False
+    raw: bytes = field(default=b"", repr=False)
+
+
+class SmtpReceiver(_Inbox[Mail]):
+    """A real SMTP server (aiosmtpd) on a free loopback port. With `tls_context` it offers
+    STARTTLS and requires it; with `login` it requires AUTH LOGIN/PLAIN with that (user,
+    password) after TLS."""
+
+    def __init__(
+        self,
+        tls_context: Any | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
+        super().__init__("SMTP receiver")
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        receiver = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                raw = envelope.original_content or envelope.content
+                parsed = email.message_from_bytes(raw, policy=email.policy.default)
+                auth = session.auth_data
+                receiver.put(
+                    Mail(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        parsed,  # type: ignore[arg-type]
+                        auth.login.decode() if isinstance(auth, LoginPassword) else None,
+                        session.ssl is not None,
+                        raw,
+                    )
+                )
+                return "250 Message accepted for delivery"
+
+        def authenticate(_server: Any, _session: Any, _envelope: Any, _mechanism: str,
+                         data: Any) -> AuthResult:  # fmt: skip
+            ok = (
+                isinstance(data, LoginPassword)
+                and login is not None
+                and (data.login.decode(), data.password.decode()) == login
+            )
+            return AuthResult(success=ok, auth_data=data if ok else None)
+
+        kwargs: dict[str, Any] = {}
+        if tls_context is not None:
+            kwargs.update(tls_context=tls_context, require_starttls=True)
+        if login is not None:
+            kwargs.update(authenticator=authenticate, auth_required=True)
+        else:
+            kwargs.update(auth_require_tls=False)
+        self.host, self.port = "127.0.0.1", _free_port()
+        self.controller = Controller(Handler(), hostname=self.host, port=self.port, **kwargs)
+        self.controller.start()
+
+    def close(self) -> None:
+        self.controller.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    receiver = HttpReceiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+    receiver.assert_silent()
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    receiver = SmtpReceiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+    receiver.assert_silent()
