@@ -21,7 +21,7 @@ from onwatch.channels.text import is_web_url
 from onwatch.core import secrets
 from onwatch.core.changes import Change, Outcome
 from onwatch.core.errors import FieldError, Invalid
-from onwatch.core.naming import Email, Slug
+from onwatch.core.naming import EMAIL, Email, Slug
 from onwatch.notifications import channels as stored
 
 Kind = Literal["email", "slack", "teams", "webhook", "ntfy", "apprise"]
@@ -136,6 +136,9 @@ def field_problem(kind: str, field: str, value: Any, name: str) -> Any:
     if field == "to":
         if not value:
             raise ValueError("must name at least one address")
+        for address in value:
+            if not EMAIL.match(address):
+                raise ValueError(f"not an e-mail address: {address!r}")
         return value
     if secrets.is_reference(value):
         secrets.parse(value, example)
@@ -221,6 +224,40 @@ def unavailable_references(
             if why:
                 found.append((field, why))
     return found
+
+
+def contact_problems(
+    kind: str,
+    address: str,
+    *,
+    secret: str | None = None,
+    token: str | None = None,
+    name: str = "contact",
+    environ: Mapping[str, str] | None = None,
+) -> list[FieldError]:
+    """Problems with a person's contact method of a channel kind, named as a contact method
+    writes its fields (`address` is the URL, or the e-mail address): the form of each field,
+    then the values of the references that can be read here."""
+    if kind not in KINDS:
+        return [FieldError("type", f"must be one of {', '.join(KINDS)}")]
+    fields: dict[str, Any] = {"to": [address]} if kind == "email" else {"url": address}
+    fields.update(secret=secret, token=token)
+    found = []
+    for field, value in fields.items():
+        try:
+            field_problem(kind, field, value, name)
+        except ValueError as error:
+            found.append(FieldError(_contact_field(field), str(error)))
+    if found:
+        return found
+    return [
+        FieldError(_contact_field(e.field), e.message)
+        for e in resolved_problems(kind, fields, environ)
+    ]
+
+
+def _contact_field(field: str) -> str:
+    return "address" if field in ("url", "to") else field
 
 
 def settings_of(spec: ChannelSpec) -> dict[str, Any]:
