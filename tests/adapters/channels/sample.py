@@ -37,5 +37,5 @@ def page(**changes: Any) -> Message:
 
 def notice(**changes: Any) -> Message:
     """The same incident told to a channel: no person, so no signed links."""
-    return page(key="channel:7:0:0:0:2", kind="channel", recipient=None, ack_url=None,
-                resolve_url=None, **changes)  # fmt: skip
+    told = {"key": "channel:7:0:0:0:2", "kind": "channel", "recipient": None, "ack_url": None}
+    return page(**{**told, "resolve_url": None, **changes})
