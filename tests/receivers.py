@@ -22,6 +22,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -239,14 +240,22 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def http_receiver() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver()
+@contextmanager
+def receiving(check: Callable[[Request], None] | None = None) -> Iterator[HttpReceiver]:
+    """An HttpReceiver (checking each request with `check`, such as one of tests/shapes.py)
+    that is closed at the end and must then have nothing left that nobody took."""
+    receiver = HttpReceiver(check)
     try:
         yield receiver
     finally:
         receiver.close()
     receiver.assert_silent()
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    with receiving() as receiver:
+        yield receiver
 
 
 @pytest.fixture

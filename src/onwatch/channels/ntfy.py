@@ -12,12 +12,9 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from onwatch.channels.base import Destination, GiveUp, Outcome
-from onwatch.channels.posting import post
+from onwatch.channels.posting import HttpSender, post
 from onwatch.channels.text import MARKER, actions, clip, one_line, plain
-from onwatch.core.clock import Clock
 from onwatch.notifications.messages import Message
 
 TOPIC = re.compile(r"[-_A-Za-z0-9]{1,64}")
@@ -88,19 +85,15 @@ def publish(message: Message, topic: str) -> dict[str, Any]:
     return body
 
 
-class NtfySender:
+class NtfySender(HttpSender):
     kind = "ntfy"
 
-    def __init__(self, http: httpx.Client, clock: Clock) -> None:
-        self.http = http
-        self.clock = clock
-
     def send(self, message: Message, destination: Destination) -> Outcome:
-        url = destination.settings.get("url") or destination.settings.get("address")
+        url = self.url_of(destination)
         if not url:
             return GiveUp("the ntfy destination has no topic URL")
         try:
-            root, topic = split_topic(str(url))
+            root, topic = split_topic(url)
         except ValueError as error:
             return GiveUp(f"the ntfy URL {error}")
         # ntfy has no idempotency header of its own; the key travels for proxies and logs.

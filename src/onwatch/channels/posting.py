@@ -12,9 +12,27 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from onwatch.channels.base import GiveUp, Outcome, Retry, Sent
+from onwatch.channels.base import Destination, GiveUp, Outcome, Retry, Sent
+from onwatch.core.clock import Clock
 
 RETRYABLE = frozenset({408, 425, 429})
+
+
+class HttpSender:
+    """What the senders that POST share: the engine's HTTP client, the clock that stamps what
+    receivers check, and the destination's URL (a channel's `url`, a contact's `address`)."""
+
+    kind = ""
+
+    def __init__(self, http: httpx.Client, clock: Clock) -> None:
+        self.http = http
+        self.clock = clock
+
+    @staticmethod
+    def url_of(destination: Destination) -> str:
+        return str(destination.settings.get("url") or destination.settings.get("address") or "")
+
+
 # What a receiver said, kept with the outcome (the outbox's last error): enough to diagnose.
 ANSWER_CHARS = 200
 

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from onwatch.channels.base import Destination, GiveUp, Outcome
-from onwatch.channels.posting import post
+from onwatch.channels.posting import HttpSender, post
 from onwatch.channels.text import MARKER, actions, clip, facts, one_line
-from onwatch.core.clock import Clock
 from onwatch.notifications.messages import Message
 
 # https://docs.slack.dev/reference/block-kit/blocks: a message holds at most 50 blocks; a
@@ -31,18 +28,14 @@ FALLBACK_CHARS = 3000
 BUTTONS = ("Acknowledge", "Resolve", "Open incident")
 
 
-class SlackSender:
+class SlackSender(HttpSender):
     kind = "slack"
 
-    def __init__(self, http: httpx.Client, clock: Clock) -> None:
-        self.http = http
-        self.clock = clock
-
     def send(self, message: Message, destination: Destination) -> Outcome:
-        url = destination.settings.get("url") or destination.settings.get("address")
+        url = self.url_of(destination)
         if not url:
             return GiveUp("the Slack channel has no webhook URL")
-        return post(self.http, str(url), json=payload(message), now=self.clock.now())
+        return post(self.http, url, json=payload(message), now=self.clock.now())
 
 
 def escape(text: str) -> str:

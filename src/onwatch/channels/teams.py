@@ -7,12 +7,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from onwatch.channels.base import Destination, GiveUp, Outcome
-from onwatch.channels.posting import post
+from onwatch.channels.posting import HttpSender, post
 from onwatch.channels.text import actions, clip, facts, one_line
-from onwatch.core.clock import Clock
 from onwatch.notifications.messages import Message
 
 CARD_VERSION = "1.2"
@@ -44,20 +41,16 @@ def is_retired_connector(url: str) -> bool:
     return host in ("outlook.office.com", "outlook.office365.com") and path.startswith("/webhook/")
 
 
-class TeamsSender:
+class TeamsSender(HttpSender):
     kind = "teams"
 
-    def __init__(self, http: httpx.Client, clock: Clock) -> None:
-        self.http = http
-        self.clock = clock
-
     def send(self, message: Message, destination: Destination) -> Outcome:
-        url = destination.settings.get("url") or destination.settings.get("address")
+        url = self.url_of(destination)
         if not url:
             return GiveUp("the Teams channel has no Workflows URL")
-        if is_retired_connector(str(url)):
+        if is_retired_connector(url):
             return GiveUp(f"the channel's URL {RETIRED}; {MIGRATION}")
-        return post(self.http, str(url), json=envelope(message), now=self.clock.now())
+        return post(self.http, url, json=envelope(message), now=self.clock.now())
 
 
 def plain(text: str) -> str:

@@ -14,12 +14,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from onwatch.channels.base import Destination, GiveUp, Outcome
-from onwatch.channels.posting import post
+from onwatch.channels.posting import HttpSender, post
 from onwatch.channels.text import actions
-from onwatch.core.clock import Clock
 from onwatch.notifications.messages import Message
 
 PREFIX = "whsec_"
@@ -96,17 +93,11 @@ def body(message: Message, sent_at: datetime) -> dict[str, Any]:
     }
 
 
-class WebhookSender:
+class WebhookSender(HttpSender):
     kind = "webhook"
 
-    def __init__(self, http: httpx.Client, clock: Clock) -> None:
-        self.http = http
-        # The receiver checks webhook-timestamp against its own clock (replays older than a few
-        # minutes are refused), so this is the wall clock at the moment of sending.
-        self.clock = clock
-
     def send(self, message: Message, destination: Destination) -> Outcome:
-        url = destination.settings.get("url") or destination.settings.get("address")
+        url = self.url_of(destination)
         secret = destination.settings.get("secret")
         if not url:
             return GiveUp("the webhook has no URL")
@@ -125,7 +116,7 @@ class WebhookSender:
             "webhook-timestamp": str(timestamp),
             "webhook-signature": signature(key, message.key, timestamp, content),
         }
-        return post(self.http, str(url), content=content, headers=headers, now=now)
+        return post(self.http, url, content=content, headers=headers, now=now)
 
 
 def _instant(at: datetime | None) -> str | None:

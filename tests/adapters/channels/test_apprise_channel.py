@@ -14,17 +14,13 @@ from onwatch.channels import registry
 from onwatch.channels.base import GiveUp, Retry, Sender, Sent
 from tests import shapes
 from tests.adapters.channels.sample import page
-from tests.receivers import HttpReceiver
+from tests.receivers import HttpReceiver, receiving
 
 
 @pytest.fixture
 def receiver() -> Iterator[HttpReceiver]:
-    found = HttpReceiver()
-    try:
+    with receiving() as found:
         yield found
-    finally:
-        found.close()
-    found.assert_silent()
 
 
 def apprise_url(scheme: str, receiver: HttpReceiver, path: str) -> str:

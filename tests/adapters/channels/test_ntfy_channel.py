@@ -11,17 +11,13 @@ import pytest
 from onwatch.channels.base import Destination, Sender, Sent
 from tests import shapes
 from tests.adapters.channels.sample import notice, page
-from tests.receivers import HttpReceiver
+from tests.receivers import HttpReceiver, receiving
 
 
 @pytest.fixture
 def ntfy() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver(check=shapes.ntfy)
-    try:
+    with receiving(shapes.ntfy) as receiver:
         yield receiver
-    finally:
-        receiver.close()
-    receiver.assert_silent()
 
 
 def test_a_high_urgency_page_is_an_urgent_push_with_view_actions_and_the_token(

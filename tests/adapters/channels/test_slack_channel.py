@@ -11,17 +11,13 @@ from onwatch.channels.base import Destination, Sender, Sent
 from onwatch.notifications.messages import Link
 from tests import shapes
 from tests.adapters.channels.sample import notice, page
-from tests.receivers import HttpReceiver
+from tests.receivers import HttpReceiver, receiving
 
 
 @pytest.fixture
 def slack() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver(check=shapes.slack)
-    try:
+    with receiving(shapes.slack) as receiver:
         yield receiver
-    finally:
-        receiver.close()
-    receiver.assert_silent()
 
 
 def to(receiver: HttpReceiver) -> Destination:

@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from onwatch.channels.base import Destination, GiveUp, Retry, Sender, Sent
 from tests import shapes
 from tests.adapters.channels.sample import page
-from tests.receivers import HttpReceiver
+from tests.receivers import receiving
 
 SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
 
@@ -19,14 +19,10 @@ SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
 def test_a_page_is_signed_so_the_standard_webhooks_library_verifies_it(
     senders: dict[str, Sender],
 ) -> None:
-    hook = HttpReceiver(check=shapes.standard_webhook(SECRET))
-    try:
+    with receiving(shapes.standard_webhook(SECRET)) as hook:
         destination = Destination("webhook", {"url": hook.url + "onwatch", "secret": SECRET})
         outcome = senders["webhook"].send(page(), destination)
         [request] = hook.take(1)
-        hook.assert_silent()
-    finally:
-        hook.close()
 
     assert isinstance(outcome, Sent)
     assert request.headers["webhook-id"] == "page:7:0:0:0:3:12:0"
@@ -58,16 +54,12 @@ def test_a_page_is_signed_so_the_standard_webhooks_library_verifies_it(
 def test_a_retry_carries_the_same_webhook_id_and_a_fresh_valid_signature(
     senders: dict[str, Sender],
 ) -> None:
-    hook = HttpReceiver(check=shapes.standard_webhook(SECRET))
-    try:
+    with receiving(shapes.standard_webhook(SECRET)) as hook:
         hook.answer(500)
         destination = Destination("webhook", {"url": hook.url, "secret": SECRET})
         first = senders["webhook"].send(page(), destination)
         second = senders["webhook"].send(page(), destination)
         failed, delivered = hook.take(2)
-        hook.assert_silent()
-    finally:
-        hook.close()
 
     assert isinstance(first, Retry) and isinstance(second, Sent)
     assert failed.headers["webhook-id"] == delivered.headers["webhook-id"] == "page:7:0:0:0:3:12:0"

@@ -25,7 +25,7 @@ from onwatch.notifications.models import Notification
 from onwatch.notifications.pages import notify_channel
 from tests import shapes
 from tests.adapters.channels.sample import notice
-from tests.receivers import HttpReceiver, Request
+from tests.receivers import Request, receiving
 
 SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
 CHECKS = {
@@ -43,8 +43,7 @@ def by_path(request: Request) -> None:
 def test_each_channels_outbox_row_is_sent_from_its_snapshot(
     db: Database, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    receiver = HttpReceiver(check=by_path)
-    try:
+    with receiving(by_path) as receiver:
         monkeypatch.setenv("OPS_SLACK_WEBHOOK", receiver.url + "slack")
         monkeypatch.setenv("OPS_TEAMS_WORKFLOW_URL", receiver.url + "teams")
         monkeypatch.setenv("HOOK_SECRET", SECRET)
@@ -81,9 +80,6 @@ channels:
         ]
 
         got = receiver.take(4)
-        receiver.assert_silent()
-    finally:
-        receiver.close()
     assert all(isinstance(outcome, Sent) for outcome in outcomes), outcomes
     assert sorted(r.path for r in got) == ["/", "/hook", "/slack", "/teams"]
     [push] = [r for r in got if r.path == "/"]
