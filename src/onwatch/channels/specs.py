@@ -7,7 +7,7 @@ only; a webhook's or an ntfy topic's URL may be written out or referenced."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -116,13 +116,10 @@ def field_problem(kind: str, field: str, value: Any, name: str) -> Any:
     """`value` of `field` if a `kind` destination takes it in that form; ValueError otherwise.
     Checks the form only: a reference is read later (see resolved_problems)."""
     rules = KINDS[kind]
-    article = "an" if kind[0] in "aeiou" else "a"
     if field not in rules.taken():
         if value is None:
             return value
-        raise ValueError(
-            f"{article} {kind} channel has no {field}; it takes {', '.join(rules.taken())}"
-        )
+        raise ValueError(f"{_a(kind)} channel has no {field}; it takes {', '.join(rules.taken())}")
     example = secrets.example_name(name, field)
     if value is None:
         if field == "token":
@@ -151,34 +148,29 @@ def field_problem(kind: str, field: str, value: Any, name: str) -> Any:
     return value
 
 
+def _a(kind: str) -> str:
+    """`an email`, `a slack`: the kind with its article."""
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
 def _required_url(kind: str, rules: Fields, example: str) -> None:
     if rules.url == "secret":
         raise ValueError(
             f"required for a {kind} channel: {rules.url_means}, which is a secret, so "
             f"{secrets.how_to_refer(example)}"
         )
-    raise ValueError(
-        f"required for {'an' if kind[0] in 'aeiou' else 'a'} {kind} channel: {rules.url_means}"
-    )
+    raise ValueError(f"required for {_a(kind)} channel: {rules.url_means}")
 
 
 def value_problem(kind: str, field: str, value: str) -> str | None:
     """What is wrong with the (literal or resolved) value, as a sentence that does not repeat
     it; None when it is usable."""
     if field == "secret":
-        try:
-            webhook.secret_key(value)
-        except ValueError as error:
-            return str(error)
-        return None
+        return _refusal(webhook.secret_key, value)
     if field == "token":
         return "must be one line without spaces" if not value or len(value.split()) != 1 else None
     if kind == "ntfy":
-        try:
-            ntfy.split_topic(value)
-        except ValueError as error:
-            return str(error)
-        return None
+        return _refusal(ntfy.split_topic, value)
     if kind == "apprise":
         if "://" not in value:
             return "must be an Apprise URL such as tgram://bottoken/ChatID"
@@ -189,6 +181,14 @@ def value_problem(kind: str, field: str, value: str) -> str | None:
         return "must be an http or https URL"
     if kind == "teams" and teams.is_retired_connector(value):
         return f"{teams.RETIRED}; {teams.MIGRATION}"
+    return None
+
+
+def _refusal(check: Callable[[str], object], value: str) -> str | None:
+    try:
+        check(value)
+    except ValueError as error:
+        return str(error)
     return None
 
 
