@@ -109,10 +109,10 @@ class ChannelSpec(Spec):
         kind = info.data.get("type")
         if kind not in KINDS:
             return value  # the type's own error says what is wrong
-        return field_problem(kind, str(info.field_name), value, info.data.get("name") or kind)
+        return checked_field(kind, str(info.field_name), value, info.data.get("name") or kind)
 
 
-def field_problem(kind: str, field: str, value: Any, name: str) -> Any:
+def checked_field(kind: str, field: str, value: Any, name: str) -> Any:
     """`value` of `field` if a `kind` destination takes it in that form; ValueError otherwise.
     Checks the form only: a reference is read later (see resolved_problems)."""
     rules = KINDS[kind]
@@ -156,7 +156,7 @@ def _a(kind: str) -> str:
 def _required_url(kind: str, rules: Fields, example: str) -> None:
     if rules.url == "secret":
         raise ValueError(
-            f"required for a {kind} channel: {rules.url_means}, which is a secret, so "
+            f"required for {_a(kind)} channel: {rules.url_means}, which is a secret, so "
             f"{secrets.how_to_refer(example)}"
         )
     raise ValueError(f"required for {_a(kind)} channel: {rules.url_means}")
@@ -245,7 +245,7 @@ def contact_problems(
     found = []
     for field, value in fields.items():
         try:
-            field_problem(kind, field, value, name)
+            checked_field(kind, field, value, name)
         except ValueError as error:
             found.append(FieldError(_contact_field(field), str(error)))
     if found:
