@@ -22,6 +22,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -135,7 +136,10 @@ class HttpReceiver(_Inbox[Request]):
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for it, at every receiver's teardown.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def answer(self, *answers: int | Answer) -> None:
@@ -166,13 +170,14 @@ class Mail:
 
 class SmtpReceiver(_Inbox[Mail]):
     """A real SMTP server (aiosmtpd) on a free loopback port. With `tls_context` it offers
-    STARTTLS and requires it; with `login` it requires AUTH LOGIN/PLAIN with that (user,
-    password) after TLS."""
+    STARTTLS and requires it (or, with `implicit_tls`, speaks TLS from the first byte, as on
+    port 465); with `login` it requires AUTH LOGIN/PLAIN with that (user, password) after TLS."""
 
     def __init__(
         self,
         tls_context: Any | None = None,
         login: tuple[str, str] | None = None,
+        implicit_tls: bool = False,
     ) -> None:
         super().__init__("SMTP receiver")
         from aiosmtpd.controller import Controller
@@ -191,7 +196,9 @@ class SmtpReceiver(_Inbox[Mail]):
                         list(envelope.rcpt_tos),
                         parsed,  # type: ignore[arg-type]
                         auth.login.decode() if isinstance(auth, LoginPassword) else None,
-                        session.ssl is not None,
+                        # An implicit-TLS server speaks nothing but TLS; aiosmtpd marks only
+                        # STARTTLS sessions.
+                        session.ssl is not None or (implicit_tls and tls_context is not None),
                         raw,
                     )
                 )
@@ -204,13 +211,19 @@ class SmtpReceiver(_Inbox[Mail]):
                 and login is not None
                 and (data.login.decode(), data.password.decode()) == login
             )
-            return AuthResult(success=ok, auth_data=data if ok else None)
+            # handled=False: aiosmtpd then answers a refusal with 535 (handled=True would leave
+            # the client waiting for an answer that never comes).
+            return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
 
         kwargs: dict[str, Any] = {}
-        if tls_context is not None:
+        if tls_context is not None and implicit_tls:
+            kwargs.update(ssl_context=tls_context)
+        elif tls_context is not None:
             kwargs.update(tls_context=tls_context, require_starttls=True)
         if login is not None:
             kwargs.update(authenticator=authenticate, auth_required=True)
+            if implicit_tls:  # aiosmtpd counts only STARTTLS as TLS for AUTH
+                kwargs.update(auth_require_tls=False)
         else:
             kwargs.update(auth_require_tls=False)
         self.host, self.port = "127.0.0.1", _free_port()
@@ -227,14 +240,22 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def http_receiver() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver()
+@contextmanager
+def receiving(check: Callable[[Request], None] | None = None) -> Iterator[HttpReceiver]:
+    """An HttpReceiver (checking each request with `check`, such as one of tests/shapes.py)
+    that is closed at the end and must then have nothing left that nobody took."""
+    receiver = HttpReceiver(check)
     try:
         yield receiver
     finally:
         receiver.close()
     receiver.assert_silent()
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    with receiving() as receiver:
+        yield receiver
 
 
 @pytest.fixture

@@ -80,6 +80,7 @@ COMMANDS = (
         "onwatch.cli.schedules:calendars",
         "Business hours and acknowledgement deadlines.",
     ),
+    Lazy("channels", "onwatch.cli.channels:app", "Channels: where messages go (Slack, Teams, …)."),
 )
 
 

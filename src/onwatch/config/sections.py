@@ -15,6 +15,7 @@ from onwatch.alerts import heartbeats, metrics_rules, policies
 from onwatch.calendars import actions as calendar_actions
 from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.specs import CalendarSpec
+from onwatch.channels import specs as channels
 from onwatch.config.ordering import cycles, dependencies_first
 from onwatch.core.changes import Change, Outcome
 from onwatch.core.errors import FieldError, Invalid
@@ -168,6 +169,22 @@ calendars:
     ack_deadlines: {inside_hours: 15m, outside_hours: 60m}
 """
 
+CHANNELS_EXAMPLE = """\
+channels:
+  - {name: ops-slack, type: slack, url: "env:OPS_SLACK_WEBHOOK"}
+  - {name: ops-teams, type: teams, url: "env:OPS_TEAMS_WORKFLOW_URL"}
+  - {name: ops-mail, type: email, to: [ops@example.org]}
+  - name: audit-hook
+    type: webhook
+    url: https://hooks.example.org/onwatch
+    secret: env:HOOK_SECRET
+  - {name: pager, type: ntfy, url: "https://ntfy.example.org/oncall-pager", token: "env:NTFY_TOKEN"}
+  - name: chat
+    type: apprise
+    url: file:/run/secrets/chat-apprise-url
+    rate_limit: {max: 30, per: 1m}
+"""
+
 SCHEDULES_EXAMPLE = """\
 schedules:
   - name: payments-oncall
@@ -283,6 +300,24 @@ def sections() -> list[Section]:
             "acknowledgement deadline inside and outside them. Schedules use calendars for "
             "their coverage and to restrict layers (see docs/schedules.md).",
             example=CALENDARS_EXAMPLE,
+        ),
+        Section(
+            "channels",
+            "channel",
+            channels.ChannelSpec,
+            "name",
+            channels.channel_specs,
+            channels.put_channels,
+            channels.delete_channel,
+            summary="Named places messages go to: a Slack channel (incoming webhook), a Teams "
+            "channel (Workflows webhook), e-mail addresses, a signed webhook (Standard Webhooks), "
+            "an ntfy topic (phone push), or any service Apprise reaches. Escalation steps name "
+            "them as targets. Secrets (Slack, Teams and Apprise URLs, webhook secrets, ntfy "
+            "tokens) are references, `env:NAME` or `file:/path`, read when a message is sent; "
+            "`apply` checks what they point at when it can read them and warns when it cannot "
+            "(see docs/channels.md).",
+            example=CHANNELS_EXAMPLE,
+            warn=channels.warnings,
         ),
         Section(
             "schedules",

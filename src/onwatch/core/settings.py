@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from onwatch.core import secrets
 
 DEFAULT_DATA_DIR = Path("onwatch-data")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ONWATCH_", extra="ignore")
+    # Errors never echo a value: some settings are secrets, or a secret pasted where a
+    # reference belongs.
+    model_config = SettingsConfigDict(
+        env_prefix="ONWATCH_", extra="ignore", hide_input_in_errors=True
+    )
 
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where the embedded SQLite file lives.")
     database_url: str = Field(
@@ -44,6 +51,33 @@ class Settings(BaseSettings):
     metrics_token: SecretStr = Field(
         SecretStr(""), description="When set, /metrics needs `Authorization: Bearer <token>`."
     )
+    # Outgoing e-mail (channels/smtp.py): pages, channel messages, test notifications.
+    smtp_host: str = Field("", description="SMTP server for e-mail; empty: e-mail cannot be sent.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port: 587 STARTTLS, 465 TLS.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls (upgrade after connecting), tls (from the start), none."
+    )
+    smtp_username: str = Field("", description="Login name at the SMTP server; empty: no login.")
+    smtp_password: str = Field(
+        "", description="The login's password as a reference: env:NAME or file:/path."
+    )
+    smtp_from: str = Field(
+        "", description="Sender address; default onwatch@<host of ONWATCH_BASE_URL>."
+    )
+    smtp_ca_file: str = Field(
+        "", description="PEM file of the CA to trust for the SMTP server (a private CA)."
+    )
+    smtp_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="Time an SMTP connection and each command may take."
+    )
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _password_is_a_reference(cls, value: str) -> str:
+        # The value stays a reference, read when a mail is sent, so it never sits in settings.
+        if value:
+            secrets.parse(value, "SMTP_PASSWORD")
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

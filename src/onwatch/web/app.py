@@ -15,6 +15,7 @@ from onwatch.web.api import (
     access,
     alerts,
     calendars,
+    channels,
     directory,
     health,
     heartbeats,
@@ -85,7 +86,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         status.router,
     )
     responding = (alerts.router, incidents.router)
-    on_call = (calendars.router, schedules.router, ical.router)
+    on_call = (calendars.router, schedules.router, ical.router, channels.router)
     # Intake first: it takes the most requests, and FastAPI tries routers in order.
     for router in (
         intake.router,

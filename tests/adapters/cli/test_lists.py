@@ -40,6 +40,8 @@ schedules:
          end_at: 2035-03-06T09:00:00-05:00, reason: PTO}
 integrations:
   - {name: prometheus, service: reader, type: alertmanager}
+channels:
+  - {name: ops-mail, type: email, to: [ops@example.org]}
 """
 
 # Every list command, with the header its table starts with.
@@ -55,6 +57,7 @@ LISTS = {
     ("schedules", "list"): "SCHEDULE  TIME ZONE  ROLES  LAYERS",
     ("overrides", "list", "platform"): "ID  COVERING  FOR  FROM  TO  BY  REASON",
     ("calendars", "list"): "CALENDAR  TIME ZONE  HOURS  HOLIDAYS  ACK DEADLINE",
+    ("channels", "list"): "NAME  TYPE  SENDS TO  SECRET  RATE LIMIT",
     ("audit",): "AT  ACTOR  ACTION  ENTITY",
     ("oncall",): "SCHEDULE  ROLE  ON CALL  UNTIL",
 }
