@@ -27,6 +27,7 @@ from onwatch.directory.queries import get_person, get_service
 from onwatch.directory.specs import PersonSpec, ServiceSpec
 from onwatch.incidents.models import Incident, TimelineEntry
 from onwatch.notifications import links
+from tests.adapters.web.test_pages import text_of
 from tests.conftest import bearer
 
 TITLE = "checkout: card payments failing"
@@ -146,6 +147,10 @@ def test_opening_an_ack_link_changes_nothing_and_its_button_acknowledges_as_the_
     assert shown["timeline"][-1]["actor_name"] == "Ann Archer via email link"
     assert shown["timeline"][-1]["at"].startswith("2026-03-02T14:04:00")
     assert shown["alerts"][0]["status"] == "acknowledged"
+    overview = text_of(client.get("/", headers=bearer(tokens["viewer"])).text)
+    assert f"#{incident} {TITLE} sev1 acknowledged checkout 3 min Ann Archer acknowledged" in (
+        overview
+    )
 
     # Posted again (a reload of the result): calm, and nothing new.
     again = client.post(ack, data={"confirm": links.form_token(ack.rsplit("/", 1)[1], key)})
