@@ -131,6 +131,29 @@ def links_for(
     )
 
 
+@dataclass(frozen=True)
+class LinkMaker:
+    """What a message renderer holds, built once where the settings are read:
+    `LinkMaker(settings.resolved_base_url(), core.signing.signing_key(settings),
+    timedelta(hours=settings.link_lifetime_hours))`."""
+
+    base_url: str
+    key: bytes
+    lifetime: timedelta = DEFAULT_LIFETIME
+
+    def for_person(
+        self, incident_id: int, person_id: int, now: datetime, *, via: str = ""
+    ) -> tuple[str, str]:
+        """(ack_url, resolve_url): Message.ack_url and resolve_url of a page to the person."""
+        return links_for(
+            self.base_url, self.key, incident_id, person_id, now, lifetime=self.lifetime, via=via
+        )
+
+    def incident(self, incident_id: int) -> str:
+        """Message.incident_url: the incident's page (channel messages link only to it)."""
+        return incident_url(self.base_url, incident_id)
+
+
 def link_url(base_url: str, key: bytes, claim: Claim) -> str:
     return f"{base_url.rstrip('/')}{link_path(claim.action, token(claim, key))}"
 

@@ -103,6 +103,18 @@ def test_channel_messages_link_to_the_incident_page() -> None:
     assert links.incident_url(BASE + "/", 12) == f"{BASE}/incidents/12"
 
 
+def test_a_link_maker_holds_the_base_url_key_and_lifetime_a_renderer_needs() -> None:
+    maker = links.LinkMaker(BASE, KEY, timedelta(hours=2))
+    ack, resolve = maker.for_person(12, 7, NOW, via="ntfy")
+    assert (ack, resolve) == links.links_for(
+        BASE, KEY, 12, 7, NOW, lifetime=timedelta(hours=2), via="ntfy"
+    )
+    assert links.read(token_of(resolve), KEY, action="resolve", now=NOW).expires_at == (
+        NOW + timedelta(hours=2)
+    )
+    assert maker.incident(12) == f"{BASE}/incidents/12"
+
+
 def test_via_is_a_short_word() -> None:
     with pytest.raises(ValueError, match="short lowercase word"):
         links.token(Claim("acknowledge", 12, 7, NOW, "e.mail"), KEY)
