@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,8 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from onwatch.alerts.events import AlertEvent
-from onwatch.alerts.ingest import Routed, ingest
 from onwatch.alerts.responding import acknowledge_incident, resolve_incident
 from onwatch.audit.models import AuditEntry
 from onwatch.core.clock import FakeClock
@@ -23,21 +22,52 @@ from onwatch.core.db import Database
 from onwatch.core.settings import Settings
 from onwatch.core.signing import signing_key
 from onwatch.directory import actions as directory
-from onwatch.directory.queries import get_person, get_service
+from onwatch.directory.queries import get_person
 from onwatch.directory.specs import PersonSpec, ServiceSpec
 from onwatch.incidents.models import Incident, TimelineEntry
 from onwatch.notifications import links
+from tests.adapters.web.test_overview import fire
 from tests.adapters.web.test_pages import text_of
 from tests.conftest import bearer
 
 TITLE = "checkout: card payments failing"
+BASE = "http://testserver"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A triggered incident, and the links a message to a person about it holds."""
+
+    incident: int
+    people: dict[str, int]
+    key: bytes  # the app's: the key file in the test's data directory
+    clock: FakeClock
+
+    def links(self, handle: str = "ann", key: bytes | None = None) -> tuple[str, str]:
+        """(ack path, resolve path) of the person's message, sent now by e-mail."""
+        return tuple(  # type: ignore[return-value]
+            url.removeprefix(BASE)
+            for url in links.links_for(
+                BASE,
+                key or self.key,
+                self.incident,
+                self.people[handle],
+                self.clock.now(),
+                via="email",
+            )
+        )
+
+    def confirm(self, path: str) -> str:
+        """What the link's own page posts back."""
+        return links.form_token(path.rsplit("/", 1)[1], self.key)
 
 
 @pytest.fixture
-def org(db: Database, clock: FakeClock) -> dict[str, int]:
-    """Ann and Bob; service checkout; {"ann": id, "bob": id}."""
+def sent(db: Database, settings: Settings, clock: FakeClock) -> Sent:
+    """Ann, Bob and Cy; services checkout and refunds; a sev1 incident of checkout opened at
+    14:01."""
     with db.transaction() as session:
-        for handle, name in (("ann", "Ann Archer"), ("bob", "Bob Baker")):
+        for handle, name in (("ann", "Ann Archer"), ("bob", "Bob Baker"), ("cy", "Cy Chen")):
             directory.put_person(
                 session,
                 PersonSpec(handle=handle, name=name, email=f"{handle}@example.org"),
@@ -46,38 +76,11 @@ def org(db: Database, clock: FakeClock) -> dict[str, int]:
             )
         for service in ("checkout", "refunds"):
             directory.put_service(session, ServiceSpec(name=service), actor="test", now=clock.now())
-        return {h: get_person(session, h).id for h in ("ann", "bob")}
-
-
-@pytest.fixture
-def fire(db: Database, clock: FakeClock, org: dict[str, int]) -> Any:
-    """fire(key, service="checkout") -> the id of the incident its alert opens."""
-
-    def go(key: str, service: str = "checkout") -> int:
-        event = AlertEvent("trigger", key, summary=TITLE, severity="critical")
-        with db.transaction() as session:
-            [outcome] = ingest(
-                session,
-                [Routed(get_service(session, service).id, service, event)],
-                integration_id=None,
-                now=clock.advance(timedelta(minutes=1)),
-            )
-        return outcome.incident_id
-
-    return go
-
-
-@pytest.fixture
-def key(settings: Settings) -> bytes:
-    """The app's key: the key file in the test's data directory."""
-    return signing_key(settings)
-
-
-def paths(key: bytes, clock: FakeClock, incident: int, person: int) -> tuple[str, str]:
-    ack, resolve = links.links_for(
-        "http://testserver", key, incident, person, clock.now(), via="email"
+        people = {h: get_person(session, h).id for h in ("ann", "bob", "cy")}
+    clock.advance(timedelta(minutes=1))
+    return Sent(
+        fire(db, clock, "checkout", "critical", TITLE), people, signing_key(settings), clock
     )
-    return ack.removeprefix("http://testserver"), resolve.removeprefix("http://testserver")
 
 
 def state(db: Database, incident: int) -> tuple[str, list[tuple[str, str]], list[str]]:
@@ -104,16 +107,10 @@ def press(client: TestClient, path: str) -> Any:
 
 
 def test_opening_an_ack_link_changes_nothing_and_its_button_acknowledges_as_the_person(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
-    key: bytes,
-    tokens: dict[str, str],
+    client: TestClient, db: Database, sent: Sent, tokens: dict[str, str]
 ) -> None:
-    incident = fire("cards")
-    ack, _ = paths(key, clock, incident, org["ann"])
+    incident = sent.incident
+    ack, _ = sent.links()
     before = state(db, incident)
 
     page = client.get(ack)
@@ -127,7 +124,7 @@ def test_opening_an_ack_link_changes_nothing_and_its_button_acknowledges_as_the_
     assert client.head(ack).status_code == 405  # as every page: GET only
     assert state(db, incident) == before  # opening it (twice) changed nothing
 
-    clock.advance(timedelta(minutes=3))
+    sent.clock.advance(timedelta(minutes=3))
     done = press(client, ack)
     assert done.status_code == 200
     assert f"Acknowledged incident #{incident}" in done.text
@@ -140,7 +137,7 @@ def test_opening_an_ack_link_changes_nothing_and_its_button_acknowledges_as_the_
         entry = session.scalars(select(AuditEntry)).all()[-1]
         assert (entry.actor, entry.at, entry.after) == (
             "link:ann:email",
-            clock.now(),
+            sent.clock.now(),
             {"status": "acknowledged"},
         )
     shown = client.get(f"/api/v1/incidents/{incident}", headers=bearer(tokens["viewer"])).json()
@@ -153,98 +150,70 @@ def test_opening_an_ack_link_changes_nothing_and_its_button_acknowledges_as_the_
     )
 
     # Posted again (a reload of the result): calm, and nothing new.
-    again = client.post(ack, data={"confirm": links.form_token(ack.rsplit("/", 1)[1], key)})
+    again = client.post(ack, data={"confirm": sent.confirm(ack)})
     assert again.status_code == 200
     assert f"Incident #{incident} is already acknowledged" in again.text
     assert state(db, incident) == (status, timeline, audit)
 
 
 def test_a_resolve_link_resolves_as_the_person(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
-    key: bytes,
+    client: TestClient, db: Database, sent: Sent
 ) -> None:
-    incident = fire("cards")
-    _, resolve = paths(key, clock, incident, org["bob"])
+    _, resolve = sent.links("bob")
     assert "Resolve as Bob Baker" in client.get(resolve).text
     done = press(client, resolve)
-    assert f"Resolved incident #{incident}" in done.text
-    status, timeline, audit = state(db, incident)
+    assert f"Resolved incident #{sent.incident}" in done.text
+    status, timeline, audit = state(db, sent.incident)
     assert (status, timeline[-1], audit) == (
         "resolved",
         ("resolved", "link:bob:email"),
         ["incident.resolve"],
     )
-    assert f"Incident #{incident} is already resolved" in client.get(resolve).text
+    assert f"Incident #{sent.incident} is already resolved" in client.get(resolve).text
 
 
 def test_a_scanner_that_follows_the_link_or_posts_without_the_page_changes_nothing(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
-    key: bytes,
+    client: TestClient, db: Database, sent: Sent
 ) -> None:
-    incident = fire("cards")
-    ack, resolve = paths(key, clock, incident, org["ann"])
-    before = state(db, incident)
+    before = state(db, sent.incident)
     client.cookies.clear()
-    for path in (ack, resolve):
+    for path in sent.links():
         assert client.get(path, headers={"user-agent": "LinkScanner/1.0"}).status_code == 200
         blind = client.post(path)  # a form on another site cannot know the page's value
         assert blind.status_code == 403
         assert "works only on the link's own page" in html.unescape(blind.text)
         assert client.post(path, data={"confirm": "x" * 22}).status_code == 403
-    assert state(db, incident) == before
+    assert state(db, sent.incident) == before
     assert before[0] == "triggered"
 
 
 def test_an_expired_link_is_410_and_changes_nothing(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
-    key: bytes,
-    settings: Settings,
+    client: TestClient, db: Database, sent: Sent, settings: Settings
 ) -> None:
-    incident = fire("cards")
-    ack, _ = paths(key, clock, incident, org["ann"])
-    confirm = re.search(r'name="confirm" value="([^"]+)"', client.get(ack).text)
-    assert confirm is not None
-    clock.advance(timedelta(hours=settings.link_lifetime_hours))
-    before = state(db, incident)
-    for answer in (client.get(ack), client.post(ack, data={"confirm": confirm.group(1)})):
+    ack, _ = sent.links()
+    sent.clock.advance(timedelta(hours=settings.link_lifetime_hours))
+    before = state(db, sent.incident)
+    for answer in (client.get(ack), client.post(ack, data={"confirm": sent.confirm(ack)})):
         assert answer.status_code == 410
         assert "This link expired at 2026-03-03 14:01 UTC" in answer.text
         assert TITLE not in answer.text
-    assert state(db, incident) == before
+    assert state(db, sent.incident) == before
 
 
 def test_an_edited_link_for_another_incident_or_person_is_403_and_changes_neither(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
-    key: bytes,
+    client: TestClient, db: Database, sent: Sent
 ) -> None:
-    mine, other = fire("cards"), fire("refunds", "refunds")
-    ack, _ = paths(key, clock, mine, org["ann"])
-    prefix, text = ack.rsplit("/", 1)
+    mine, other = sent.incident, fire(db, sent.clock, "refunds", "critical", TITLE)
+    prefix, text = sent.links()[0].rsplit("/", 1)
     code, incident, person, *rest = text.split(".")
-    assert (int(incident), int(person)) == (mine, org["ann"]) and mine != other
+    assert (int(incident), int(person)) == (mine, sent.people["ann"]) and mine != other
     edited = [
         ".".join([code, str(other), person, *rest]),  # Ann's link, pointed at another incident
-        ".".join([code, incident, str(org["bob"]), *rest]),  # Ann's link, as Bob
+        ".".join([code, incident, str(sent.people["bob"]), *rest]),  # Ann's link, as Bob
     ]
     before = state(db, mine), state(db, other)
     for path in (f"{prefix}/{t}" for t in edited):
-        for answer in (client.get(path), client.post(path, data={"confirm": "x"})):
+        for answer in (client.get(path), client.post(path, data={"confirm": sent.confirm(path)})):
             assert answer.status_code == 403
             assert "This link is not valid: it was changed" in answer.text
             assert TITLE not in answer.text and "Bob Baker" not in answer.text
@@ -252,34 +221,23 @@ def test_an_edited_link_for_another_incident_or_person_is_403_and_changes_neithe
 
 
 def test_a_link_signed_with_a_key_onwatch_no_longer_has_is_403(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
+    client: TestClient, db: Database, sent: Sent
 ) -> None:
-    incident = fire("cards")
-    ack, _ = paths(b"the key before rotation, forty characters", clock, incident, org["ann"])
-    before = state(db, incident)
+    ack, _ = sent.links(key=b"the key before rotation, forty characters")
+    before = state(db, sent.incident)
     assert client.get(ack).status_code == 403
-    assert client.post(ack, data={"confirm": "x"}).status_code == 403
-    assert state(db, incident) == before
+    assert client.post(ack, data={"confirm": sent.confirm(ack)}).status_code == 403
+    assert state(db, sent.incident) == before
 
 
 def test_an_ack_link_at_the_resolve_address_is_403(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
-    key: bytes,
+    client: TestClient, db: Database, sent: Sent
 ) -> None:
-    incident = fire("cards")
-    ack, _ = paths(key, clock, incident, org["ann"])
+    ack, _ = sent.links()
     answer = client.get(ack.replace("/l/ack/", "/l/resolve/"))
     assert answer.status_code == 403
     assert "This link is to acknowledge the incident, not to resolve it" in answer.text
-    assert state(db, incident)[0] == "triggered"
+    assert state(db, sent.incident)[0] == "triggered"
 
 
 @pytest.mark.parametrize(
@@ -302,26 +260,19 @@ def test_what_is_not_a_link_is_a_4xx_page(client: TestClient, path: str, status:
 
 
 def test_links_to_an_incident_already_handled_say_so_calmly(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
-    key: bytes,
+    client: TestClient, db: Database, sent: Sent
 ) -> None:
-    incident = fire("cards")
-    ack, resolve = paths(key, clock, incident, org["ann"])
-    page = client.get(ack)  # opened while it was triggered; pressed after someone else acted
-    confirm = re.search(r'name="confirm" value="([^"]+)"', page.text)
-    assert confirm is not None
+    incident, now = sent.incident, sent.clock.now()
+    ack, resolve = sent.links()
     with db.transaction() as session:
-        acknowledge_incident(session, incident, actor="user:ops", now=clock.now())
+        acknowledge_incident(session, incident, actor="user:ops", now=now)
     assert f"Incident #{incident} is already acknowledged" in client.get(ack).text
     assert "Resolve as Ann Archer" in client.get(resolve).text
     with db.transaction() as session:
-        resolve_incident(session, incident, actor="user:ops", now=clock.now())
+        resolve_incident(session, incident, actor="user:ops", now=now)
     before = state(db, incident)
-    late = client.post(ack, data={"confirm": confirm.group(1)})
+    # The page was opened while it was triggered, and its button pressed after others acted.
+    late = client.post(ack, data={"confirm": sent.confirm(ack)})
     assert late.status_code == 200
     assert f"Incident #{incident} is already resolved" in late.text
     assert "Nothing to do" in late.text
@@ -329,21 +280,13 @@ def test_links_to_an_incident_already_handled_say_so_calmly(
 
 
 def test_a_link_of_a_person_no_longer_in_the_directory_is_404(
-    client: TestClient,
-    db: Database,
-    clock: FakeClock,
-    fire: Any,
-    org: dict[str, int],
-    key: bytes,
+    client: TestClient, db: Database, sent: Sent
 ) -> None:
-    incident = fire("cards")
-    ack, _ = paths(key, clock, incident, org["bob"])
+    ack, _ = sent.links("cy")
     with db.transaction() as session:
-        directory.delete_person(session, "bob", actor="test", now=clock.now())
-    before = state(db, incident)
-    for answer in (client.get(ack), client.post(ack, data={"confirm": "x"})):
-        assert answer.status_code in (403, 404)
-    answer = client.get(ack)
-    assert answer.status_code == 404
-    assert "no longer in onwatch's directory" in html.unescape(answer.text)
-    assert state(db, incident) == before
+        directory.delete_person(session, "cy", actor="test", now=sent.clock.now())
+    before = state(db, sent.incident)
+    for answer in (client.get(ack), client.post(ack, data={"confirm": sent.confirm(ack)})):
+        assert answer.status_code == 404
+        assert "no longer in onwatch's directory" in html.unescape(answer.text)
+    assert state(db, sent.incident) == before
