@@ -6,6 +6,8 @@ with one sentence, and shows nothing of the incident."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
@@ -36,7 +38,7 @@ ACT = {"acknowledge": responding.acknowledge_incident, "resolve": responding.res
 @router.get("/l/{word}/{token}", response_class=HTMLResponse)
 def confirm(word: str, token: str, request: Request) -> Response:
     ctx = context(request)
-    claim = _claim(request, word, token)
+    claim = _claim(request, word, token, ctx.clock.now())
     if isinstance(claim, Response):
         return claim
     with ctx.db.read() as session:
@@ -57,7 +59,8 @@ def confirm(word: str, token: str, request: Request) -> Response:
 @router.post("/l/{word}/{token}", response_class=HTMLResponse)
 def act(word: str, token: str, request: Request, confirm: str = Form("")) -> Response:
     ctx = context(request)
-    claim = _claim(request, word, token)
+    now = ctx.clock.now()
+    claim = _claim(request, word, token, now)
     if isinstance(claim, Response):
         return claim
     if not same(confirm, links.form_token(token, _key(request))):
@@ -73,16 +76,14 @@ def act(word: str, token: str, request: Request, confirm: str = Form("")) -> Res
             # would stand in for it (an acknowledgement racing this one would be missed).
             person = _person(session, claim)
             actor = link_actor(person.handle, claim.via)
-            incident, changed = ACT[claim.action](
-                session, claim.incident_id, actor=actor, now=ctx.clock.now()
-            )
+            incident, changed = ACT[claim.action](session, claim.incident_id, actor=actor, now=now)
             state = "done" if changed else "already"
             values = _shown(incident, person)
     except Conflict:  # acknowledging a resolved incident: nothing to do either
         with ctx.db.read() as session:
             incident, person = _subjects(session, claim)
             state, values = "already", _shown(incident, person)
-    return _render(request, state, claim, values, at=ctx.clock.now())
+    return _render(request, state, claim, values, at=now)
 
 
 def _key(request: Request) -> bytes:
@@ -93,13 +94,13 @@ def _key(request: Request) -> bytes:
     return state.link_key
 
 
-def _claim(request: Request, word: str, token: str) -> links.Claim | Response:
-    """The link's claim, or the 4xx page that says why it may not act."""
+def _claim(request: Request, word: str, token: str, now: datetime) -> links.Claim | Response:
+    """The link's claim, or the 4xx page that says why it may not act at `now`."""
     action = ACTIONS.get(word)
     if action is None:
         raise NotFound(f"there is no page at {request.url.path}")
     try:
-        return links.read(token, _key(request), action=action, now=context(request).clock.now())
+        return links.read(token, _key(request), action=action, now=now)
     except links.ExpiredLink as error:
         return problem(request, 410, "Link expired", error.message)
     except links.BadLink as error:
