@@ -18,11 +18,12 @@ from sqlalchemy.engine import make_url
 
 from onwatch.auth import actions as auth
 from onwatch.cli.http_protocol import HttpLimits, limited_protocol
-from onwatch.cli.runtime import fail, open_database, settings
+from onwatch.cli.runtime import fail, open_database, reported, settings
 from onwatch.cli.workers import Child, Supervisor, WakeupPipe, listening_socket
 from onwatch.core.clock import SystemClock
 from onwatch.core.db import Database, normalize_url
 from onwatch.core.settings import Settings
+from onwatch.core.signing import is_shared, signing_key
 from onwatch.engine.assembly import build_engine
 from onwatch.migrations import runner
 from onwatch.web.app import create_app
@@ -100,6 +101,7 @@ def run_server(
     typer.echo(f"onwatch: database {_shown(config.resolved_database_url())}")
     sock = _listen(config)
     db = open_database(config, migrate=migrate)
+    _check_signing_key(config, db)
     clock = SystemClock()
     processes = f", {config.workers} worker processes" if config.workers > 1 else ""
     typer.echo(
@@ -165,6 +167,22 @@ def _check_tls(config: Settings) -> None:
         ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key)
     except (OSError, ssl.SSLError) as error:
         fail(f"ONWATCH_TLS_CERT_FILE {cert} with ONWATCH_TLS_KEY_FILE {key}: {error}", 3)
+
+
+def _check_signing_key(config: Settings, db: Database) -> None:
+    """Make or read the key of ack and resolve links before saying ready (exit 3 with a
+    sentence when it is unusable), and warn when processes on several hosts would each make
+    their own: a link sent by one host's engine would then be refused by another's server."""
+    with reported():
+        signing_key(config)
+    if db.dialect != "sqlite" and not is_shared(config):
+        typer.echo(
+            "onwatch: warning: ONWATCH_SECRET_KEY is not set, so ack and resolve links are "
+            f"signed with the key file in {config.data_dir}; set the same ONWATCH_SECRET_KEY "
+            "for every onwatch process on every host, or links made on one are refused on "
+            "another",
+            err=True,
+        )
 
 
 def _listen(config: Settings) -> socket.socket:
@@ -290,6 +308,7 @@ def engine_command() -> None:
     _logging()
     typer.echo(f"onwatch engine: database {_shown(config.resolved_database_url())}")
     db = open_database(config)
+    _check_signing_key(config, db)
     loop = build_engine(db, SystemClock())
     collect_garbage_less_often()
     stop = threading.Event()

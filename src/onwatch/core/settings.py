@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         if value:
             secrets.parse(value, "SMTP_PASSWORD")
         return value
+    # Ack and resolve links in messages (notifications/links.py; the key: core/signing.py).
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Signs ack and resolve links; empty: a key file made once in data_dir. "
+        "Every process and host must share it.",
+    )
+    link_lifetime_hours: int = Field(
+        24, ge=1, le=720, description="How long an ack or resolve link in a message works."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

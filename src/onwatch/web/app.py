@@ -41,6 +41,7 @@ from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import directory as directory_pages
 from onwatch.web.pages import incidents as incidents_pages
 from onwatch.web.pages import integrations as integration_pages
+from onwatch.web.pages import links as link_pages
 from onwatch.web.pages import maintenance as maintenance_pages
 from onwatch.web.pages import overview, session, site, tokens
 from onwatch.web.pages import schedules as schedule_pages
@@ -113,6 +114,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             silence_pages,
             maintenance_pages,
             status_pages,
+            link_pages,
         ],
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -17,6 +17,8 @@ from onwatch.directory.actors import readable
         ("engine:heartbeats", "onwatch"),
         ("integration:grafana", "integration grafana"),
         ("integration", "integration"),
+        ("link:ann:email", "ann via email link"),
+        ("link:ann", "ann via link"),
         ("someone:else", "someone:else"),
     ],
 )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onwatch.auth.models import User
+from onwatch.directory.actors import link_handle
 from onwatch.incidents import queries as incident_queries
 from onwatch.incidents.models import Incident
 from onwatch.schedules import queries as schedule_queries
@@ -85,6 +86,9 @@ class Answering:
             kind, _, name = acknowledged_by.partition(":")
             if kind == "user":  # a login: its person when it is tied to one
                 return [Handler("acknowledged", logins.get(name), name)]
+            handle = link_handle(acknowledged_by)
+            if handle:  # a person, through a signed link in a message
+                return [Handler("acknowledged", handle, handle)]
             return [Handler("acknowledged", None, acknowledged_by)]  # a token, a script
         on_call, _ = self.on_call_for(service)
         # The first role of each schedule answers first (primary before secondary).
