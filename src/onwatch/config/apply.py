@@ -37,6 +37,11 @@ def apply(
     plan = Plan()
     for section in known:
         errors += _put_section(session, section, doc, plan, actor=actor, now=now)
+    for section in known:
+        if section.verify is not None:
+            problems = section.verify(session, doc.items.get(section.key, []))
+            for index, found in sorted(problems.items()):
+                errors += Invalid(found).prefixed(f"{section.key}[{index}]").errors
     errors = located(explained(errors, doc.broken), doc.lines)
     if prune and not errors:
         for section in reversed(known):

@@ -22,6 +22,8 @@ from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import actions as directory
 from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.escalation import policies as escalation_policies
+from onwatch.escalation.specs import PolicySpec
 from onwatch.integrations import specs as integrations
 from onwatch.schedules import actions as schedule_actions
 from onwatch.schedules import queries as schedule_queries
@@ -54,6 +56,9 @@ class Section:
     # Warnings about the declared items once everything is written (a schedule with nobody on
     # call): (session, specs, now) -> sentences `apply` prints; they do not stop it.
     warn: Callable[[Session, list[Any], datetime], list[str]] | None = None
+    # References to items of later sections (a service's escalation policy), checked once
+    # every section is written: (session, [(file index, spec)]) -> Problems.
+    verify: Callable[[Session, list[tuple[int, Any]]], Problems] | None = None
 
     def key_of(self, spec: Any) -> str:
         return str(getattr(spec, self.key_field))
@@ -84,6 +89,18 @@ def _teams(session: Session) -> list[TeamSpec]:
 
 def _people(session: Session) -> list[PersonSpec]:
     return [p.spec for p in directory_rows.stored_people(session).values()]
+
+
+def service_paging(session: Session, items: list[tuple[int, ServiceSpec]]) -> Problems:
+    """Each service's escalation policy and calendar exist (declared anywhere in the file)."""
+    problems: Problems = {}
+    for index, spec in items:
+        found = escalation_policies.service_reference_problems(
+            session, spec.escalation_policy, spec.calendar
+        )
+        if found:
+            problems[index] = found
+    return problems
 
 
 def services_dependencies_first(specs: list[ServiceSpec]) -> list[int]:
@@ -229,6 +246,21 @@ sli_rules:
       - {name: error-rate, kind: error_rate, above_percent: 5, min_requests: 100, window: 5m}
 """
 
+ESCALATION_POLICIES_EXAMPLE = """\
+escalation_policies:
+  - name: payments-paging
+    description: The on-call pair, then the tech lead and the team's Slack channel.
+    repeat: 1
+    ack_timeout: 4h
+    steps:
+      - targets: [{schedule: payments-oncall, role: primary}]
+        delay: ack_deadline
+      - targets: [{schedule: payments-oncall, role: secondary}]
+        delay: 15m
+      - targets: [{team: payments, role: tech_lead}, {channel: ops-slack}]
+        delay: 30m
+"""
+
 
 def sections() -> list[Section]:
     return [
@@ -270,6 +302,7 @@ def sections() -> list[Section]:
             example=SERVICES_EXAMPLE,
             order=services_dependencies_first,
             check=service_cycles,
+            verify=service_paging,
         ),
         Section(
             "integrations",
@@ -334,6 +367,27 @@ def sections() -> list[Section]:
             "nobody covers in the next four weeks (see docs/schedules.md).",
             example=SCHEDULES_EXAMPLE,
             warn=schedule_queries.upcoming_gap_warnings,
+        ),
+        Section(
+            "escalation_policies",
+            "escalation policy",
+            PolicySpec,
+            "name",
+            escalation_policies.policy_specs,
+            escalation_policies.put_policies,
+            escalation_policies.delete_policy,
+            summary="Who is paged about a service's incidents, in order: each step pages its "
+            "targets (a schedule's role such as primary, resolved when the step fires; a "
+            "person; a team's tech lead or named role, its backup when empty; a channel) and "
+            "waits its `delay` (a duration, or `ack_deadline`: the deadline the service's "
+            "calendar gives when the step fires, an SLA breach when it lapses) before the "
+            "next, unless the incident is acknowledged. `round_robin` pages one of a step's "
+            "people at a time; `repeat` runs the policy again; `ack_timeout` triggers an "
+            "acknowledged incident again. Services choose a policy with `escalation_policy` "
+            "and an `urgency`. An incident escalates from a snapshot of its policy taken when "
+            "it opens: edits reach new incidents only (see docs/escalation.md).",
+            example=ESCALATION_POLICIES_EXAMPLE,
+            warn=escalation_policies.warnings,
         ),
         Section(
             "alerting",

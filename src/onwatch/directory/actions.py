@@ -248,6 +248,9 @@ def put_services(
                     "tech_lead_id": lead_ids[s.tech_lead] if s.tech_lead else None,
                     "controlled": s.controlled,
                     "public": s.public,
+                    "escalation_policy": s.escalation_policy,
+                    "urgency": s.urgency,
+                    "calendar": s.calendar,
                 },
             )
             for s in changed

@@ -79,6 +79,12 @@ class Service(Base):
     controlled: Mapped[bool] = mapped_column(default=True)
     # Shown on the public status page (alerts.status); internal services never are.
     public: Mapped[bool] = mapped_column(default=False)
+    # Paging (escalation): the policy by name (checked by `apply` once policies are in), the
+    # urgency rule (high, low, severity or calendar) and the calendar whose hours and ack
+    # deadlines apply to the service's incidents.
+    escalation_policy: Mapped[str | None] = mapped_column(String(64))
+    urgency: Mapped[str] = mapped_column(String(16), default="high")
+    calendar: Mapped[str | None] = mapped_column(String(64))
     dependencies: Mapped[list[ServiceDependency]] = relationship(
         cascade="all, delete-orphan",
         foreign_keys="ServiceDependency.service_id",

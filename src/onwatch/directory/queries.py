@@ -155,6 +155,9 @@ def service_spec(
         public=service.public,
         depends_on=[service_of[d.depends_on_id] for d in dependencies],
         runbooks=[RunbookSpec(title=r.title, url=r.url) for r in runbooks],
+        escalation_policy=service.escalation_policy,
+        urgency=service.urgency,
+        calendar=service.calendar,
     )
 
 

@@ -86,6 +86,22 @@ class ServiceSpec(Spec):
         "acknowledged incidents and its maintenance); false keeps it internal.",
     )
     depends_on: list[Slug] = Field(default_factory=list, description="Services this one needs.")
+    escalation_policy: Slug | None = Field(
+        None,
+        description="Name of the escalation policy that pages people about its incidents "
+        "(`escalation_policies`); none: nobody is paged.",
+    )
+    urgency: Literal["high", "low", "severity", "calendar"] = Field(
+        "high",
+        description="high pages and escalates; low notifies the first step's people through "
+        "their low-urgency rules and never escalates; severity: sev1 and sev2 high, sev3 and "
+        "sev4 low; calendar: high while `calendar` is open, low outside it.",
+    )
+    calendar: Slug | None = Field(
+        None,
+        description="The calendar whose hours and acknowledgement deadlines apply to its "
+        "incidents; defaults to the coverage calendar of the schedule answering it.",
+    )
     runbooks: list[RunbookSpec] = Field(
         default_factory=list, description="Links to the plays for its recurring incidents."
     )

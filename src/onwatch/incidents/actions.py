@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
 from onwatch.core.errors import Conflict, Invalid, NotFound
+from onwatch.incidents import escalating
 from onwatch.incidents import severity as severities
 from onwatch.incidents.models import Incident, TimelineEntry
 
@@ -69,6 +70,7 @@ def open_incident(
         now=now,
         data={"severity": severity, "group_key": group_key},
     )
+    escalating.start(session, incident, now)
     return incident
 
 
@@ -167,6 +169,7 @@ def acknowledge(
         return False
     incident.status, incident.acknowledged_at = "acknowledged", now
     note(session, incident, kind="acknowledged", text=text, actor=actor, now=now)
+    escalating.stop(session, incident, now, acknowledged=True)
     return True
 
 
@@ -178,6 +181,7 @@ def resolve(
         return False
     incident.status, incident.resolved_at = "resolved", now
     note(session, incident, kind="resolved", text=text, actor=actor, now=now)
+    escalating.stop(session, incident, now, acknowledged=False)
     return True
 
 
@@ -203,6 +207,7 @@ def reopen(session: Session, incident_id: int, *, actor: str, now: datetime) -> 
     except IntegrityError:
         raise Conflict(_slot_taken(incident, "another incident")) from None
     note(session, incident, kind="reopened", text="Reopened", actor=actor, now=now)
+    escalating.restart(session, incident, now)
     audit(session, incident, "reopen", actor, now, {"status": "resolved"}, {"status": status})
     return incident
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 01:51:33.369139
+Create Date: 2026-12-07 03:05:06.270916
 """
 
 from collections.abc import Sequence
@@ -68,6 +68,14 @@ def upgrade() -> None:
     sa.CheckConstraint("kind IN ('email', 'slack', 'teams', 'webhook', 'ntfy', 'apprise')", name=op.f('ck_channel_kind')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel')),
     sa.UniqueConstraint('name', name=op.f('uq_channel_name'))
+    )
+    op.create_table('escalation_policy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('spec', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation_policy')),
+    sa.UniqueConstraint('name', name=op.f('uq_escalation_policy_name'))
     )
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -141,6 +149,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_contact_method_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_method')),
     sa.UniqueConstraint('person_id', 'position', name=op.f('uq_contact_method_person_id_position'))
+    )
+    op.create_table('escalation_policy_channel',
+    sa.Column('policy_id', sa.Integer(), nullable=False),
+    sa.Column('channel_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['channel_id'], ['channel.id'], name=op.f('fk_escalation_policy_channel_channel_id_channel')),
+    sa.ForeignKeyConstraint(['policy_id'], ['escalation_policy.id'], name=op.f('fk_escalation_policy_channel_policy_id_escalation_policy'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('policy_id', 'channel_id', name=op.f('pk_escalation_policy_channel'))
     )
     op.create_table('schedule',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -259,6 +274,9 @@ def upgrade() -> None:
     sa.Column('tech_lead_id', sa.Integer(), nullable=True),
     sa.Column('controlled', sa.Boolean(), nullable=False),
     sa.Column('public', sa.Boolean(), nullable=False),
+    sa.Column('escalation_policy', sa.String(length=64), nullable=True),
+    sa.Column('urgency', sa.String(length=16), nullable=False),
+    sa.Column('calendar', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_service_team_id_team')),
     sa.ForeignKeyConstraint(['tech_lead_id'], ['person.id'], name=op.f('fk_service_tech_lead_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service')),
@@ -485,6 +503,30 @@ def upgrade() -> None:
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_change_event_service_id'), ['service_id'], unique=False)
 
+    op.create_table('incident_escalation',
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('policy_name', sa.String(length=64), nullable=True),
+    sa.Column('snapshot', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('urgency', sa.String(length=8), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('loop', sa.Integer(), nullable=False),
+    sa.Column('step', sa.Integer(), nullable=False),
+    sa.Column('next_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deadline_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('fired_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('calendar', sa.String(length=64), nullable=True),
+    sa.Column('ack_timeout_seconds', sa.Integer(), nullable=True),
+    sa.Column('reached', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("state IN ('active', 'held', 'acknowledged', 'done', 'stopped')", name=op.f('ck_incident_escalation_state')),
+    sa.CheckConstraint("urgency IN ('high', 'low')", name=op.f('ck_incident_escalation_urgency')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_escalation_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('incident_id', name=op.f('pk_incident_escalation'))
+    )
+    with op.batch_alter_table('incident_escalation', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_escalation_next', ['next_at'], unique=False)
+
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=255), nullable=False),
@@ -520,6 +562,21 @@ def upgrade() -> None:
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notification_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index('ix_notification_state_due', ['state', 'due_at'], unique=False)
+
+    op.create_table('sla_breach',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('step', sa.Integer(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('loop', sa.Integer(), nullable=False),
+    sa.Column('deadline_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_sla_breach_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_breach'))
+    )
+    with op.batch_alter_table('sla_breach', schema=None) as batch_op:
+        batch_op.create_index('ix_sla_breach_incident', ['incident_id'], unique=False)
 
     op.create_table('timeline_entry',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -574,11 +631,19 @@ def downgrade() -> None:
         batch_op.drop_index('ix_timeline_entry_incident_at')
 
     op.drop_table('timeline_entry')
+    with op.batch_alter_table('sla_breach', schema=None) as batch_op:
+        batch_op.drop_index('ix_sla_breach_incident')
+
+    op.drop_table('sla_breach')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_state_due')
         batch_op.drop_index(batch_op.f('ix_notification_incident_id'))
 
     op.drop_table('notification')
+    with op.batch_alter_table('incident_escalation', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_escalation_next')
+
+    op.drop_table('incident_escalation')
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_change_event_service_id'))
 
@@ -648,6 +713,7 @@ def downgrade() -> None:
     op.drop_table('web_session')
     op.drop_table('team')
     op.drop_table('schedule')
+    op.drop_table('escalation_policy_channel')
     op.drop_table('contact_method')
     op.drop_table('user_account')
     with op.batch_alter_table('silence', schema=None) as batch_op:
@@ -663,6 +729,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_job_due')
 
     op.drop_table('job')
+    op.drop_table('escalation_policy')
     op.drop_table('channel')
     op.drop_table('calendar')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:

@@ -16,6 +16,7 @@ from onwatch.core.changes import Change
 from onwatch.core.errors import Conflict, Invalid
 from onwatch.directory import actions, queries
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.escalation import policies as escalation_policies
 from onwatch.web.security import admin, context, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
@@ -97,6 +98,16 @@ def _maps(session: Session) -> tuple[dict[int, str], dict[int, str], dict[int, s
     return queries.handles(session), queries.team_names(session), queries.service_names(session)
 
 
+def _put_service(session: Session, spec: ServiceSpec, **kwargs: Any) -> Change | None:
+    """A service through the API: its escalation policy and calendar must exist already."""
+    problems = escalation_policies.service_reference_problems(
+        session, spec.escalation_policy, spec.calendar
+    )
+    if problems:
+        raise Invalid(problems)
+    return actions.put_service(session, spec, **kwargs)
+
+
 def _services(session: Session) -> list[ServiceSpec]:
     maps = _maps(session)
     return [queries.service_spec(s, *maps) for s in queries.list_services(session)]
@@ -133,7 +144,7 @@ for _resource in (
         _services,
         lambda s, n: queries.service_spec(queries.get_service(s, n), *_maps(s)),
         queries.service_by_name,
-        actions.put_service,
+        _put_service,
         actions.delete_service,
     ),
 ):
