@@ -81,6 +81,11 @@ COMMANDS = (
         "Business hours and acknowledgement deadlines.",
     ),
     Lazy("channels", "onwatch.cli.channels:app", "Channels: where messages go (Slack, Teams, …)."),
+    Lazy(
+        "policies",
+        "onwatch.cli.policies:app",
+        "Escalation policies: who is paged, step by step.",
+    ),
 )
 
 

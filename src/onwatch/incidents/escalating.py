@@ -227,7 +227,7 @@ def _advance(
         row.state, row.next_at = "stopped", None
         return
     if row.state == "acknowledged":
-        if incident.status != "acknowledged":
+        if incident.status == "triggered":  # reopened or triggered again meanwhile
             row.state = "active"
         else:
             timeout = timedelta(seconds=row.ack_timeout_seconds or 0)

@@ -17,6 +17,7 @@ from onwatch.web.api import (
     calendars,
     channels,
     directory,
+    escalation_policies,
     health,
     heartbeats,
     ical,
@@ -39,6 +40,7 @@ from onwatch.web.middleware import (
 )
 from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import directory as directory_pages
+from onwatch.web.pages import escalation as escalation_pages
 from onwatch.web.pages import incidents as incidents_pages
 from onwatch.web.pages import integrations as integration_pages
 from onwatch.web.pages import links as link_pages
@@ -87,7 +89,13 @@ def create_app(ctx: AppContext) -> FastAPI:
         status.router,
     )
     responding = (alerts.router, incidents.router)
-    on_call = (calendars.router, schedules.router, ical.router, channels.router)
+    on_call = (
+        calendars.router,
+        schedules.router,
+        ical.router,
+        channels.router,
+        escalation_policies.router,
+    )
     # Intake first: it takes the most requests, and FastAPI tries routers in order.
     for router in (
         intake.router,
@@ -111,6 +119,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             incidents_pages,
             alerts_pages,
             schedule_pages,
+            escalation_pages,
             silence_pages,
             maintenance_pages,
             status_pages,

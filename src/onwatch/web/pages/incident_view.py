@@ -23,6 +23,7 @@ from onwatch.directory import queries as directory_queries
 from onwatch.directory.actors import display_names
 from onwatch.directory.models import Person
 from onwatch.directory.specs import RunbookSpec
+from onwatch.escalation.views import EscalationCard, escalation_card
 from onwatch.incidents import queries
 from onwatch.incidents.models import TimelineEntry
 from onwatch.schedules.lookups import OnCall, on_call_for_service
@@ -46,6 +47,7 @@ class IncidentView:
     runbooks: list[RunbookSpec]
     d: Directory  # the people named above, for the directory's name and contact macros
     silence_url: str | None
+    escalation: EscalationCard
 
     @property
     def nobody_on_call(self) -> bool:
@@ -76,6 +78,7 @@ class IncidentView:
             runbooks=answer.runbooks,
             d=Directory.of([directory_queries.person_spec(p) for p in people], [], []),
             silence_url=silence_url(matchers) if alerts else None,
+            escalation=escalation_card(session, incident_id, row.incident.opened_at, now),
         )
 
     def values(self) -> dict[str, Any]:
