@@ -133,9 +133,11 @@ def put_policy(
         raise Invalid(problems)
     row = policy_row(session, spec.name)
     after = spec.model_dump(mode="json", exclude_defaults=True)
-    before = PolicySpec.model_validate(row.spec).model_dump(
-        mode="json", exclude_defaults=True
-    ) if row else None
+    before = (
+        PolicySpec.model_validate(row.spec).model_dump(mode="json", exclude_defaults=True)
+        if row
+        else None
+    )
     change = diff("escalation_policy", spec.name, before, after)
     if change is None:
         return None

@@ -50,8 +50,9 @@ class TargetSpec(Spec):
     schedule: Slug | None = Field(None, description="A schedule; `role` names which of its roles.")
     person: Slug | None = Field(None, description="A person's handle.")
     team: Slug | None = Field(
-        None, description="A team; `role` is tech_lead or one of its named roles (its backup "
-        "is paged when the role is empty)."
+        None,
+        description="A team; `role` is tech_lead or one of its named roles (its backup "
+        "is paged when the role is empty).",
     )
     channel: Slug | None = Field(None, description="A channel from `channels`.")
     role: Slug | None = Field(None, description="The schedule's or team's role: primary, …")

@@ -40,9 +40,7 @@ LATE_AFTER = timedelta(seconds=30)
 
 def _note(session: Session, incident_id: int, kind: str, text: str, now: datetime, **data: Any):
     session.add(
-        TimelineEntry(
-            incident_id=incident_id, at=now, kind=kind, actor=ACTOR, text=text, data=data
-        )
+        TimelineEntry(incident_id=incident_id, at=now, kind=kind, actor=ACTOR, text=text, data=data)
     )
 
 
@@ -382,4 +380,3 @@ def breaches(session: Session, incident_id: int) -> list[SlaBreach]:
 
 def state_of(session: Session, incident_id: int) -> IncidentEscalation | None:
     return session.get(IncidentEscalation, incident_id)
-
