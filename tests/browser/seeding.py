@@ -21,6 +21,8 @@ from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.directory.queries import get_service
 from onwatch.incidents import queries as incident_queries
+from onwatch.incidents.escalating import fire_due
+from onwatch.notifications.models import Notification
 from onwatch.schedules import actions as schedule_actions
 from onwatch.schedules.specs import NewOverrideSpec
 
@@ -53,9 +55,26 @@ services:
       recognition, and publishes the extracted fields to the relay queue for downstream workers.
     team: claims-document-ingestion
     depends_on: [relay-queue, relay-api, cloud-hosting, container-registry]
+    escalation_policy: claims-partner-paging-with-a-long-name
     runbooks:
       - title: OCR workers stuck on a poison document
         url: https://example.org/runbooks/claims-document-ingestion/ocr-workers-stuck-on-a-poison-document-and-how-to-quarantine-it
+channels:
+  - name: claims-partner-escalations-mailing-list
+    type: email
+    to: [claims-partner-escalations-and-after-hours-duty-managers@partners.example.org]
+escalation_policies:
+  - name: claims-partner-paging-with-a-long-name
+    description: The relay rotation's primary, then the partner's incident commander and list.
+    repeat: 1
+    ack_timeout: 4h
+    steps:
+      - targets: [{schedule: relay-on-call, role: primary}]
+        delay: 10m
+      - targets:
+          - {team: claims-document-ingestion, role: incident_commander_for_partner_escalations}
+          - {channel: claims-partner-escalations-mailing-list}
+        delay: 20m
 """
 
 
@@ -188,8 +207,22 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
             ],
         )
     with db.transaction() as session:
+        # The engine's escalation step pages the first step; the second fires 10 minutes on.
+        fire_due(session, clock.now())
+        fire_due(session, clock.now() + timedelta(minutes=10))
         busy = incident_queries.list_incidents(session, service=long_service, status="open")
         incident = busy.items[0].incident.id
+        # Deliveries in each state the incident page shows (the delivery stage sets these).
+        rows = list(session.scalars(select(Notification).order_by(Notification.id)))
+        rows[0].state, rows[0].attempts, rows[0].sent_at = "sent", 1, clock.now()
+        rows[1].state, rows[1].attempts = "sending", 2  # not recalled by the acknowledgement
+        rows[1].rate_limited_until = clock.now() + timedelta(minutes=9)
+        rows[1].last_error = (
+            "429 Too Many Requests from smtp-relay.partners.example.org: rate limit of 30 "
+            "messages per minute reached for claims-partner-escalations-and-after-hours"
+        )
+        rows[2].state, rows[2].attempts = "dead", 8
+        rows[2].last_error = "550 5.1.1 mailbox unavailable: no such user here"
         responding.acknowledge_incident(session, incident, actor="user:zainab", now=clock.now())
         alert = session.scalar(select(func.max(Alert.id)))
     return Seeded(

@@ -27,6 +27,7 @@ PAGES: list[tuple[str, str, bool]] = [
     ("person", "/people/{person}", True),
     ("schedule", "/schedules/{schedule}", True),
     ("schedule-two-roles", "/schedules/relay-on-call", True),
+    ("escalation-policy", "/escalation-policies/claims-partner-paging-with-a-long-name", True),
     ("tokens", "/admin/tokens", True),
     ("silences", "/silences", True),
     ("maintenance", "/maintenance", True),
