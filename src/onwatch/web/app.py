@@ -17,6 +17,7 @@ from onwatch.web.api import (
     calendars,
     channels,
     directory,
+    escalation_metrics,
     escalation_policies,
     health,
     heartbeats,
@@ -81,6 +82,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     errors.install(app)
     app.state.intake_writer = IntakeWriter(ctx, RateLimits())
     metrics = RequestMetrics(ctx.registry)
+    escalation_metrics.install(ctx)
     alerting = (
         heartbeats.router,
         metrics_intake.router,

@@ -101,3 +101,16 @@ def test_the_incident_page_shows_the_escalation_and_every_notification(
     assert "later edits of it reach new incidents only" in card
     assert "Bob Baker by email" in card and "rate-limited until 14:04 UTC" in card
     assert "451 try again later" in card
+
+
+def test_metrics_count_escalations_the_engine_is_late_for(
+    client: TestClient, db: Database, clock: FakeClock
+) -> None:
+    clock.set(TUESDAY)
+    load(db, clock)
+    open_on(db, "api", TUESDAY)
+    assert "onwatch_escalations_late 0.0" in client.get("/metrics").text
+    clock.set(TUESDAY + timedelta(minutes=1))
+    assert "onwatch_escalations_late 1.0" in client.get("/metrics").text
+    engine(db, clock).tick()
+    assert "onwatch_escalations_late 0.0" in client.get("/metrics").text
