@@ -207,18 +207,26 @@ def fire_due(session: Session, now: datetime, batch: int = 200) -> int:
         incidents_stmt = incidents_stmt.with_for_update(skip_locked=True)
     incidents = {i.id: i for i in session.scalars(incidents_stmt)}
     resolver = Resolver(session)
+    calendars: dict[str | None, tuple[Calendar | None, AckRules | None]] = {}
     done = 0
     for row in rows:
         incident = incidents.get(row.incident_id)
         if incident is None:  # an acknowledgement or resolution holds it: the next tick sees it
             continue
-        _advance(session, resolver, row, incident, now)
+        if row.calendar not in calendars:
+            calendars[row.calendar] = load_calendar(session, row.calendar)
+        _advance(session, resolver, row, incident, now, calendars[row.calendar])
         done += 1
     return done
 
 
 def _advance(
-    session: Session, resolver: Resolver, row: IncidentEscalation, incident: Incident, now: datetime
+    session: Session,
+    resolver: Resolver,
+    row: IncidentEscalation,
+    incident: Incident,
+    now: datetime,
+    calendar_and_rules: tuple[Calendar | None, AckRules | None],
 ) -> None:
     row.updated_at = now
     if incident.status == "resolved":
@@ -249,7 +257,7 @@ def _advance(
     policy = PolicySpec.model_validate(row.snapshot)
     if row.deadline_at is not None and row.deadline_at <= now:
         _breach(session, row, incident, now)
-    calendar, rules = load_calendar(session, row.calendar)
+    calendar, rules = calendar_and_rules
     # A step that reaches nobody escalates at once: at most one pass of every step per call.
     for _ in range(plan.steps_in_a_pass(policy) + 1):
         position = (0, 0) if row.step < 0 else plan.next_position(policy, row.loop, row.step)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from onwatch.alerts.responding import acknowledge_incident, resolve_incident
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
+from onwatch.incidents.actions import reopen
 from onwatch.incidents.escalating import late_count, next_due
 from onwatch.incidents.models import Incident
 from tests.integration.escalation.helpers import (
@@ -217,3 +218,22 @@ def _org_with_once_paging(handle: str) -> str:
     return ORG.replace(
         "{targets: [{person: dee}], delay: 5m}", f"{{targets: [{{person: {handle}}}], delay: 5m}}"
     )
+
+
+def test_a_reopened_incident_escalates_again_from_the_first_step(
+    db: Database, clock: FakeClock
+) -> None:
+    load(db, clock)
+    at = _at("2026-03-10T10:00")
+    incident = open_on(db, "loud", at)
+    run = engine(db, clock)
+    run.tick(at)
+    with db.transaction() as session:
+        resolve_incident(session, incident, actor="user:ann", now=at + MINUTE)
+    with db.transaction() as session:
+        reopen(session, incident, actor="user:ann", now=at + 2 * MINUTE)
+    run.tick(at + 2 * MINUTE)
+    assert pages(db, incident) == [
+        (f"page:{incident}:0:0:0", "dee"),
+        (f"page:{incident}:1:0:0", "dee"),
+    ]
