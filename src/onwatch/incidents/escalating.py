@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.deadlines import AckRules
 from onwatch.calendars.hours import Calendar, is_open, next_change
+from onwatch.calendars.models import StoredCalendar
 from onwatch.calendars.specs import ack_rules_from_spec, calendar_from_spec
 from onwatch.core.clock import ensure_utc
 from onwatch.directory.models import Service
@@ -30,7 +31,7 @@ from onwatch.escalation.targets import Reach, Resolver
 from onwatch.incidents.models import Incident, TimelineEntry
 from onwatch.notifications.outbox import cancel_pages
 from onwatch.notifications.pages import notify_channel, page_person
-from onwatch.schedules import queries as schedule_queries
+from onwatch.schedules.models import ScheduleService, StoredSchedule
 
 ACTOR = "escalation"
 WAITING = ("active", "held", "acknowledged")
@@ -44,24 +45,17 @@ def _note(session: Session, incident_id: int, kind: str, text: str, now: datetim
     )
 
 
-class ServiceCalendars:
-    """The calendars of a service: `deadlines` for ack_deadline steps and the calendar urgency
-    rule (the service's `calendar`, else its schedule's coverage), `coverage` for holding
-    low-urgency incidents (the coverage calendar of a schedule answering the service)."""
-
-    def __init__(self, session: Session, service: Service) -> None:
-        coverage_name = None
-        for name in schedule_queries.answering_for(session, service.id):
-            row = schedule_queries.schedule_row(session, name)
-            if row is not None and row.coverage_calendar_id is not None:
-                coverage_name = calendar_queries.calendar_names(session).get(
-                    row.coverage_calendar_id
-                )
-                break
-        self.deadline_name = service.calendar or coverage_name
-        self.coverage: Calendar | None = None
-        if coverage_name is not None:
-            self.coverage = load_calendar(session, coverage_name)[0]
+def coverage_name(session: Session, service_id: int) -> str | None:
+    """The coverage calendar of the first schedule answering the service that has one."""
+    found = session.execute(
+        select(StoredCalendar.name)
+        .join(StoredSchedule, StoredSchedule.coverage_calendar_id == StoredCalendar.id)
+        .join(ScheduleService, ScheduleService.schedule_id == StoredSchedule.id)
+        .where(ScheduleService.service_id == service_id)
+        .order_by(StoredSchedule.name)
+        .limit(1)
+    ).scalar()
+    return found
 
 
 def load_calendar(session: Session, name: str | None) -> tuple[Calendar | None, AckRules | None]:
@@ -95,8 +89,14 @@ def start(session: Session, incident: Incident, now: datetime) -> IncidentEscala
         )
         return None
     spec = PolicySpec.model_validate(policy.spec)
-    calendars = ServiceCalendars(session, service)
-    deadline_calendar, _ = load_calendar(session, calendars.deadline_name)
+    # The calendar of ack deadlines (and of the calendar urgency rule): the service's own, else
+    # its schedule's coverage. Read only what this incident needs.
+    coverage = service.calendar is None or service.urgency in ("low", "severity", "calendar")
+    covered_by = coverage_name(session, service.id) if coverage else None
+    deadline_name = service.calendar or covered_by
+    deadline_calendar = None
+    if service.urgency == "calendar":
+        deadline_calendar = load_calendar(session, deadline_name)[0]
     urgency = plan.urgency_of(service.urgency, incident.severity, deadline_calendar, now)
     row = IncidentEscalation(
         incident_id=incident.id,
@@ -108,17 +108,18 @@ def start(session: Session, incident: Incident, now: datetime) -> IncidentEscala
         loop=0,
         step=-1,
         next_at=now,
-        calendar=calendars.deadline_name,
+        calendar=deadline_name,
         ack_timeout_seconds=int(spec.ack_timeout.total_seconds()) if spec.ack_timeout else None,
         reached={},
         updated_at=now,
     )
     text = f"Escalating by policy {policy.name} ({urgency} urgency)"
-    if urgency == "low" and calendars.coverage is not None and not is_open(calendars.coverage, now):
-        opens_at = next_change(calendars.coverage, now)
+    hours = load_calendar(session, covered_by)[0] if urgency == "low" and covered_by else None
+    if hours is not None and not is_open(hours, now):
+        opens_at = next_change(hours, now)
         row.state, row.next_at = "held", opens_at
         text = (
-            f"Low urgency outside the service's hours: held until {_local(opens_at, calendars)}"
+            f"Low urgency outside the service's hours: held until {_local(opens_at, hours)}"
             if opens_at is not None
             else "Low urgency and the service's hours never begin: nobody is paged"
         )
@@ -129,10 +130,10 @@ def start(session: Session, incident: Incident, now: datetime) -> IncidentEscala
     return row
 
 
-def _local(at: datetime, calendars: ServiceCalendars) -> str:
+def _local(at: datetime, hours: Calendar) -> str:
     zone = ZoneInfo("UTC")
-    if calendars.coverage is not None and calendars.coverage.windows:
-        zone = calendars.coverage.windows[0].time_zone
+    if hours.windows:
+        zone = hours.windows[0].time_zone
     return ensure_utc(at).astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
@@ -208,6 +209,20 @@ def fire_due(session: Session, now: datetime, batch: int = 200) -> int:
     incidents = {i.id: i for i in session.scalars(incidents_stmt)}
     resolver = Resolver(session)
     calendars: dict[str | None, tuple[Calendar | None, AckRules | None]] = {}
+    # Pages are inserted as each step fires; the rows' own changes are flushed together at the
+    # end rather than before each insert.
+    with session.no_autoflush:
+        return _advance_all(session, resolver, rows, incidents, calendars, now)
+
+
+def _advance_all(
+    session: Session,
+    resolver: Resolver,
+    rows: list[IncidentEscalation],
+    incidents: dict[int, Incident],
+    calendars: dict[str | None, tuple[Calendar | None, AckRules | None]],
+    now: datetime,
+) -> int:
     done = 0
     for row in rows:
         incident = incidents.get(row.incident_id)
