@@ -213,7 +213,13 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
         busy = incident_queries.list_incidents(session, service=long_service, status="open")
         incident = busy.items[0].incident.id
         # Deliveries in each state the incident page shows (the delivery stage sets these).
-        rows = list(session.scalars(select(Notification).order_by(Notification.id)))
+        rows = list(
+            session.scalars(
+                select(Notification)
+                .where(Notification.incident_id == incident)
+                .order_by(Notification.id)
+            )
+        )
         rows[0].state, rows[0].attempts, rows[0].sent_at = "sent", 1, clock.now()
         rows[1].state, rows[1].attempts = "sending", 2  # not recalled by the acknowledgement
         rows[1].rate_limited_until = clock.now() + timedelta(minutes=9)
