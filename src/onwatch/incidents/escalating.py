@@ -143,7 +143,8 @@ def stop(session: Session, incident: Incident, now: datetime, *, acknowledged: b
     cancelled. The escalation row is written before the pages are cancelled, so an engine step
     holding it finishes first and its pages are cancelled too."""
     row = session.get(IncidentEscalation, incident.id)
-    if row is not None and row.state in WAITING:
+    # An acknowledgement starts the ack timeout even after the last step fired ("done").
+    if row is not None and (row.state in WAITING or (acknowledged and row.state == "done")):
         if acknowledged and row.ack_timeout_seconds:
             row.state = "acknowledged"
             row.next_at = now + timedelta(seconds=row.ack_timeout_seconds)

@@ -12,6 +12,7 @@ from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.core.errors import Invalid
 from onwatch.escalation.policies import policy_specs
+from onwatch.notifications.channels import delete_channel
 from tests.integration.escalation.helpers import ORG, load
 
 
@@ -68,3 +69,10 @@ def test_the_file_applies_again_with_no_change_and_exports_its_policies(
         assert apply(session, doc, prune=True, actor="test", now=clock.now()).changes == []
     with db.read() as session:
         assert [p.name for p in policy_specs(session)] == ["gap-first", "main", "once", "turns"]
+
+
+def test_a_channel_a_policy_names_cannot_be_deleted(db: Database, clock: FakeClock) -> None:
+    load(db, clock)
+    with pytest.raises(Invalid) as raised, db.transaction() as session:
+        delete_channel(session, "ops-mail", actor="test", now=clock.now())
+    assert "still in use (an escalation policy's target)" in str(raised.value)
