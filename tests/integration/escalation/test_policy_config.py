@@ -76,3 +76,22 @@ def test_a_channel_a_policy_names_cannot_be_deleted(db: Database, clock: FakeClo
     with pytest.raises(Invalid) as raised, db.transaction() as session:
         delete_channel(session, "ops-mail", actor="test", now=clock.now())
     assert "still in use (an escalation policy's target)" in str(raised.value)
+
+
+def test_apply_warns_about_an_ack_deadline_without_a_calendar_and_an_unused_policy(
+    db: Database, clock: FakeClock
+) -> None:
+    text = ORG.replace("  - {name: unpaged}\n", "  - {name: unpaged, escalation_policy: main}\n")
+    text = text.replace(
+        "escalation_policies:\n",
+        "escalation_policies:\n"
+        "  - name: spare\n"
+        "    steps: [{targets: [{person: ann}], delay: 5m}]\n",
+    )
+    with db.transaction() as session:
+        plan = apply(session, document.load(text), prune=False, actor="test", now=clock.now())
+    assert [w for w in plan.warnings if "escalation" in w or "ack_deadline" in w] == [
+        "service unpaged: policy main waits for ack_deadline but the service has no calendar "
+        "with ack_deadlines (set `calendar:` on the service); 30 minutes apply",
+        "escalation policy spare: no service uses it",
+    ]
