@@ -225,7 +225,7 @@ def _start_engine(
     stop: threading.Event,
     wakeup: threading.Event,
 ) -> threading.Thread:
-    loop = build_engine(db, clock)
+    loop = build_engine(db, clock, config)
     worker = threading.Thread(
         target=loop.run_forever,
         name="onwatch-engine",
@@ -309,7 +309,7 @@ def engine_command() -> None:
     typer.echo(f"onwatch engine: database {_shown(config.resolved_database_url())}")
     db = open_database(config)
     _check_signing_key(config, db)
-    loop = build_engine(db, SystemClock())
+    loop = build_engine(db, SystemClock(), config)
     collect_garbage_less_often()
     stop = threading.Event()
     try:
