@@ -99,7 +99,12 @@ class Delivery:
             return 0
         outcomes = self._send_all(claimed, now)
         with self.db.transaction() as session:
-            return record(session, list(zip(claimed, outcomes, strict=True)), now, self)
+            tally = record(session, list(zip(claimed, outcomes, strict=True)), now, self)
+        # After the commit: a line that says "sent" means it is stored as sent.
+        log.info(
+            "delivery: %d sent, %d to retry, %d dead", tally.sent, tally.retrying, tally.dead
+        )
+        return tally.done
 
     def decide(self, claimed: Claimed, outcome: Outcome, now: datetime) -> Decision:
         return decide(
@@ -257,10 +262,21 @@ def _channels(session: Session, ids: set[int]) -> dict[int, Channel]:
     return {c.id: c for c in session.scalars(select(Channel).where(Channel.id.in_(ids)))}
 
 
+@dataclass(frozen=True)
+class Tally:
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.retrying + self.dead
+
+
 def record(
     session: Session, results: list[tuple[Claimed, Outcome]], now: datetime, delivery: Delivery
-) -> int:
-    """Write each outcome where this engine still holds the row; how many it wrote."""
+) -> Tally:
+    """Write each outcome where this engine still holds the row; how many of each it wrote."""
     done = 0
     incidents = {
         i.id: i
@@ -270,6 +286,7 @@ def record(
             )
         )
     }
+    tally: dict[str, int] = defaultdict(int)
     for claimed, outcome in results:
         decision = delivery.decide(claimed, outcome, now)
         values: dict[str, Any] = {"state": decision.state, "lease_until": None, "lease_token": None}
@@ -297,6 +314,7 @@ def record(
             )  # fmt: skip
             continue
         done += 1
+        tally[decision.state] += 1
         incident = incidents.get(claimed.incident_id or -1)
         if incident is not None:
             note(
@@ -304,7 +322,7 @@ def record(
                 text=_entry_text(claimed, decision),
                 data={"notification_id": claimed.facts.id, "attempt": claimed.attempts},
             )  # fmt: skip
-    return done
+    return Tally(tally["sent"], tally["pending"], tally["dead"])
 
 
 def _entry_text(claimed: Claimed, decision: Decision) -> str:

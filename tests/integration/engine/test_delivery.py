@@ -135,7 +135,7 @@ def test_a_held_message_whose_lease_expired_is_sent_by_another_engine_and_the_fi
     # The first engine comes back with an outcome: its lease is gone, so it changes nothing.
     with db.transaction() as session:
         first = delivery.Delivery(db, {}, link_maker(settings))
-        assert delivery.record(session, [(held, Sent())], clock.now(), first) == 0
+        assert delivery.record(session, [(held, Sent())], clock.now(), first).done == 0
     assert row(db, row_id).sent_at == sent.sent_at
 
 
