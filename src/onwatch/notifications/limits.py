@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any, Literal
 
+from pydantic import Field, field_validator
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from onwatch.audit.actions import record_change
+from onwatch.calendars.fields import Duration, Spec
+from onwatch.core.changes import Change, deleted, diff
+from onwatch.core.errors import NotFound
 from onwatch.notifications.channels import rate_limit_of
 from onwatch.notifications.models import Channel, Notification, RateLimitRule
 from onwatch.notifications.retries import RateLimit
@@ -82,3 +88,64 @@ def recent_sends(
     if kind == "person":
         stmt = stmt.where(Notification.contact_method_id.is_(None))
     return [sent_at if sent_at is not None else since for sent_at, _ in session.execute(stmt)]
+
+
+class RateLimitRuleSpec(Spec):
+    """The rate limit of every destination of one kind (each channel, each person's contact
+    method of that kind), replacing the default."""
+
+    kind: Literal["email", "slack", "teams", "webhook", "ntfy", "apprise"] = Field(
+        description="The kind of destination: email, slack, teams, webhook, ntfy, apprise."
+    )
+    max: int = Field(ge=1, le=100_000, description="Messages to one destination per window.")
+    per: Duration = Field(description="The window: 1s, 1m, 1h.")
+
+    @field_validator("per")
+    @classmethod
+    def _window(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= timedelta(days=1):
+            raise ValueError("must be between 1s and 1d")
+        return value
+
+
+def _described(row: RateLimitRule) -> dict[str, Any]:
+    return {"kind": row.kind, "max": row.max, "per_seconds": row.per_seconds}
+
+
+def rule_specs(session: Session) -> list[RateLimitRuleSpec]:
+    return [
+        RateLimitRuleSpec(kind=row.kind, max=row.max, per=timedelta(seconds=row.per_seconds))
+        for row in session.scalars(select(RateLimitRule).order_by(RateLimitRule.kind))
+    ]
+
+
+def put_rule(
+    session: Session, spec: RateLimitRuleSpec, *, actor: str, now: datetime
+) -> Change | None:
+    row = session.get(RateLimitRule, spec.kind)
+    before = _described(row) if row else None
+    per = int(spec.per.total_seconds())
+    change = diff(
+        "rate limit", spec.kind, before, {"kind": spec.kind, "max": spec.max, "per_seconds": per}
+    )
+    if change is None:
+        return None
+    if row is None:
+        row = RateLimitRule(kind=spec.kind)
+        session.add(row)
+    row.max, row.per_seconds = spec.max, per
+    session.flush()
+    record_change(session, change, actor=actor, at=now)
+    return change
+
+
+def delete_rule(session: Session, kind: str, *, actor: str, now: datetime) -> Change:
+    """Back to the default of the kind."""
+    row = session.get(RateLimitRule, kind)
+    if row is None:
+        raise NotFound(f"no rate limit for {kind!r}")
+    change = deleted("rate limit", kind, _described(row))
+    session.delete(row)
+    session.flush()
+    record_change(session, change, actor=actor, at=now)
+    return change

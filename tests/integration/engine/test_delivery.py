@@ -6,16 +6,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from onwatch.channels.base import Sent
+from onwatch.config import document
+from onwatch.config.apply import apply
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
+from onwatch.core.errors import Invalid
 from onwatch.core.settings import Settings
 from onwatch.engine import delivery
 from onwatch.engine.assembly import link_maker
 from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
+from onwatch.notifications import limits
 from onwatch.notifications.models import Channel
 from onwatch.notifications.pages import notify_channel, page_person
 from tests import shapes
@@ -207,3 +212,33 @@ def test_a_page_by_email_reaches_a_real_smtp_server_with_signed_links(
     assert "https://onwatch.example.org/l/ack/" in body
     assert f"https://onwatch.example.org/incidents/{seeded.incident_id}" in body
     assert [e.kind for e in entries(db, seeded.incident_id, *OUTCOMES)] == ["delivery_sent"]
+
+
+def test_rate_limits_by_kind_come_from_the_config_file(
+    db: Database, clock: FakeClock, settings: Settings, http_receiver: HttpReceiver
+) -> None:
+    seeded = seed(db, clock)
+    config = "rate_limits:\n  - {kind: slack, max: 1, per: 5m}\n"
+    with db.transaction() as session:
+        plan = apply(session, document.load(config), prune=False, actor="t", now=clock.now())
+        assert [str(c) for c in plan.changes] != []
+    first = page(db, clock, seeded, {"kind": "slack", "url": http_receiver.url}, key="a")
+    second = page(db, clock, seeded, {"kind": "slack", "url": http_receiver.url}, key="b")
+    loop = engine(db, clock, settings)
+    assert loop.tick().done["delivery"] == 1
+    http_receiver.take(1)
+    assert row(db, first).state == "sent"
+    assert row(db, second).rate_limited_until == clock.now() + timedelta(minutes=5)
+
+
+def test_a_rate_limit_of_nothing_is_refused_naming_its_fields_with_nothing_stored(
+    db: Database, clock: FakeClock
+) -> None:
+    with pytest.raises(Invalid) as refused, db.transaction() as session:
+        apply(
+            session, document.load("rate_limits:\n  - {kind: slack, max: 0, per: 0s}\n"),
+            prune=False, actor="t", now=clock.now(),
+        )  # fmt: skip
+    assert [e.field for e in refused.value.errors] == ["rate_limits[0].max", "rate_limits[0].per"]
+    with db.read() as session:
+        assert limits.stored_rules(session) == {}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 03:05:09.117729
+Create Date: 2026-12-07 03:10:07.833611
 """
 
 from collections.abc import Sequence
