@@ -28,6 +28,7 @@ PAGES: list[tuple[str, str, bool]] = [
     ("schedule", "/schedules/{schedule}", True),
     ("schedule-two-roles", "/schedules/relay-on-call", True),
     ("tokens", "/admin/tokens", True),
+    ("outbox-all", "/admin/outbox?state=all", True),
     ("silences", "/silences", True),
     ("maintenance", "/maintenance", True),
     ("status", "/status", True),

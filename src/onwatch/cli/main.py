@@ -81,6 +81,7 @@ COMMANDS = (
         "Business hours and acknowledgement deadlines.",
     ),
     Lazy("channels", "onwatch.cli.channels:app", "Channels: where messages go (Slack, Teams, …)."),
+    Lazy("outbox", "onwatch.cli.outbox:app", "Outbox: messages to send, and dead letters."),
 )
 
 

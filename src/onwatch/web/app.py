@@ -24,6 +24,7 @@ from onwatch.web.api import (
     intake,
     maintenance,
     metrics_intake,
+    outbox,
     schedules,
     silences,
     status,
@@ -43,6 +44,7 @@ from onwatch.web.pages import incidents as incidents_pages
 from onwatch.web.pages import integrations as integration_pages
 from onwatch.web.pages import links as link_pages
 from onwatch.web.pages import maintenance as maintenance_pages
+from onwatch.web.pages import outbox as outbox_pages
 from onwatch.web.pages import overview, session, site, tokens
 from onwatch.web.pages import schedules as schedule_pages
 from onwatch.web.pages import silences as silence_pages
@@ -87,7 +89,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         status.router,
     )
     responding = (alerts.router, incidents.router)
-    on_call = (calendars.router, schedules.router, ical.router, channels.router)
+    on_call = (calendars.router, schedules.router, ical.router, channels.router, outbox.router)
     # Intake first: it takes the most requests, and FastAPI tries routers in order.
     for router in (
         intake.router,
@@ -108,6 +110,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             directory_pages,
             tokens,
             integration_pages,
+            outbox_pages,
             incidents_pages,
             alerts_pages,
             schedule_pages,
