@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         16, ge=1, le=1000, description="Messages an engine claims at once (sent in parallel)."
     )
     delivery_threads: int = Field(8, ge=1, le=64, description="Parallel sends per engine.")
+    delivery_late_seconds: float = Field(
+        60.0, gt=0, description="A message not sent this long after it was due is late "
+        "(the heartbeat stops)."
+    )
     heartbeat_url: str = Field(
         "", description="Pinged (GET) by the engine while nothing due is late: a dead man's "
         "switch for onwatch itself. Empty: no ping."

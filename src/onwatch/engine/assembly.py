@@ -12,8 +12,10 @@ from onwatch.core.db import Database
 from onwatch.core.settings import Settings
 from onwatch.core.signing import signing_key
 from onwatch.engine.delivery import Delivery
+from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
+from onwatch.notifications import deliveries
 from onwatch.notifications.links import LinkMaker
 from onwatch.schedules.actions import record_due_handoffs
 
@@ -35,6 +37,23 @@ def build_delivery(
     return Delivery.from_settings(db, settings, senders, link_maker(settings))
 
 
+def lateness_checks(settings: Settings) -> list[LatenessCheck]:
+    """What the self-heartbeat asks before it pings: each capability with deadlines adds its
+    check here (escalation steps add theirs)."""
+    grace = timedelta(seconds=settings.delivery_late_seconds)
+    return [lambda session, now: deliveries.overdue(session, now, grace)]
+
+
+def self_heartbeat(db: Database, settings: Settings) -> SelfHeartbeat:
+    return SelfHeartbeat(
+        db,
+        settings.heartbeat_url,
+        timedelta(seconds=settings.heartbeat_interval_seconds),
+        lateness_checks(settings),
+        registry.http_client(),
+    )
+
+
 def build_engine(
     db: Database,
     clock: Clock,
@@ -52,4 +71,7 @@ def build_engine(
         steps.append(
             Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due)
         )
+        if settings.heartbeat_url:
+            beat = self_heartbeat(db, settings)
+            steps.append(Step("heartbeat", beat, own_transactions=True, next_due=beat.next_due))
     return Engine(db, clock, steps)

@@ -3,9 +3,10 @@ dead letter, audited, in the caller's transaction. The engine sends it (engine/d
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
@@ -56,3 +57,45 @@ def retry(session: Session, notification_id: int, *, actor: str, now: datetime) 
     )  # fmt: skip
     session.flush()
     return row
+
+
+def overdue(session: Session, now: datetime, grace: timedelta) -> list[str]:
+    """What of the outbox is late (a sentence each; empty when on time): messages due more than
+    `grace` ago and not taken, and leases expired more than `grace` ago (their engine died and
+    no other took them over). A message waiting out a rate limit is due when the limit lets it
+    go, so it is not late before then."""
+    since = now - grace
+    found: list[str] = []
+    pending, oldest = session.execute(
+        select(func.count(), func.min(Notification.due_at)).where(
+            Notification.state == "pending", Notification.due_at < since
+        )
+    ).one()
+    if pending:
+        found.append(f"{pending} outbox messages overdue (the oldest due {oldest:%H:%M:%S} UTC)")
+    held = session.scalar(
+        select(func.count()).where(
+            Notification.state == "sending", Notification.lease_until < since
+        )
+    )
+    if held:
+        found.append(f"{held} outbox messages held by an engine whose lease has expired")
+    return found
+
+
+def latency_histogram(
+    session: Session, bounds: Sequence[float]
+) -> tuple[list[int], int, float]:
+    """Sent messages by delivery latency (first due to sent), in seconds: the cumulative count
+    at or under each bound, the count of all, and the sum of their latencies."""
+    columns = [
+        func.sum(case((Notification.latency_ms <= int(bound * 1000), 1), else_=0))
+        for bound in bounds
+    ]
+    row = session.execute(
+        select(func.count(), func.sum(Notification.latency_ms), *columns).where(
+            Notification.state == "sent", Notification.latency_ms.is_not(None)
+        )
+    ).one()
+    count, total, *under = row
+    return [int(n or 0) for n in under], int(count or 0), float(total or 0) / 1000
