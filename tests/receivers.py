@@ -95,6 +95,11 @@ class _Inbox(Generic[T]):
             pytest.fail(f"{self.name} got {len(extra)} message(s) nobody expected: {extra!r}")
 
 
+class _Server(ThreadingHTTPServer):
+    # Engines send in parallel threads: a backlog of 5 (the default) refuses connections.
+    request_queue_size = 128
+
+
 class HttpReceiver(_Inbox[Request]):
     """An HTTP server on a free loopback port that records every request and answers 200 (or
     what `answer` queued)."""
@@ -145,7 +150,7 @@ class HttpReceiver(_Inbox[Request]):
             def log_message(self, *_args: object) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         # A short poll: shutdown() waits for it, at every receiver's teardown.
         self._thread = threading.Thread(

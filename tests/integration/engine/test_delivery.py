@@ -242,3 +242,21 @@ def test_a_rate_limit_of_nothing_is_refused_naming_its_fields_with_nothing_store
     assert [e.field for e in refused.value.errors] == ["rate_limits[0].max", "rate_limits[0].per"]
     with db.read() as session:
         assert limits.stored_rules(session) == {}
+
+
+def test_the_engine_sleeps_until_the_next_message_is_due_at_most_the_idle_interval(
+    db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    seeded = seed(db, clock)
+    loop = engine(db, clock, settings)
+    assert loop.pause(1.0) == 1.0  # nothing waiting
+    page(db, clock, seeded, {"kind": "slack", "url": "http://127.0.0.1:9/"}, key="later")
+    with db.transaction() as session:
+        session.execute(
+            delivery.update(delivery.Notification)
+            .values(due_at=clock.now() + timedelta(milliseconds=250))
+        )
+    assert loop.pause(1.0) == 0.25
+    assert loop.pause(0.1) == 0.1
+    clock.advance(timedelta(seconds=5))  # due already (another engine holds it, say)
+    assert loop.pause(1.0) == 1.0
