@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from onwatch.auth.roles import Principal
 from onwatch.notifications import deliveries
 from onwatch.notifications.models import Notification
+from onwatch.web.params import Id
 from onwatch.web.security import admin, context
 
 router = APIRouter(prefix="/api/v1", tags=["outbox"])
@@ -56,7 +57,7 @@ def list_outbox(
 
 @router.post("/outbox/{notification_id}/retry")
 def retry_message(
-    request: Request, notification_id: int, who: Principal = Depends(admin)
+    request: Request, notification_id: Id, who: Principal = Depends(admin)
 ) -> OutboxView:
     """Send a dead letter again, now, with a fresh count of tries (audited)."""
     ctx = context(request)

@@ -12,6 +12,7 @@ from onwatch.notifications import deliveries
 from onwatch.notifications.models import NOTIFICATION_STATES
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
+from onwatch.web.params import Id
 from onwatch.web.security import admin, context
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -49,7 +50,7 @@ def outbox(request: Request, state: str = "dead", _: Principal = Depends(admin))
 @router.post("/admin/outbox/{notification_id}/retry")
 def retry(
     request: Request,
-    notification_id: int,
+    notification_id: Id,
     state: str = Form("dead"),
     who: Principal = Depends(admin),
 ) -> Response:
