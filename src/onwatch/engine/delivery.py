@@ -170,12 +170,13 @@ def claim(session: Session, now: datetime, batch: int, lease: timedelta) -> list
             row.state, row.cancel_reason = "cancelled", f"the incident is {incident.status}"
             row.lease_until = row.lease_token = None
             continue
+        # When it was first due, before any rate limit or retry moved due_at (latency).
+        row.first_due_at = row.first_due_at or row.due_at
         if row.state == "pending":  # a reclaimed row was counted when first claimed
             held_until = _rate_limited(session, row, by_kind, channels, counted, now)
             if held_until is not None:
                 row.due_at = row.rate_limited_until = held_until
                 continue
-        row.first_due_at = row.first_due_at or row.due_at
         if row.state == "sending":
             log.warning("outbox row %s: its lease expired; sending it again", row.id)
         row.state, row.lease_until = "sending", now + lease
@@ -212,7 +213,7 @@ def _rate_limited(
     key = limits.destination_key(row)
     recent = counted[key]
     if not recent:
-        recent.extend(limits.recent_sends(session, row, now - limit.per))
+        recent.extend(limits.recent_sends(session, row, now - limit.per, now))
     held_until = free_at(limit, recent, now)
     if held_until is None:
         recent.append(now)

@@ -68,10 +68,10 @@ def destination_key(row: Notification) -> tuple[str, int | str]:
 
 
 def recent_sends(
-    session: Session, row: Notification, since: datetime
+    session: Session, row: Notification, since: datetime, now: datetime
 ) -> list[datetime]:
     """When messages to the row's destination were sent since `since`, and rows being sent
-    now (held by an engine: counted as sent at `since`, the worst case)."""
+    (held by an engine: counted as sent `now`, the worst case)."""
     kind, value = destination_key(row)
     column = {
         "channel": Notification.channel_id,
@@ -87,7 +87,10 @@ def recent_sends(
     )
     if kind == "person":
         stmt = stmt.where(Notification.contact_method_id.is_(None))
-    return [sent_at if sent_at is not None else since for sent_at, _ in session.execute(stmt)]
+    return [
+        sent_at if state == "sent" and sent_at is not None else now
+        for sent_at, state in session.execute(stmt)
+    ]
 
 
 class RateLimitRuleSpec(Spec):

@@ -260,3 +260,36 @@ def test_the_engine_sleeps_until_the_next_message_is_due_at_most_the_idle_interv
     assert loop.pause(0.1) == 0.1
     clock.advance(timedelta(seconds=5))  # due already (another engine holds it, say)
     assert loop.pause(1.0) == 1.0
+
+
+def test_a_message_being_sent_counts_against_the_rate_limit(
+    db: Database, clock: FakeClock, settings: Settings, http_receiver: HttpReceiver
+) -> None:
+    seeded = seed(db, clock)
+    with db.transaction() as session:
+        channel = Channel(
+            name="ops", kind="slack",
+            settings={"url": http_receiver.url, "rate_limit": {"max": 1, "per": "1m"}},
+        )  # fmt: skip
+        session.add(channel)
+        session.flush()
+        channel_id = channel.id
+        notify_channel(
+            session, incident_id=seeded.incident_id, channel_id=channel_id, urgency="high",
+            key="c:0", at=clock.now(), now=clock.now(),
+        )  # fmt: skip
+    with db.transaction() as session:  # another engine holds the first, sending it now
+        delivery.claim(session, clock.now(), 10, timedelta(minutes=2))
+    with db.transaction() as session:
+        notify_channel(
+            session, incident_id=seeded.incident_id, channel_id=channel_id, urgency="high",
+            key="c:1", at=clock.now(), now=clock.now(),
+        )  # fmt: skip
+    assert engine(db, clock, settings).tick().done["delivery"] == 0
+    with db.read() as session:
+        waiting = session.scalar(
+            select(delivery.Notification).where(delivery.Notification.idempotency_key.like("%c:1%"))
+        )
+    assert waiting is not None
+    assert waiting.rate_limited_until == clock.now() + timedelta(minutes=1)
+    assert waiting.first_due_at == clock.now()  # latency counts from when it was first due
