@@ -71,3 +71,27 @@ def test_a_message_held_by_a_killed_engine_is_sent_after_its_lease_expires(
         sent = session.scalar(select(Notification).where(Notification.id == row_id))
     assert sent is not None
     assert (sent.state, sent.attempts) == ("sent", 2)
+
+
+def test_sigterm_lets_the_engine_record_what_it_is_sending_before_it_stops(
+    db: Database, tmp_path: Path
+) -> None:
+    clock = SystemClock()
+    seeded = seed(db, clock)  # type: ignore[arg-type]
+    with receiving() as receiver:
+        release = receiver.hold()
+        row_id = page(db, clock, seeded, webhook(receiver.url))  # type: ignore[arg-type]
+        engine = start_engine(tmp_path, db)
+        try:
+            receiver.take(1)
+            engine.process.send_signal(signal.SIGTERM)
+            release.set()  # the receiver answers 200 now
+            engine.wait_for("onwatch engine: stopped")
+            assert engine.ended() == 0
+        finally:
+            release.set()
+            if engine.process.poll() is None:
+                engine.process.kill()
+    with db.read() as session:
+        sent = session.get(Notification, row_id)
+        assert sent is not None and (sent.state, sent.attempts) == ("sent", 1)
