@@ -1,6 +1,7 @@
-"""`kill -9` of an `onwatch engine` while a receiver holds its request loses nothing: the row
-stays `sending` under a lease, and the next engine sends it again once the lease has expired,
-with the same idempotency key (the receiver's way to drop the copy it may already have)."""
+"""The engine as operators run it, in a subprocess. `kill -9` of an `onwatch engine` while a
+receiver holds its request loses nothing: the row stays `sending` under a lease, and the next
+engine sends it again once the lease has expired, with the same idempotency key (the receiver's
+way to drop the copy it may already have). SIGTERM lets it finish first; `serve` delivers too."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from sqlalchemy import select
 
 from onwatch.core.clock import SystemClock
 from onwatch.core.db import Database
+from onwatch.migrations import runner
 from onwatch.notifications.models import Notification
 from tests import shapes
-from tests.adapters.cli.serving import PATIENCE, Served, onwatch_env
+from tests.adapters.cli.serving import PATIENCE, Served, onwatch_env, serving
 from tests.integration.engine.delivering import SECRET, page, seed, webhook
 from tests.receivers import receiving
 
@@ -95,3 +97,22 @@ def test_sigterm_lets_the_engine_record_what_it_is_sending_before_it_stops(
     with db.read() as session:
         sent = session.get(Notification, row_id)
         assert sent is not None and (sent.state, sent.attempts) == ("sent", 1)
+
+
+def test_serve_runs_an_engine_that_delivers(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'onwatch.db'}")
+    runner.upgrade(db)
+    clock = SystemClock()
+    try:
+        seeded = seed(db, clock)  # type: ignore[arg-type]
+        with receiving() as receiver:
+            to = {"kind": "slack", "url": receiver.url}
+            row_id = page(db, clock, seeded, to)  # type: ignore[arg-type]
+            with serving(tmp_path, secret_key="k" * 40) as served:
+                receiver.take(1)
+                served.wait_for("delivery: 1 sent")
+        with db.read() as session:
+            sent = session.get(Notification, row_id)
+            assert sent is not None and sent.state == "sent"
+    finally:
+        db.dispose()
