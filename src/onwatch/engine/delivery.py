@@ -35,7 +35,7 @@ from onwatch.core.db import Database
 from onwatch.core.settings import Settings
 from onwatch.directory.models import Person, Runbook, Service
 from onwatch.incidents.actions import note
-from onwatch.incidents.models import Incident
+from onwatch.incidents.models import Incident, TimelineEntry
 from onwatch.notifications import limits
 from onwatch.notifications.links import LinkMaker
 from onwatch.notifications.messages import Link
@@ -94,7 +94,9 @@ class Delivery:
 
     def __call__(self, now: datetime) -> int:
         with self.db.transaction() as session:
-            claimed = claim(session, now, self.batch, self.lease)
+            claimed = claim(
+                session, now, self.batch, self.lease, max_attempts=self.policy.max_attempts
+            )
         if not claimed:
             return 0
         outcomes = self._send_all(claimed, now)
@@ -148,8 +150,17 @@ def _claimable(now: datetime) -> Any:
     )
 
 
-def claim(session: Session, now: datetime, batch: int, lease: timedelta) -> list[Claimed]:
-    """Take up to `batch` due rows for this engine (see the module's docstring)."""
+def claim(
+    session: Session,
+    now: datetime,
+    batch: int,
+    lease: timedelta,
+    *,
+    max_attempts: int | None = None,
+) -> list[Claimed]:
+    """Take up to `batch` due rows for this engine (see the module's docstring). A row whose
+    lease expired on its last allowed try is a dead letter instead: a message that kills the
+    engine sending it must not kill every engine, forever."""
     stmt = (
         select(Notification).where(_claimable(now)).order_by(Notification.due_at).limit(batch)
     )
@@ -178,6 +189,9 @@ def claim(session: Session, now: datetime, batch: int, lease: timedelta) -> list
                 row.due_at = row.rate_limited_until = held_until
                 continue
         if row.state == "sending":
+            if max_attempts is not None and row.attempts >= max_attempts:
+                _dead_after_leases(session, row, incident, now)
+                continue
             log.warning("outbox row %s: its lease expired; sending it again", row.id)
         row.state, row.lease_until = "sending", now + lease
         row.lease_token = secrets.token_hex(16)
@@ -218,6 +232,23 @@ def _rate_limited(
     if held_until is None:
         recent.append(now)
     return held_until
+
+
+def _dead_after_leases(
+    session: Session, row: Notification, incident: _Incident | None, now: datetime
+) -> None:
+    why = f"the engine sending it stopped before it finished, {row.attempts} times"
+    row.state, row.last_error = "dead", why
+    row.lease_until = row.lease_token = None
+    log.error("outbox row %s is a dead letter: %s", row.id, why)
+    if incident is not None:
+        session.add(
+            TimelineEntry(
+                incident_id=row.incident_id, at=now, kind="delivery_dead", actor=ACTOR,
+                text=f"Gave up notifying {row.label}: {why}",
+                data={"notification_id": row.id, "attempt": row.attempts},
+            )
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

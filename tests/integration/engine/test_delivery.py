@@ -293,3 +293,21 @@ def test_a_message_being_sent_counts_against_the_rate_limit(
     assert waiting is not None
     assert waiting.rate_limited_until == clock.now() + timedelta(minutes=1)
     assert waiting.first_due_at == clock.now()  # latency counts from when it was first due
+
+
+def test_a_message_whose_engine_dies_on_every_try_ends_a_dead_letter(
+    db: Database, clock: FakeClock, settings: Settings
+) -> None:
+    seeded = seed(db, clock)
+    row_id = page(db, clock, seeded, {"kind": "slack", "url": "http://127.0.0.1:9/"})
+    lease = timedelta(seconds=30)
+    for _ in range(2):  # claimed, then its engine dies; twice
+        with db.transaction() as session:
+            assert len(delivery.claim(session, clock.now(), 10, lease, max_attempts=2)) == 1
+        clock.advance(lease)
+    engine(db, clock, settings, delivery_max_attempts=2).tick()
+    dead = row(db, row_id)
+    assert (dead.state, dead.attempts) == ("dead", 2)
+    assert dead.last_error == "the engine sending it stopped before it finished, 2 times"
+    [entry] = entries(db, seeded.incident_id, *OUTCOMES)
+    assert entry.kind == "delivery_dead"
