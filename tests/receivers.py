@@ -6,6 +6,7 @@ one took fails the test, as GoAlert's smoke harness does: an extra page is a bug
     def test_x(http_receiver, smtp_receiver): ...
         http_receiver.url              # http://127.0.0.1:PORT/ (any path is accepted)
         http_receiver.answer(500, 500) # the next answers (status, or (status, headers, body))
+        release = http_receiver.hold() # the next request waits for its answer until release.set()
         [request] = http_receiver.take(1)
         [mail] = smtp_receiver.take(1)
 
@@ -94,6 +95,11 @@ class _Inbox(Generic[T]):
             pytest.fail(f"{self.name} got {len(extra)} message(s) nobody expected: {extra!r}")
 
 
+class _Server(ThreadingHTTPServer):
+    # Engines send in parallel threads: a backlog of 5 (the default) refuses connections.
+    request_queue_size = 128
+
+
 class HttpReceiver(_Inbox[Request]):
     """An HTTP server on a free loopback port that records every request and answers 200 (or
     what `answer` queued)."""
@@ -101,40 +107,50 @@ class HttpReceiver(_Inbox[Request]):
     def __init__(self, check: Callable[[Request], None] | None = None) -> None:
         super().__init__("HTTP receiver")
         self.check = check
-        self._answers: list[Answer] = []
+        self._answers: list[Answer | threading.Event] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def _handle(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
-                request = Request(
+                request: Request | None = Request(
                     self.command,
                     self.path,
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length),
                 )
-                status, headers, body = receiver._next_answer()
-                if receiver.check is not None and status < 300:
+                answer = receiver._next_answer()
+                if isinstance(answer, threading.Event):  # held: recorded, answered when let go
+                    receiver.put(request)
+                    answer.wait(PATIENCE)
+                    answer = (200, {}, b"ok")
+                    request = None
+                status, headers, body = answer
+                if receiver.check is not None and status < 300 and request is not None:
                     try:
                         receiver.check(request)
                     except AssertionError as error:  # the message is not what the spec says
                         receiver.problems.append(f"{request.path}: {error}")
                         status, body = 400, str(error).encode()
                 # Recorded before answering: once the sender has its answer, the test sees it.
-                receiver.put(request)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                if request is not None:
+                    receiver.put(request)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the sender went away while held (a killed engine)
+                    self.close_connection = True
 
             do_POST = do_PUT = do_GET = _handle
 
             def log_message(self, *_args: object) -> None:
                 return None
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         # A short poll: shutdown() waits for it, at every receiver's teardown.
         self._thread = threading.Thread(
@@ -149,7 +165,16 @@ class HttpReceiver(_Inbox[Request]):
             for a in answers:
                 self._answers.append(a if isinstance(a, tuple) else (a, {}, b""))
 
-    def _next_answer(self) -> Answer:
+    def hold(self) -> threading.Event:
+        """Queue an answer that is not given until the returned event is set: the request is
+        recorded (a test can `take` it) while the sender still waits, as a killed engine's
+        request would be."""
+        release = threading.Event()
+        with self._arrived:
+            self._answers.append(release)
+        return release
+
+    def _next_answer(self) -> Answer | threading.Event:
         with self._arrived:
             return self._answers.pop(0) if self._answers else (200, {}, b"ok")
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from onwatch.alerts import maintenance, responding, silences
 from onwatch.alerts.events import AlertEvent, Link
@@ -23,6 +24,7 @@ from onwatch.directory.queries import get_service
 from onwatch.incidents import queries as incident_queries
 from onwatch.incidents.escalating import fire_due
 from onwatch.notifications.models import Notification
+from onwatch.notifications.outbox import Outgoing, write
 from onwatch.schedules import actions as schedule_actions
 from onwatch.schedules.specs import NewOverrideSpec
 
@@ -231,6 +233,7 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
         rows[2].last_error = "550 5.1.1 mailbox unavailable: no such user here"
         responding.acknowledge_incident(session, incident, actor="user:zainab", now=clock.now())
         alert = session.scalar(select(func.max(Alert.id)))
+        _outbox(session, incident, clock)
     return Seeded(
         incident=incident,
         alert=alert,
@@ -285,3 +288,39 @@ def fire(
 
 def instance(alertname: str) -> str:
     return f"{alertname.lower()}-7f9d8b6c4-x2x9k.eu-west-1.compute.internal:9100"
+
+
+def _outbox(session: Session, incident: int, clock: FakeClock) -> None:
+    """Messages in every state the admin outbox page shows: a dead letter with a long error, one
+    waiting out a rate limit, one sent."""
+    now = clock.now()
+    hook = "https://hooks.claims-document-ingestion.example.org/onwatch/incidents/notify"
+    write(
+        session,
+        [
+            Outgoing(
+                key=f"seed:{n}", kind="channel", due_at=now, incident_id=incident,
+                destination={"kind": "webhook", "url": hook}, label=label,
+            )
+            for n, label in enumerate([
+                "claims-document-ingestion-partner-notifications (webhook)",
+                "relay-oncall-ntfy (ntfy)",
+                "ops-slack (slack)",
+            ])
+        ],
+        now,
+    )  # fmt: skip
+    changes = {
+        "seed:0": {
+            "state": "dead", "attempts": 10,
+            "last_error": f"{hook} answered 503: upstream connect error or disconnect/reset "
+            "before headers. reset reason: connection termination (gave up after 10 tries)",
+        },
+        "seed:1": {"rate_limited_until": now + timedelta(minutes=4),
+                   "due_at": now + timedelta(minutes=4)},
+        "seed:2": {"state": "sent", "sent_at": now, "attempts": 1},
+    }  # fmt: skip
+    for key, values in changes.items():
+        session.execute(
+            update(Notification).where(Notification.idempotency_key == key).values(**values)
+        )

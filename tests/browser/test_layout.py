@@ -29,6 +29,7 @@ PAGES: list[tuple[str, str, bool]] = [
     ("schedule-two-roles", "/schedules/relay-on-call", True),
     ("escalation-policy", "/escalation-policies/claims-partner-paging-with-a-long-name", True),
     ("tokens", "/admin/tokens", True),
+    ("outbox-all", "/admin/outbox?state=all", True),
     ("silences", "/silences", True),
     ("maintenance", "/maintenance", True),
     ("status", "/status", True),

@@ -86,6 +86,7 @@ COMMANDS = (
         "onwatch.cli.policies:app",
         "Escalation policies: who is paged, step by step.",
     ),
+    Lazy("outbox", "onwatch.cli.outbox:app", "Outbox: messages to send, and dead letters."),
 )
 
 

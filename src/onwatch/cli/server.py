@@ -225,7 +225,7 @@ def _start_engine(
     stop: threading.Event,
     wakeup: threading.Event,
 ) -> threading.Thread:
-    loop = build_engine(db, clock)
+    loop = build_engine(db, clock, config)
     worker = threading.Thread(
         target=loop.run_forever,
         name="onwatch-engine",
@@ -309,13 +309,21 @@ def engine_command() -> None:
     typer.echo(f"onwatch engine: database {_shown(config.resolved_database_url())}")
     db = open_database(config)
     _check_signing_key(config, db)
-    loop = build_engine(db, SystemClock())
+    loop = build_engine(db, SystemClock(), config)
     collect_garbage_less_often()
-    stop = threading.Event()
-    try:
-        loop.run_forever(stop, config.engine_interval_seconds, threading.Event())
-    except KeyboardInterrupt:
+    stop, wakeup = threading.Event(), threading.Event()
+
+    def stopping(_number: int, _frame: object) -> None:
+        # The tick under way ends first: messages being sent are recorded, not left under a
+        # lease another engine would wait out.
         stop.set()
+        wakeup.set()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stopping)
+    loop.run_forever(stop, config.engine_interval_seconds, wakeup)
+    typer.echo("onwatch engine: stopped")
+    db.dispose()
 
 
 @app.command()

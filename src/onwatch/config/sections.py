@@ -25,6 +25,7 @@ from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 from onwatch.escalation import policies as escalation_policies
 from onwatch.escalation.specs import PolicySpec
 from onwatch.integrations import specs as integrations
+from onwatch.notifications import limits as rate_limits
 from onwatch.schedules import actions as schedule_actions
 from onwatch.schedules import queries as schedule_queries
 from onwatch.schedules.specs import ScheduleSpec
@@ -202,6 +203,12 @@ channels:
     rate_limit: {max: 30, per: 1m}
 """
 
+RATE_LIMITS_EXAMPLE = """\
+rate_limits:
+  - {kind: email, max: 10, per: 1m}
+  - {kind: slack, max: 1, per: 1s}
+"""
+
 SCHEDULES_EXAMPLE = """\
 schedules:
   - name: payments-oncall
@@ -351,6 +358,21 @@ def sections() -> list[Section]:
             "(see docs/channels.md).",
             example=CHANNELS_EXAMPLE,
             warn=channels.warnings,
+        ),
+        Section(
+            "rate_limits",
+            "rate limit",
+            rate_limits.RateLimitRuleSpec,
+            "kind",
+            rate_limits.rule_specs,
+            each(rate_limits.put_rule),
+            rate_limits.delete_rule,
+            summary="How many messages may go to one destination (a channel, a person's "
+            "contact method) per window, by kind of destination, replacing the defaults "
+            "(e-mail 20 a minute, Slack and Teams 30, webhooks 120, ntfy and Apprise 20). A "
+            "channel's own `rate_limit` wins over its kind's. A message over the limit is not "
+            "dropped: it waits, and the incident page says until when (see docs/delivery.md).",
+            example=RATE_LIMITS_EXAMPLE,
         ),
         Section(
             "schedules",

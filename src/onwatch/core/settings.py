@@ -88,6 +88,36 @@ class Settings(BaseSettings):
         24, ge=1, le=720, description="How long an ack or resolve link in a message works."
     )
 
+    # Delivery of outbox rows (engine/delivery.py, docs/delivery.md).
+    delivery_lease_seconds: float = Field(
+        120.0, gt=0, le=3600, description="How long an engine holds a message it is sending; "
+        "a message held longer (its engine died) is sent again by another."
+    )
+    delivery_max_attempts: int = Field(
+        10, ge=1, le=100, description="Tries of one message before it is a dead letter."
+    )
+    delivery_retry_base_seconds: float = Field(
+        30.0, gt=0, description="Wait after the first failed try; doubled after each next one."
+    )
+    delivery_retry_max_seconds: float = Field(
+        3600.0, gt=0, description="Longest wait between two tries (before jitter)."
+    )
+    delivery_batch: int = Field(
+        16, ge=1, le=1000, description="Messages an engine claims at once (sent in parallel)."
+    )
+    delivery_threads: int = Field(8, ge=1, le=64, description="Parallel sends per engine.")
+    delivery_late_seconds: float = Field(
+        60.0, gt=0, description="A message not sent this long after it was due is late "
+        "(the heartbeat stops)."
+    )
+    heartbeat_url: str = Field(
+        "", description="Pinged (GET) by the engine while nothing due is late: a dead man's "
+        "switch for onwatch itself. Empty: no ping."
+    )
+    heartbeat_interval_seconds: float = Field(
+        60.0, gt=0, description="Time between two heartbeat pings."
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -2,19 +2,92 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from onwatch.channels import registry
+from onwatch.channels.base import Sender
 from onwatch.core.clock import Clock
 from onwatch.core.db import Database
+from onwatch.core.settings import Settings
+from onwatch.core.signing import signing_key
+from onwatch.engine.delivery import Delivery
+from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
-from onwatch.incidents.escalating import fire_due
+from onwatch.incidents.escalating import fire_due, late_count, next_due
+from onwatch.notifications import deliveries
+from onwatch.notifications.links import LinkMaker
 from onwatch.schedules.actions import record_due_handoffs
 
 
-def build_engine(db: Database, clock: Clock) -> Engine:
+def link_maker(settings: Settings) -> LinkMaker:
+    return LinkMaker(
+        settings.resolved_base_url(),
+        signing_key(settings),
+        timedelta(hours=settings.link_lifetime_hours),
+    )
+
+
+def build_delivery(
+    db: Database, settings: Settings, senders: Mapping[str, Sender] | None = None
+) -> Delivery:
+    """The delivery step, with a sender per channel kind made from the settings."""
+    if senders is None:
+        senders = registry.senders(settings, registry.http_client())
+    return Delivery.from_settings(db, settings, senders, link_maker(settings))
+
+
+def lateness_checks(settings: Settings) -> list[LatenessCheck]:
+    """What the self-heartbeat asks before it pings: each capability with deadlines adds its
+    check here."""
+    grace = timedelta(seconds=settings.delivery_late_seconds)
+    return [
+        lambda session, now: deliveries.overdue(session, now, grace),
+        late_escalations,
+    ]
+
+
+def late_escalations(session: Session, now: datetime) -> list[str]:
+    late = late_count(session, now)
+    return [f"{late} escalation step(s) due and not fired"] if late else []
+
+
+def self_heartbeat(db: Database, settings: Settings) -> SelfHeartbeat:
+    return SelfHeartbeat(
+        db,
+        settings.heartbeat_url,
+        timedelta(seconds=settings.heartbeat_interval_seconds),
+        lateness_checks(settings),
+        registry.http_client(),
+    )
+
+
+def build_engine(
+    db: Database,
+    clock: Clock,
+    settings: Settings | None = None,
+    *,
+    senders: Mapping[str, Sender] | None = None,
+) -> Engine:
+    """Every step. With `settings` (as `onwatch engine` and `serve` pass), the engine also
+    delivers the outbox; `senders` replaces the senders made from them."""
     # Hand-offs are recorded first in each tick, so later steps can tell people about them.
     # Escalations fire after hand-offs, so a step due at a hand-off pages the incoming person.
-    return Engine(
-        db,
-        clock,
-        [Step("handoffs", record_due_handoffs), Step("escalations", fire_due), *default_steps()],
-    )
+    steps = [
+        Step("handoffs", record_due_handoffs),
+        Step("escalations", fire_due, next_due=next_due),
+        *default_steps(),
+    ]
+    if settings is not None:
+        delivery = build_delivery(db, settings, senders)
+        # Last: what the steps before it wrote in this tick goes out in this tick.
+        steps.append(
+            Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due)
+        )
+        if settings.heartbeat_url:
+            beat = self_heartbeat(db, settings)
+            steps.append(Step("heartbeat", beat, own_transactions=True, next_due=beat.next_due))
+    return Engine(db, clock, steps)

@@ -20,12 +20,19 @@ from onwatch.core import jobs
 
 JobHandler = Callable[[Session, dict[str, Any], datetime], None]
 StepFunction = Callable[[Session, datetime], int]
+NextDue = Callable[[Session], datetime | None]
 
 
 @dataclass(frozen=True)
 class Step:
+    """`run(session, now)` in a transaction the engine opens; or, with `own_transactions`,
+    `run(now)`, opening its own. `next_due(session)` says when it next has work, if it can
+    tell, so the engine sleeps until then rather than polling."""
+
     name: str
-    run: StepFunction
+    run: Callable[..., int]
+    own_transactions: bool = False
+    next_due: NextDue | None = None
 
 
 @dataclass

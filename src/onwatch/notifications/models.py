@@ -47,6 +47,10 @@ class Notification(Base):
         ),
         CheckConstraint("urgency IN ('high', 'low')", name="urgency"),
         Index("ix_notification_state_due", "state", "due_at"),
+        # Rate limits count what went to one channel or contact method lately.
+        Index("ix_notification_channel_sent", "channel_id", "sent_at"),
+        Index("ix_notification_contact_sent", "contact_method_id", "sent_at"),
+        Index("ix_notification_person_sent", "person_id", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,3 +79,22 @@ class Notification(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # When the row was first due (due_at moves with each retry), and from then until it was
+    # sent, in milliseconds: the delivery latency metric (engine/delivery).
+    first_due_at: Mapped[datetime | None]
+    latency_ms: Mapped[int | None]
+
+
+class RateLimitRule(Base):
+    """A kind of destination whose rate limit the config file sets (`rate_limits:`), instead of
+    the default of notifications/limits.py."""
+
+    __tablename__ = "rate_limit_rule"
+    __table_args__ = (
+        CheckConstraint("max > 0", name="max_positive"),
+        CheckConstraint("per_seconds > 0", name="per_positive"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    max: Mapped[int]
+    per_seconds: Mapped[int]

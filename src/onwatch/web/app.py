@@ -26,6 +26,7 @@ from onwatch.web.api import (
     intake,
     maintenance,
     metrics_intake,
+    outbox,
     schedules,
     silences,
     status,
@@ -46,6 +47,7 @@ from onwatch.web.pages import incidents as incidents_pages
 from onwatch.web.pages import integrations as integration_pages
 from onwatch.web.pages import links as link_pages
 from onwatch.web.pages import maintenance as maintenance_pages
+from onwatch.web.pages import outbox as outbox_pages
 from onwatch.web.pages import overview, session, site, tokens
 from onwatch.web.pages import schedules as schedule_pages
 from onwatch.web.pages import silences as silence_pages
@@ -97,6 +99,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         ical.router,
         channels.router,
         escalation_policies.router,
+        outbox.router,
     )
     # Intake first: it takes the most requests, and FastAPI tries routers in order.
     for router in (
@@ -118,6 +121,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             directory_pages,
             tokens,
             integration_pages,
+            outbox_pages,
             incidents_pages,
             alerts_pages,
             schedule_pages,

@@ -93,4 +93,5 @@ def test_the_app_mounts_the_directory_and_admin_links(ctx: AppContext) -> None:
         "/status",
         "/admin/tokens",
         "/admin/integrations",
+        "/admin/outbox",
     ]

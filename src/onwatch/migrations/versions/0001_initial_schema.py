@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 03:13:45.114765
+Create Date: 2026-12-07 03:52:18.562760
 """
 
 from collections.abc import Sequence
@@ -113,6 +113,14 @@ def upgrade() -> None:
     sa.Column('time_zone', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person')),
     sa.UniqueConstraint('handle', name=op.f('uq_person_handle'))
+    )
+    op.create_table('rate_limit_rule',
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('max', sa.Integer(), nullable=False),
+    sa.Column('per_seconds', sa.Integer(), nullable=False),
+    sa.CheckConstraint('max > 0', name=op.f('ck_rate_limit_rule_max_positive')),
+    sa.CheckConstraint('per_seconds > 0', name=op.f('ck_rate_limit_rule_per_positive')),
+    sa.PrimaryKeyConstraint('kind', name=op.f('pk_rate_limit_rule'))
     )
     op.create_table('silence',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -550,6 +558,8 @@ def upgrade() -> None:
     sa.Column('payload', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_due_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('latency_ms', sa.Integer(), nullable=True),
     sa.CheckConstraint("kind IN ('page', 'channel', 'test', 'handoff')", name=op.f('ck_notification_kind')),
     sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'dead', 'cancelled')", name=op.f('ck_notification_state')),
     sa.CheckConstraint("urgency IN ('high', 'low')", name=op.f('ck_notification_urgency')),
@@ -561,7 +571,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_notification_idempotency_key'))
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index('ix_notification_channel_sent', ['channel_id', 'sent_at'], unique=False)
+        batch_op.create_index('ix_notification_contact_sent', ['contact_method_id', 'sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index('ix_notification_person_sent', ['person_id', 'sent_at'], unique=False)
         batch_op.create_index('ix_notification_state_due', ['state', 'due_at'], unique=False)
 
     op.create_table('sla_breach',
@@ -638,7 +651,10 @@ def downgrade() -> None:
     op.drop_table('sla_breach')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_state_due')
+        batch_op.drop_index('ix_notification_person_sent')
         batch_op.drop_index(batch_op.f('ix_notification_incident_id'))
+        batch_op.drop_index('ix_notification_contact_sent')
+        batch_op.drop_index('ix_notification_channel_sent')
 
     op.drop_table('notification')
     with op.batch_alter_table('incident_escalation', schema=None) as batch_op:
@@ -721,6 +737,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_silence_window')
 
     op.drop_table('silence')
+    op.drop_table('rate_limit_rule')
     op.drop_table('person')
     with op.batch_alter_table('login_throttle', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_throttle_last_failed_at'))

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from onwatch import __version__
 from onwatch.core.errors import Unauthorized
 from onwatch.core.tokens import same
+from onwatch.web import state_metrics
 from onwatch.web.security import context
 
 router = APIRouter(tags=["health"])
@@ -37,11 +38,13 @@ def readyz(request: Request) -> JSONResponse:
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
 )
 def metrics(request: Request) -> Response:
-    """Request counts and latencies by route template (docs/operations.md says what else)."""
+    """Request counts and latencies by route template, and what the database holds: the
+    outbox and delivery latency (docs/operations.md and docs/delivery.md say what else)."""
     ctx = context(request)
     token = ctx.settings.metrics_token.get_secret_value()
     if token:
         scheme, _, sent = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not same(sent.strip(), token):
             raise Unauthorized("/metrics needs `Authorization: Bearer` and the metrics token")
-    return Response(generate_latest(ctx.registry), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(ctx.registry) + state_metrics.exposition(ctx.db)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
