@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal
+from onwatch.config.people import person_problems
 from onwatch.core.changes import Change
 from onwatch.core.errors import Conflict, Invalid
 from onwatch.directory import actions, queries
@@ -88,6 +89,15 @@ def add_routes(resource: Resource) -> None:
     )
 
 
+def _put_person(session: Session, spec: PersonSpec, *, actor: str, now: Any) -> Change | None:
+    """A person as the config file's people section takes one: contact methods checked as
+    channels of their kind are, rules naming a method that can be paged."""
+    problems = person_problems(spec)
+    if problems:
+        raise Invalid(problems)
+    return actions.put_person(session, spec, actor=actor, now=now)
+
+
 def _teams(session: Session) -> list[TeamSpec]:
     handle_of = queries.handles(session)
     return [queries.team_spec(t, handle_of) for t in queries.list_teams(session)]
@@ -111,7 +121,7 @@ for _resource in (
         lambda s: [queries.person_spec(p) for p in queries.list_people(s)],
         lambda s, n: queries.person_spec(queries.get_person(s, n)),
         queries.person_by_handle,
-        actions.put_person,
+        _put_person,
         actions.delete_person,
     ),
     Resource(
