@@ -81,6 +81,7 @@ COMMANDS = (
         "Business hours and acknowledgement deadlines.",
     ),
     Lazy("channels", "onwatch.cli.channels:app", "Channels: where messages go (Slack, Teams, …)."),
+    Lazy("people", "onwatch.cli.people:app", "People: send one a test notification."),
 )
 
 
