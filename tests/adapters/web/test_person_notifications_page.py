@@ -77,6 +77,7 @@ def test_the_person_page_shows_methods_rules_and_the_no_rules_warning(
     ann = text_of(client.get("/people/ann").text)
     assert "1. ntfy https://ntfy.example.org/ann-9f2c (push)" in ann
     assert "2. slack U0ANN (chat) never paged" in ann
+    assert "2 (slack) is never paged: a Slack member id is shown to people" in ann
     assert "High urgency at once: ntfy (push) after 5m: email" in ann
     assert "Low urgency E-mail at once (no low-urgency rules)." in ann
     assert "No notification rules" not in ann
@@ -124,7 +125,8 @@ def test_an_admin_tests_anyones_single_method(
 ) -> None:
     _setup(db, clock)
     csrf = _log_in(client, db, clock, "boss")
-    assert "Send Bob Baker a test notification" in client.get("/people/bob").text
+    bob = text_of(client.get("/people/bob").text)
+    assert "Send a test notification" in bob and "Send me" not in bob
     sent = client.post(
         "/people/ann/test-notification",
         data={"csrf_token": csrf, "method": "1"},
