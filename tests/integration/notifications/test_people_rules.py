@@ -14,6 +14,7 @@ from onwatch.config.apply import Plan, apply, export
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.core.errors import Invalid
+from onwatch.directory.actions import delete_person
 from onwatch.directory.models import NotificationRule, Person, Service
 from onwatch.incidents.actions import acknowledge, open_incident
 from onwatch.incidents.models import Incident
@@ -190,3 +191,26 @@ def test_a_page_writes_one_row_per_rule_once_and_an_ack_cancels_those_pending(
         # What acknowledging does to pending pages (the escalation's hook calls it).
         assert cancel_pages(session, incident, "acknowledged") == 2
     assert [s for _, s, _, _ in _rows(db)] == ["sent", "cancelled", "cancelled", "sent"]
+
+
+def test_deleting_a_person_with_rules_and_pages_keeps_the_pages_snapshots(
+    db: Database, clock: FakeClock
+) -> None:
+    applied(db, clock, FILE)
+    incident = _incident(db, clock)
+    with db.transaction() as session:
+        page_person(
+            session, incident_id=incident, person_id=_ids(db)["ann"], urgency="high",
+            key="page:x", at=clock.now(), now=clock.now(),
+        )  # fmt: skip
+    with db.transaction() as session:
+        delete_person(session, "ann", actor="t", now=clock.now())
+    with db.read() as session:
+        assert session.scalar(select(NotificationRule.id)) is None
+        rows = session.execute(
+            select(
+                Notification.person_id, Notification.contact_method_id, Notification.destination
+            ).order_by(Notification.id)
+        ).all()
+    assert [(p, c) for p, c, _ in rows] == [(None, None)] * 3
+    assert [d["kind"] for _, _, d in rows] == ["ntfy", "email", "apprise"]
