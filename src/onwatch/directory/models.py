@@ -52,6 +52,9 @@ class NotificationRule(Base):
         CheckConstraint("urgency IN ('high', 'low')", name="urgency"),
         CheckConstraint("delay_seconds >= 0", name="delay"),
     )
+    # Deleting a person, the ORM deletes their contact methods and rules; the database may
+    # already have cascaded the rules of a deleted contact method, which is as intended.
+    __mapper_args__ = {"confirm_deleted_rows": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
