@@ -67,3 +67,23 @@ def test_bad_rules_and_contact_methods_are_422_naming_the_field(
         assert response.status_code == 422, response.text
         assert [e["field"] for e in response.json()["error"]["fields"]] == [field]
     assert client.get("/api/v1/people", headers=admin).json() == []
+
+
+def test_an_admin_queues_a_test_notification_through_the_api(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    admin, viewer = bearer(tokens["admin"]), bearer(tokens["viewer"])
+    assert client.post("/api/v1/people", json=ANN, headers=admin).status_code == 201
+    url = "/api/v1/people/ann/test-notification"
+    assert client.post(url, headers=viewer).status_code == 403
+    queued = client.post(url, headers=admin)
+    assert (queued.status_code, queued.json()) == (
+        202,
+        {"queued": ["email", "ntfy (push)", "webhook"], "skipped": []},
+    )
+    one = client.post(url, json={"method": 2}, headers=admin)
+    assert one.json()["queued"] == ["webhook"]
+    bad = client.post(url, json={"method": "pager"}, headers=admin)
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["error"]["fields"]] == ["method"]
+    assert client.post("/api/v1/people/zed/test-notification", headers=admin).status_code == 404

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from onwatch.auth.roles import Principal
+from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.config.people import person_problems
 from onwatch.core.changes import Change
-from onwatch.core.errors import Conflict, Invalid
+from onwatch.core.errors import Conflict, Forbidden, Invalid
 from onwatch.directory import actions, queries
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.notifications.trial import send_test_notification
 from onwatch.web.security import admin, context, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
@@ -148,6 +149,34 @@ for _resource in (
     ),
 ):
     add_routes(_resource)
+
+
+class TestNotification(BaseModel):
+    method: str | int | None = None  # a contact method's number (from 1), label, or "email"
+
+
+@router.post("/people/{handle}/test-notification", status_code=202)
+def test_notification(
+    handle: str,
+    request: Request,
+    body: TestNotification | None = None,
+    who: Principal = Depends(viewer),
+) -> dict[str, Any]:
+    """Queue a test message to each of the person's contact methods (or one); the engine sends
+    them. A person may test their own; an admin anyone's. Audited."""
+    if who.person_handle != handle and not has_role(who.role, Role.admin):
+        raise Forbidden("only the person themselves or an admin may send them a test notification")
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        trial = send_test_notification(
+            session,
+            handle,
+            method=body.method if body else None,
+            actor=who.actor,
+            now=ctx.clock.now(),
+        )
+    ctx.engine_wakeup.set()
+    return {"queued": trial.sent, "skipped": [{"method": m, "why": w} for m, w in trial.skipped]}
 
 
 @router.get("/services/{name}/responsibility")
