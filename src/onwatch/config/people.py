@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onwatch.channels.specs import contact_problems
+from onwatch.core import secrets
 from onwatch.core.errors import FieldError
 from onwatch.directory import contacts
 from onwatch.directory.specs import ContactMethodSpec, PersonSpec
@@ -90,6 +91,17 @@ def people_warnings(_session: Session, specs: list[Any], _now: datetime) -> list
         if len(where) > NAMED_AT_MOST:
             named += f" and {len(where) - NAMED_AT_MOST} more"
         found.append(f"contact methods of {named}: {why}")
+    for person in specs:
+        for i, method in enumerate(person.contact_methods):
+            for field in ("address", "url", "secret", "token"):
+                reference = getattr(method, field)
+                why = secrets.unavailable(reference) if secrets.is_reference(reference) else None
+                if why:
+                    found.append(
+                        f"person {person.handle}: contact_methods[{i}].{field}: {why} in this "
+                        "environment; onwatch reads it when it sends, so it must be readable "
+                        "where `onwatch serve` or `onwatch engine` runs"
+                    )
     return found
 
 

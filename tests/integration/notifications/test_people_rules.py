@@ -64,6 +64,9 @@ def test_rules_are_stored_exported_back_unchanged_and_warned_about(
         "contact methods of ann (slack 3): a Slack member id is shown to people, never paged; "
         "to page by Slack, add a contact method whose address is a reference (env:NAME) to a "
         "Slack webhook URL that posts to the person",
+        "person ann: contact_methods[1].url: env:ANN_TWILIO_URL is not set in this environment; "
+        "onwatch reads it when it sends, so it must be readable where `onwatch serve` or "
+        "`onwatch engine` runs",
     ]
     with db.read() as session:
         stored = session.execute(
