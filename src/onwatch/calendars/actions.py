@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record_change
 from onwatch.calendars import queries
+from onwatch.calendars.hours import Calendar, holidays_by_year
 from onwatch.calendars.models import StoredCalendar
 from onwatch.calendars.specs import CalendarSpec, calendar_from_spec
 from onwatch.core.changes import Change, deleted, diff
@@ -19,7 +20,7 @@ def put_calendar(
     session: Session, spec: CalendarSpec, *, actor: str, now: datetime
 ) -> Change | None:
     """Create or update the calendar `spec` declares; None when it is stored as given."""
-    calendar_from_spec(spec)  # every check the pure form makes, before anything is written
+    calendar = calendar_from_spec(spec)  # every check the pure form makes, before any write
     row = queries.calendar_row(session, spec.name)
     before = queries.calendar_spec(row).model_dump(mode="json") if row else None
     after = spec.model_dump(mode="json")
@@ -30,9 +31,25 @@ def put_calendar(
         row = StoredCalendar(name=spec.name)
         session.add(row)
     row.spec, row.updated_at = after, now
+    row.holidays = stored_form(calendar, now)
     session.flush()
     record_change(session, change, actor=actor, at=now)
     return change
+
+
+# The years whose holidays are stored with a calendar, around the year it is stored in.
+STORED_YEARS = (-1, 10)
+
+
+def stored_form(calendar: Calendar, now: datetime) -> dict[str, dict[str, str]]:
+    """The calendar's holidays for StoredCalendar.holidays (none when it keeps no holidays)."""
+    if calendar.holidays is None:
+        return {}
+    years = range(now.year + STORED_YEARS[0], now.year + STORED_YEARS[1] + 1)
+    return {
+        str(year): {day.isoformat(): name for day, name in sorted(days.items())}
+        for year, days in holidays_by_year(calendar.holidays, years).items()
+    }
 
 
 def delete_calendar(session: Session, name: str, *, actor: str, now: datetime) -> Change:

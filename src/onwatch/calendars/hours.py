@@ -5,7 +5,8 @@ when it next opens or closes. Holidays and extra closed or open dates act on who
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,8 +49,15 @@ class HolidaySet:
 
     country: str = "US"
     subdivision: str | None = None
+    # Holidays worked out when the calendar was stored, by year: reading them back spares the
+    # reader the library (see below). A year not among them is asked of the library.
+    known: Mapping[int, Mapping[date, str]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def __post_init__(self) -> None:
+        if self.known:
+            return  # country and subdivision were checked when these were worked out
         if not is_holiday_country(self.country):
             raise Invalid(f"unknown holiday country {self.country!r}", field="country")
         if self.subdivision is not None and not is_holiday_subdivision(
@@ -62,11 +70,21 @@ class HolidaySet:
     def __contains__(self, day: object) -> bool:
         if not isinstance(day, date):
             return False
-        return day in _holidays_of(self.country, self.subdivision, day.year)
+        return day in self._of(day.year)
 
     def name_of(self, day: date) -> str | None:
         """The holiday's name, or None on an ordinary day."""
-        return _holidays_of(self.country, self.subdivision, day.year).get(day)
+        return self._of(day.year).get(day)
+
+    def _of(self, year: int) -> Mapping[date, str]:
+        known = self.known.get(year)
+        return known if known is not None else _holidays_of(self.country, self.subdivision, year)
+
+
+def holidays_by_year(holidays: HolidaySet, years: range) -> dict[int, dict[date, str]]:
+    """The holidays of each year in `years`, as a calendar stores them (HolidaySet.known)."""
+    country, subdivision = holidays.country, holidays.subdivision
+    return {year: dict(_holidays_of(country, subdivision, year)) for year in years}
 
 
 # The holidays library is imported when a holiday is first asked about, not with this module:

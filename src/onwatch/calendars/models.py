@@ -20,4 +20,8 @@ class StoredCalendar(Base):
     # CalendarSpec.model_dump(mode="json"): read back through the spec, so a stored calendar is
     # checked exactly like one in a config file.
     spec: Mapped[dict[str, Any]]
+    # The holidays of the years around the one it was stored in, {"2026": {"2026-01-01": name}}:
+    # readers (`onwatch oncall` above all) then need not load the holidays library, which
+    # costs a tenth of a second. Other years are asked of the library.
+    holidays: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]

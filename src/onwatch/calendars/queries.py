@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +26,16 @@ def get_calendar_row(session: Session, name: str) -> StoredCalendar:
 
 
 def calendar_spec(row: StoredCalendar) -> CalendarSpec:
-    return CalendarSpec.model_validate(row.spec)
+    # Its holiday country was checked when it was stored (the check loads the holidays library).
+    return CalendarSpec.model_validate(row.spec, context={"stored": True})
+
+
+def stored_holidays(row: StoredCalendar) -> dict[int, dict[date, str]]:
+    """The holidays stored with the calendar, by year (see StoredCalendar.holidays)."""
+    return {
+        int(year): {date.fromisoformat(day): name for day, name in days.items()}
+        for year, days in (row.holidays or {}).items()
+    }
 
 
 def calendar_specs(session: Session, names: Collection[str] | None = None) -> list[CalendarSpec]:
@@ -42,7 +52,13 @@ def get_calendar_spec(session: Session, name: str) -> CalendarSpec:
 
 def calendars(session: Session, names: Collection[str] | None = None) -> dict[str, Calendar]:
     """Every stored calendar (or those called `names`) by name, built into the pure form."""
-    return {spec.name: calendar_from_spec(spec) for spec in calendar_specs(session, names)}
+    stmt = select(StoredCalendar).order_by(StoredCalendar.name)
+    if names is not None:
+        stmt = stmt.where(StoredCalendar.name.in_(names))
+    return {
+        row.name: calendar_from_spec(calendar_spec(row), stored_holidays(row))
+        for row in session.scalars(stmt)
+    }
 
 
 def calendar_ids(session: Session) -> dict[str, int]:

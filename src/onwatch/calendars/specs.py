@@ -46,10 +46,12 @@ class HolidaysSpec(Spec):
 
     @field_validator("country", mode="before")
     @classmethod
-    def _known_country(cls, value: Any) -> Any:
+    def _known_country(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, str):
             return value
         value = value.strip().upper()
+        if (info.context or {}).get("stored"):
+            return value  # checked when it was stored; the check would load the holidays library
         if not is_holiday_country(value):
             raise ValueError(
                 f"unknown holiday country {value!r} (use an ISO 3166 code such as US or GB)"
@@ -60,7 +62,7 @@ class HolidaysSpec(Spec):
     @classmethod
     def _known_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
         country = info.data.get("country")
-        if value is None or country is None:
+        if value is None or country is None or (info.context or {}).get("stored"):
             return value
         if not is_holiday_subdivision(country, value):
             raise ValueError(f"{country} has no subdivision {value!r}")
@@ -122,10 +124,13 @@ def windows_from(hours: list[HoursSpec], time_zone: str) -> tuple[Window, ...]:
     return tuple(windows)
 
 
-def calendar_from_spec(spec: CalendarSpec) -> Calendar:
+def calendar_from_spec(
+    spec: CalendarSpec, known: Mapping[int, Mapping[date, str]] | None = None
+) -> Calendar:
+    """The pure calendar; `known` are its holidays as stored by year (HolidaySet.known)."""
     holidays = None
     if spec.holidays is not None:
-        holidays = HolidaySet(spec.holidays.country, spec.holidays.subdivision)
+        holidays = HolidaySet(spec.holidays.country, spec.holidays.subdivision, known or {})
     return Calendar(
         windows=windows_from(spec.hours, spec.time_zone),
         holidays=holidays,

@@ -4,6 +4,7 @@ be so without Alembic."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,35 @@ def test_a_migrated_database_is_current_and_a_new_one_is_not(db: Database, tmp_p
         assert not heads.is_current(fresh)
     finally:
         fresh.dispose()
+
+
+def test_oncall_on_sqlite_loads_neither_the_holidays_library_nor_postgresql(
+    tmp_path: Path,
+) -> None:
+    # A calendar with US holidays covers the schedule: its holidays are read as stored.
+    url = f"sqlite:///{tmp_path / 'oncall.db'}"
+    example = Path(__file__).resolve().parents[3] / "examples" / "003-prod-squad.yaml"
+    env = {**os.environ, "ONWATCH_DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "onwatch.cli.main", "apply", "-f", str(example)],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RUN.format(heavy=("holidays", "sqlalchemy.dialects.postgresql")),
+            "oncall",
+            "--at",
+            "2026-07-03T15:00:00Z",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "prod-squad" in done.stdout
+    assert "nobody (off hours)" in done.stdout  # Independence Day, observed on Friday 3 July
+    assert done.stderr.split() == []

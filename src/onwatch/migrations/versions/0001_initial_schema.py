@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 03:05:08.706380
+Create Date: 2026-12-07 03:34:24.970819
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql  # noqa: F401
 from alembic import op
 
 import onwatch.core.db
-from sqlalchemy.dialects import postgresql
+
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -44,8 +44,8 @@ def upgrade() -> None:
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('entity_type', sa.String(length=64), nullable=False),
     sa.Column('entity_key', sa.String(length=255), nullable=False),
-    sa.Column('before', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
-    sa.Column('after', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('before', onwatch.core.db.JSONDoc(), nullable=True),
+    sa.Column('after', onwatch.core.db.JSONDoc(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entry'))
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
@@ -55,7 +55,8 @@ def upgrade() -> None:
     op.create_table('calendar',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
-    sa.Column('spec', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('spec', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('holidays', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar')),
     sa.UniqueConstraint('name', name=op.f('uq_calendar_name'))
@@ -64,7 +65,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('settings', onwatch.core.db.JSONDoc(), nullable=False),
     sa.CheckConstraint("kind IN ('email', 'slack', 'teams', 'webhook', 'ntfy', 'apprise')", name=op.f('ck_channel_kind')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel')),
     sa.UniqueConstraint('name', name=op.f('uq_channel_name'))
@@ -74,7 +75,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=64), nullable=False),
     sa.Column('key', sa.String(length=255), nullable=False),
     sa.Column('due_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('payload', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
@@ -107,7 +108,7 @@ def upgrade() -> None:
     )
     op.create_table('silence',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('matchers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('matchers', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('starts_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ends_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('author', sa.String(length=200), nullable=False),
@@ -149,7 +150,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('time_zone', sa.String(length=64), nullable=False),
-    sa.Column('layers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('layers', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('coverage_calendar_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['coverage_calendar_id'], ['calendar.id'], name=op.f('fk_schedule_coverage_calendar_id_calendar')),
@@ -304,7 +305,7 @@ def upgrade() -> None:
     )
     op.create_table('alert_policy',
     sa.Column('service_id', sa.Integer(), nullable=False),
-    sa.Column('grouping', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('grouping', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('auto_resolve', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_alert_policy_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_id', name=op.f('pk_alert_policy'))
@@ -364,7 +365,7 @@ def upgrade() -> None:
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('disabled_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_event_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('routes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('routes', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('rate_limit', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_integration_service_id_service')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_integration')),
@@ -440,7 +441,7 @@ def upgrade() -> None:
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('spec', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('spec', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('firing', sa.Boolean(), nullable=False),
     sa.Column('value', sa.Double(), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=False),
@@ -464,10 +465,10 @@ def upgrade() -> None:
     sa.Column('group_name', sa.String(length=255), nullable=False),
     sa.Column('class_name', sa.String(length=255), nullable=False),
     sa.Column('generator_url', sa.String(length=2000), nullable=False),
-    sa.Column('labels', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('annotations', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('links', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('labels', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('annotations', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('details', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('links', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('first_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('acknowledged_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
@@ -494,8 +495,8 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=255), nullable=False),
     sa.Column('occurred_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('links', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('details', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('links', onwatch.core.db.JSONDoc(), nullable=False),
     sa.ForeignKeyConstraint(['integration_id'], ['integration.id'], name=op.f('fk_change_event_integration_id_integration')),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_change_event_service_id_service')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_change_event'))
@@ -512,7 +513,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('contact_method_id', sa.Integer(), nullable=True),
     sa.Column('channel_id', sa.Integer(), nullable=True),
-    sa.Column('destination', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('destination', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('label', sa.String(length=300), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('due_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
@@ -522,7 +523,7 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('rate_limited_until', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('cancel_reason', sa.String(length=200), nullable=True),
-    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('payload', onwatch.core.db.JSONDoc(), nullable=False),
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('page', 'channel', 'test', 'handoff')", name=op.f('ck_notification_kind')),
@@ -546,7 +547,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('data', onwatch.core.db.JSONDoc(), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_timeline_entry_incident_id_incident'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_timeline_entry'))
     )
@@ -562,7 +563,7 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('summary', sa.String(length=1024), nullable=False),
     sa.Column('severity', sa.String(length=8), nullable=True),
-    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('payload', onwatch.core.db.JSONDoc(), nullable=False),
     sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_alert_event_alert_id_alert'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_event'))
     )
