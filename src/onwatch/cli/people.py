@@ -9,7 +9,7 @@ from onwatch.cli.runtime import actor, open_database, reported, settings
 from onwatch.core.clock import SystemClock
 from onwatch.notifications.trial import send_test_notification
 
-app = typer.Typer(no_args_is_help=True, help="People: test their notifications.")
+app = typer.Typer(no_args_is_help=True, help="People: send one a test notification.")
 
 
 @app.command("test-notify")
