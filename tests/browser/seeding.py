@@ -40,8 +40,16 @@ people:
     email: maximiliana.rodriguez-vanderberg@partners.example.org
     time_zone: Pacific/Chatham
     contact_methods:
-      - {type: phone, address: "+64 3 305 0000 ext 7741", label: after-hours escalation line}
-      - {type: webhook, address: "https://hooks.example.org/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"}
+      - {type: phone, address: "+64 3 305 0000 ext 7741", label: after-hours escalation line,
+         url: "env:MAXIMILIANA_AFTER_HOURS_APPRISE_URL"}
+      - {type: webhook, address: "https://hooks.example.org/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+         secret: "env:MAXIMILIANA_WEBHOOK_SECRET"}
+      - {type: slack, address: U0MAXIMILIANARODRIGUEZ, label: partner workspace}
+    notification_rules:
+      high:
+        - {contact: 2}
+        - {contact: after-hours escalation line, after: 5m}
+        - {contact: email, after: 1h30m}
 teams:
   - name: claims-document-ingestion
     display_name: Claims document ingestion and optical character recognition (partner)

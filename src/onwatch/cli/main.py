@@ -87,6 +87,7 @@ COMMANDS = (
         "Escalation policies: who is paged, step by step.",
     ),
     Lazy("outbox", "onwatch.cli.outbox:app", "Outbox: messages to send, and dead letters."),
+    Lazy("people", "onwatch.cli.people:app", "People: send one a test notification."),
 )
 
 

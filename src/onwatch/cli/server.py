@@ -10,6 +10,7 @@ import signal
 import socket
 import ssl
 import threading
+from datetime import timedelta
 from typing import Any
 
 import typer
@@ -218,6 +219,11 @@ def _uvicorn_config(asgi: Any, config: Settings) -> uvicorn.Config:
     )
 
 
+def _handoff_notice(config: Settings) -> timedelta | None:
+    minutes = config.handoff_notice_minutes
+    return timedelta(minutes=minutes) if minutes else None
+
+
 def _start_engine(
     db: Database,
     clock: SystemClock,
@@ -225,7 +231,7 @@ def _start_engine(
     stop: threading.Event,
     wakeup: threading.Event,
 ) -> threading.Thread:
-    loop = build_engine(db, clock, config)
+    loop = build_engine(db, clock, config, handoff_notice=_handoff_notice(config))
     worker = threading.Thread(
         target=loop.run_forever,
         name="onwatch-engine",
@@ -309,7 +315,7 @@ def engine_command() -> None:
     typer.echo(f"onwatch engine: database {_shown(config.resolved_database_url())}")
     db = open_database(config)
     _check_signing_key(config, db)
-    loop = build_engine(db, SystemClock(), config)
+    loop = build_engine(db, SystemClock(), config, handoff_notice=_handoff_notice(config))
     collect_garbage_less_often()
     stop, wakeup = threading.Event(), threading.Event()
 

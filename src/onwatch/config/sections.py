@@ -16,6 +16,7 @@ from onwatch.calendars import actions as calendar_actions
 from onwatch.calendars import queries as calendar_queries
 from onwatch.calendars.specs import CalendarSpec
 from onwatch.channels import specs as channels
+from onwatch.config import people
 from onwatch.config.ordering import cycles, dependencies_first
 from onwatch.core.changes import Change, Outcome
 from onwatch.core.errors import FieldError, Invalid
@@ -134,7 +135,15 @@ people:
     email: ann@example.org
     time_zone: America/New_York
     contact_methods:
-      - {type: sms, address: "+15555550100", label: work phone}
+      - {type: ntfy, address: "https://ntfy.example.org/ann-pager-9f2c", label: phone push}
+      - {type: sms, address: "+15555550100", label: work phone, url: "env:ANN_TWILIO_URL"}
+    notification_rules:
+      high:
+        - {contact: phone push, after: 0m}
+        - {contact: email, after: 2m}
+        - {contact: work phone, after: 5m}
+      low:
+        - {contact: email}
   - handle: raj
     name: Raj Example
     email: raj@example.org
@@ -279,8 +288,14 @@ def sections() -> list[Section]:
             _people,
             directory.put_people,
             directory.delete_person,
-            summary="Everyone who can be paged, hold a role or lead a team, by handle.",
+            summary="Everyone who can be paged, hold a role or lead a team, by handle. Their "
+            "contact methods (e-mail, ntfy push, Slack, Teams, a signed webhook, Apprise, and "
+            "sms or phone numbers through an Apprise URL) and notification rules, high and low "
+            "urgency, each a contact method and a delay; with no rules a page is one e-mail at "
+            "once, and `apply` says so (see docs/notifications.md).",
             example=PEOPLE_EXAMPLE,
+            check=people.check_people,
+            warn=people.people_warnings,
         ),
         Section(
             "teams",

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     link_lifetime_hours: int = Field(
         24, ge=1, le=720, description="How long an ack or resolve link in a message works."
     )
+    handoff_notice_minutes: int = Field(
+        15,
+        ge=0,
+        le=1440,
+        description="How long before a hand-off its incoming and outgoing person are told; "
+        "0: no hand-off notices.",
+    )
 
     # Delivery of outbox rows (engine/delivery.py, docs/delivery.md).
     delivery_lease_seconds: float = Field(

@@ -10,16 +10,17 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record_change, record_changes
 from onwatch.core.changes import Change, Outcome, deleted, diff
 from onwatch.core.errors import FieldError, Invalid
-from onwatch.directory import queries, rows
+from onwatch.directory import contacts, queries, rows
 from onwatch.directory.models import (
     ContactMethod,
+    NotificationRule,
     Person,
     Runbook,
     Service,
@@ -33,6 +34,7 @@ from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 DIRECTORY_ROWS = (
     Person,
     ContactMethod,
+    NotificationRule,
     Team,
     TeamMember,
     TeamRole,
@@ -87,11 +89,17 @@ def put_people(
     session: Session, specs: Sequence[PersonSpec], *, actor: str, now: datetime
 ) -> list[Outcome]:
     """Create or update each person (handles unique); one outcome per spec, in order. Only the
-    people that changed are written and audited."""
+    people that changed are written and audited. A notification rule that names no contact
+    method it can use is an Invalid naming the rule, and the person is not written."""
     session.flush()
     stored = rows.stored_people(session, [s.handle for s in specs])
-    outcomes: list[Outcome] = [_diff("person", s.handle, stored.get(s.handle), s) for s in specs]
-    changed = [s for s, o in zip(specs, outcomes, strict=True) if o is not None]
+    outcomes: list[Outcome] = []
+    for s in specs:
+        problems = contacts.rule_problems(s)
+        outcomes.append(
+            Invalid(problems) if problems else _diff("person", s.handle, stored.get(s.handle), s)
+        )
+    changed = [s for s, o in zip(specs, outcomes, strict=True) if isinstance(o, Change)]
     ids = rows.save(
         session,
         Person,
@@ -109,6 +117,8 @@ def put_people(
         "person_id",
         [_id(stored, s.handle) for s in changed if s.handle in stored],
         {
+            # Rules first: they refer to the contact methods replaced next.
+            NotificationRule: [],
             ContactMethod: [
                 {
                     "person_id": ids[s.handle],
@@ -116,13 +126,51 @@ def put_people(
                     "kind": c.type,
                     "address": c.address,
                     "label": c.label,
+                    "url": c.url,
+                    "secret": c.secret,
+                    "token": c.token,
                 }
                 for s in changed
                 for i, c in enumerate(s.contact_methods)
-            ]
+            ],
         },
     )
+    _insert_rules(session, changed, ids)
     return _finish(session, outcomes, actor, now)
+
+
+def _insert_rules(session: Session, people: list[PersonSpec], ids: dict[str, int]) -> None:
+    """The notification rules of `people`, whose contact methods were just written."""
+    with_rules = [p for p in people if contacts.has_rules(p)]
+    if not with_rules:
+        return
+    method_ids = {
+        (person_id, position): id_
+        for id_, person_id, position in session.execute(
+            select(ContactMethod.id, ContactMethod.person_id, ContactMethod.position).where(
+                ContactMethod.person_id.in_([ids[p.handle] for p in with_rules])
+            )
+        )
+    }
+    values = []
+    for person in with_rules:
+        person_id = ids[person.handle]
+        for urgency in contacts.URGENCIES:
+            for position, rule in enumerate(getattr(person.notification_rules, urgency)):
+                index = contacts.method_of(person, rule)
+                values.append(
+                    {
+                        "person_id": person_id,
+                        "urgency": urgency,
+                        "position": position,
+                        "contact": str(rule.contact),
+                        "contact_method_id": (
+                            None if index is None else method_ids[(person_id, index)]
+                        ),
+                        "delay_seconds": int(rule.after.total_seconds()),
+                    }
+                )
+    session.execute(insert(NotificationRule), values)
 
 
 def _team_handles(spec: TeamSpec) -> dict[str, str]:

@@ -17,6 +17,11 @@ class Person(Base):
     contact_methods: Mapped[list[ContactMethod]] = relationship(
         cascade="all, delete-orphan", order_by="ContactMethod.position", lazy="selectin"
     )
+    notification_rules: Mapped[list[NotificationRule]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="[NotificationRule.urgency, NotificationRule.position]",
+        lazy="selectin",
+    )
 
 
 class ContactMethod(Base):
@@ -29,6 +34,37 @@ class ContactMethod(Base):
     kind: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(500))
     label: Mapped[str | None] = mapped_column(String(100))
+    # References (env:NAME, file:/path), never values: an Apprise URL that reaches an sms or
+    # phone number, a webhook's signing secret, an ntfy access token.
+    url: Mapped[str | None] = mapped_column(String(500))
+    secret: Mapped[str | None] = mapped_column(String(500))
+    token: Mapped[str | None] = mapped_column(String(500))
+
+
+class NotificationRule(Base):
+    """One rule of a person: for pages of `urgency`, send to the contact method (None: the
+    person's e-mail address) `delay_seconds` after the page. `contact` is the method as the
+    config file named it (a label or a number), kept so that `export` writes it back."""
+
+    __tablename__ = "notification_rule"
+    __table_args__ = (
+        UniqueConstraint("person_id", "urgency", "position"),
+        CheckConstraint("urgency IN ('high', 'low')", name="urgency"),
+        CheckConstraint("delay_seconds >= 0", name="delay"),
+    )
+    # Deleting a person, the ORM deletes their contact methods and rules; the database may
+    # already have cascaded the rules of a deleted contact method, which is as intended.
+    __mapper_args__ = {"confirm_deleted_rows": False}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    urgency: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int]
+    contact: Mapped[str] = mapped_column(String(100))
+    contact_method_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_method.id", ondelete="CASCADE")
+    )
+    delay_seconds: Mapped[int]
 
 
 class Team(Base):

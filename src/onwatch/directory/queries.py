@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,8 @@ from onwatch.core.errors import FieldError, NotFound
 from onwatch.directory.models import Person, Service, ServiceDependency, Team
 from onwatch.directory.specs import (
     ContactMethodSpec,
+    NotificationRuleSpec,
+    NotificationRulesSpec,
     PersonSpec,
     RunbookSpec,
     ServiceSpec,
@@ -97,18 +100,37 @@ def service_names(session: Session) -> dict[int, str]:
 # given with their child rows.
 
 
-def person_spec(person: Any, contact_methods: Iterable[Any] | None = None) -> PersonSpec:
+def person_spec(
+    person: Any,
+    contact_methods: Iterable[Any] | None = None,
+    rules: Iterable[Any] | None = None,
+) -> PersonSpec:
     if contact_methods is None:
         contact_methods = person.contact_methods
+    if rules is None:
+        rules = person.notification_rules
+    by_urgency: dict[str, list[NotificationRuleSpec]] = {"high": [], "low": []}
+    for r in sorted(rules, key=lambda r: (r.urgency, r.position)):
+        by_urgency[r.urgency].append(
+            NotificationRuleSpec(contact=r.contact, after=timedelta(seconds=r.delay_seconds))
+        )
     return PersonSpec(
         handle=person.handle,
         name=person.name,
         email=person.email,
         time_zone=person.time_zone,
         contact_methods=[
-            ContactMethodSpec(type=c.kind, address=c.address, label=c.label)
+            ContactMethodSpec(
+                type=c.kind,
+                address=c.address,
+                label=c.label,
+                url=c.url,
+                secret=c.secret,
+                token=c.token,
+            )
             for c in contact_methods
         ],
+        notification_rules=NotificationRulesSpec(**by_urgency),
     )
 
 

@@ -16,6 +16,7 @@ from onwatch.core.db import Base
 from onwatch.directory import queries
 from onwatch.directory.models import (
     ContactMethod,
+    NotificationRule,
     Person,
     Runbook,
     Service,
@@ -120,11 +121,29 @@ def stored_people(
             ContactMethod.kind,
             ContactMethod.address,
             ContactMethod.label,
+            ContactMethod.url,
+            ContactMethod.secret,
+            ContactMethod.token,
         ).order_by(ContactMethod.person_id, ContactMethod.position),
         ContactMethod.person_id,
         None if handles is None else [p.id for p in people],
     )
-    return {p.handle: Stored(p.id, queries.person_spec(p, methods.get(p.id, ()))) for p in people}
+    rules = _children(
+        session,
+        select(
+            NotificationRule.person_id,
+            NotificationRule.urgency,
+            NotificationRule.position,
+            NotificationRule.contact,
+            NotificationRule.delay_seconds,
+        ).order_by(NotificationRule.person_id, NotificationRule.urgency, NotificationRule.position),
+        NotificationRule.person_id,
+        None if handles is None else [p.id for p in people],
+    )
+    return {
+        p.handle: Stored(p.id, queries.person_spec(p, methods.get(p.id, ()), rules.get(p.id, ())))
+        for p in people
+    }
 
 
 def stored_teams(

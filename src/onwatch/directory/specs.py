@@ -3,10 +3,12 @@ UI forms all validate against, and what `export` writes back."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from onwatch.core.durations import Duration
 from onwatch.core.naming import Email, Slug, TimeZoneName
 
 
@@ -14,7 +16,9 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-ContactKind = Literal["email", "sms", "phone", "slack", "teams", "webhook"]
+ContactKind = Literal["email", "sms", "phone", "slack", "teams", "webhook", "ntfy", "apprise"]
+# The longest a rule may wait after the page: a rule that waits a day is a reminder, not a page.
+MAX_RULE_DELAY = timedelta(hours=24)
 
 
 class ContactMethodSpec(Spec):
@@ -22,9 +26,57 @@ class ContactMethodSpec(Spec):
     address: str = Field(
         min_length=1,
         max_length=500,
-        description="E-mail address, phone number, Slack member id or URL.",
+        description="E-mail address, phone number, Slack member id, ntfy topic URL, or the "
+        "reference (env:NAME, file:/path) of a Slack, Teams, webhook or Apprise URL.",
     )
     label: str | None = Field(None, max_length=100, description="For example 'work phone'.")
+    url: str | None = Field(
+        None,
+        max_length=500,
+        description="sms and phone only: the reference of an Apprise URL that reaches this "
+        "number (twilio://…, in env:NAME or file:/path); without it the number is shown, "
+        "never paged.",
+    )
+    secret: str | None = Field(
+        None, max_length=500, description="webhook only: the whsec_ secret's reference."
+    )
+    token: str | None = Field(
+        None, max_length=500, description="ntfy only: an access token's reference (optional)."
+    )
+
+
+class NotificationRuleSpec(Spec):
+    contact: str | int = Field(
+        description="Which contact method: `email` (the person's e-mail address), a contact "
+        "method's label, or its number in `contact_methods` (from 1)."
+    )
+    after: Duration = Field(
+        timedelta(0), description="How long after the page to send it: 0m, 5m, 1h."
+    )
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _number_as_number(cls, contact: object) -> object:
+        # "2" and 2 are the same rule, so that export writes back what apply compares.
+        if isinstance(contact, str) and contact.isdigit():
+            return int(contact)
+        return contact
+
+    @field_validator("after")
+    @classmethod
+    def _within_a_day(cls, after: timedelta) -> timedelta:
+        if after < timedelta(0) or after > MAX_RULE_DELAY:
+            raise ValueError("must be between 0m and 24h")
+        return after
+
+
+class NotificationRulesSpec(Spec):
+    high: list[NotificationRuleSpec] = Field(
+        default_factory=list, description="High urgency: pages, in any order of delays."
+    )
+    low: list[NotificationRuleSpec] = Field(
+        default_factory=list, description="Low urgency: notices that never escalate."
+    )
 
 
 class PersonSpec(Spec):
@@ -34,6 +86,11 @@ class PersonSpec(Spec):
     time_zone: TimeZoneName = Field("UTC", description="IANA zone, for example America/New_York.")
     contact_methods: list[ContactMethodSpec] = Field(
         default_factory=list, description="Ways to reach the person, in order of preference."
+    )
+    notification_rules: NotificationRulesSpec = Field(
+        default_factory=NotificationRulesSpec,
+        description="How a page reaches the person, per urgency: each rule a contact method "
+        "and a delay. With no rules, a page is one e-mail at once.",
     )
 
 

@@ -19,6 +19,7 @@ from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
 from onwatch.incidents.escalating import fire_due, late_count, next_due
 from onwatch.notifications import deliveries
+from onwatch.notifications.handoffs import DEFAULT_LEAD, HandoffNotices
 from onwatch.notifications.links import LinkMaker
 from onwatch.schedules.actions import record_due_handoffs
 
@@ -71,16 +72,17 @@ def build_engine(
     settings: Settings | None = None,
     *,
     senders: Mapping[str, Sender] | None = None,
+    handoff_notice: timedelta | None = DEFAULT_LEAD,
 ) -> Engine:
     """Every step. With `settings` (as `onwatch engine` and `serve` pass), the engine also
-    delivers the outbox; `senders` replaces the senders made from them."""
+    delivers the outbox; `senders` replaces the senders made from them. `handoff_notice`: how
+    long before a hand-off its people are told (None: never)."""
     # Hand-offs are recorded first in each tick, so later steps can tell people about them.
     # Escalations fire after hand-offs, so a step due at a hand-off pages the incoming person.
-    steps = [
-        Step("handoffs", record_due_handoffs),
-        Step("escalations", fire_due, next_due=next_due),
-        *default_steps(),
-    ]
+    steps = [Step("handoffs", record_due_handoffs)]
+    if handoff_notice:
+        steps.append(Step("handoff_notices", HandoffNotices(handoff_notice)))
+    steps += [Step("escalations", fire_due, next_due=next_due), *default_steps()]
     if settings is not None:
         delivery = build_delivery(db, settings, senders)
         # Last: what the steps before it wrote in this tick goes out in this tick.

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from onwatch.directory.models import Person
+from onwatch.notifications import rules
 from onwatch.notifications.models import Channel
 from onwatch.notifications.outbox import Outgoing, write
 
@@ -23,26 +24,16 @@ def page_person(
     at: datetime,
     now: datetime,
 ) -> int:
-    """Write the pages that reach the person about the incident from `at` on; `key` names the
-    cause (incident, round, loop, step) and is extended per contact method and rule. How many
-    rows were new. (Rules arrive with the notifications work; until then: e-mail at once.)"""
+    """Write the pages that reach the person about the incident from `at` on: one row per
+    notification rule of the urgency, due at `at` + the rule's delay (rules.pages_for); `key`
+    names the cause (incident, round, loop, step) and is extended per contact method and rule.
+    How many rows were new."""
     person = session.get(Person, person_id)
     if person is None:
         return 0
     return write(
         session,
-        [
-            Outgoing(
-                key=f"{key}:{person_id}:email:0",
-                kind="page",
-                urgency=urgency,
-                due_at=at,
-                destination={"kind": "email", "address": person.email},
-                label=f"{person.name} by email",
-                incident_id=incident_id,
-                person_id=person_id,
-            )
-        ],
+        rules.pages_for(person, incident_id=incident_id, urgency=urgency, key=key, at=at),
         now,
     )
 

@@ -46,7 +46,11 @@ def test_example_applies_cleanly_and_a_second_apply_reports_no_changes(
 ) -> None:
     first = onwatch("apply", "-f", str(example))
     assert first.exit_code == 0, first.output
-    assert first.stderr == ""
+    # The examples' people have no notification rules yet, and some Slack member ids and phone
+    # numbers without an Apprise URL: apply says so, and nothing else.
+    assert all(
+        "notification rules" in line or "never paged" in line for line in first.stderr.splitlines()
+    ), first.stderr
     assert first.stdout.splitlines()[-1].startswith("changed ")
     second = onwatch("apply", "-f", str(example))
     assert second.exit_code == 0, second.output

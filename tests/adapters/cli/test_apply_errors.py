@@ -39,7 +39,7 @@ teams:
     assert result.exit_code == 3
     assert errors(result.stderr) == [
         "people[0].pager: unknown field; expected one of handle, name, email, time_zone, "
-        "contact_methods (line 6)",
+        "contact_methods, notification_rules (line 6)",
         "teams[0].members: must be a list, got 'ann' (line 9)",
         "teams[2].tech_lead: no person 'zed' (line 13)",
         f"nothing was changed (3 problems in {tmp_path / 'org.yaml'})",

@@ -141,7 +141,14 @@ def test_a_change_to_one_person_among_many_is_the_only_change_and_audit_entry(
     assert entry.before is not None and entry.after is not None
     assert (entry.before["name"], entry.after["name"]) == ("Person 31", "Person Thirty")
     assert entry.after["contact_methods"] == [
-        {"type": "email", "address": "31@example.org", "label": None}
+        {
+            "type": "email",
+            "address": "31@example.org",
+            "label": None,
+            "url": None,
+            "secret": None,
+            "token": None,
+        }
     ]
     after = database_state(db)
     for table in ("team", "team_member", "team_role", "service", "service_dependency", "runbook"):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 03:52:18.562760
+Create Date: 2026-12-07 03:52:37.952140
 """
 
 from collections.abc import Sequence
@@ -155,6 +155,9 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('address', sa.String(length=500), nullable=False),
     sa.Column('label', sa.String(length=100), nullable=True),
+    sa.Column('url', sa.String(length=500), nullable=True),
+    sa.Column('secret', sa.String(length=500), nullable=True),
+    sa.Column('token', sa.String(length=500), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_contact_method_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact_method')),
     sa.UniqueConstraint('person_id', 'position', name=op.f('uq_contact_method_person_id_position'))
@@ -229,6 +232,21 @@ def upgrade() -> None:
     with op.batch_alter_table('handoff', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_handoff_at'), ['at'], unique=False)
 
+    op.create_table('notification_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('urgency', sa.String(length=8), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('contact', sa.String(length=100), nullable=False),
+    sa.Column('contact_method_id', sa.Integer(), nullable=True),
+    sa.Column('delay_seconds', sa.Integer(), nullable=False),
+    sa.CheckConstraint("urgency IN ('high', 'low')", name=op.f('ck_notification_rule_urgency')),
+    sa.CheckConstraint('delay_seconds >= 0', name=op.f('ck_notification_rule_delay')),
+    sa.ForeignKeyConstraint(['contact_method_id'], ['contact_method.id'], name=op.f('fk_notification_rule_contact_method_id_contact_method'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_notification_rule_person_id_person'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_rule')),
+    sa.UniqueConstraint('person_id', 'urgency', 'position', name=op.f('uq_notification_rule_person_id_urgency_position'))
+    )
     op.create_table('schedule_calendar',
     sa.Column('schedule_id', sa.Integer(), nullable=False),
     sa.Column('calendar_id', sa.Integer(), nullable=False),
@@ -719,6 +737,7 @@ def downgrade() -> None:
 
     op.drop_table('schedule_member')
     op.drop_table('schedule_calendar')
+    op.drop_table('notification_rule')
     with op.batch_alter_table('handoff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_handoff_at'))
 

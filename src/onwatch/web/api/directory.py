@@ -11,12 +11,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from onwatch.auth.roles import Principal
+from onwatch.auth.roles import Principal, Role, has_role
+from onwatch.config.people import person_problems
 from onwatch.core.changes import Change
-from onwatch.core.errors import Conflict, Invalid
+from onwatch.core.errors import Conflict, Forbidden, Invalid
 from onwatch.directory import actions, queries
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 from onwatch.escalation import policies as escalation_policies
+from onwatch.notifications.trial import send_test_notification
 from onwatch.web.security import admin, context, viewer
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
@@ -89,6 +91,15 @@ def add_routes(resource: Resource) -> None:
     )
 
 
+def _put_person(session: Session, spec: PersonSpec, *, actor: str, now: Any) -> Change | None:
+    """A person as the config file's people section takes one: contact methods checked as
+    channels of their kind are, rules naming a method that can be paged."""
+    problems = person_problems(spec)
+    if problems:
+        raise Invalid(problems)
+    return actions.put_person(session, spec, actor=actor, now=now)
+
+
 def _teams(session: Session) -> list[TeamSpec]:
     handle_of = queries.handles(session)
     return [queries.team_spec(t, handle_of) for t in queries.list_teams(session)]
@@ -122,7 +133,7 @@ for _resource in (
         lambda s: [queries.person_spec(p) for p in queries.list_people(s)],
         lambda s, n: queries.person_spec(queries.get_person(s, n)),
         queries.person_by_handle,
-        actions.put_person,
+        _put_person,
         actions.delete_person,
     ),
     Resource(
@@ -149,6 +160,34 @@ for _resource in (
     ),
 ):
     add_routes(_resource)
+
+
+class TestNotification(BaseModel):
+    method: str | int | None = None  # a contact method's number (from 1), label, or "email"
+
+
+@router.post("/people/{handle}/test-notification", status_code=202)
+def test_notification(
+    handle: str,
+    request: Request,
+    body: TestNotification | None = None,
+    who: Principal = Depends(viewer),
+) -> dict[str, Any]:
+    """Queue a test message to each of the person's contact methods (or one); the engine sends
+    them. A person may test their own; an admin anyone's. Audited."""
+    if who.person_handle != handle and not has_role(who.role, Role.admin):
+        raise Forbidden("only the person themselves or an admin may send them a test notification")
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        trial = send_test_notification(
+            session,
+            handle,
+            method=body.method if body else None,
+            actor=who.actor,
+            now=ctx.clock.now(),
+        )
+    ctx.engine_wakeup.set()
+    return {"queued": trial.sent, "skipped": [{"method": m, "why": w} for m, w in trial.skipped]}
 
 
 @router.get("/services/{name}/responsibility")

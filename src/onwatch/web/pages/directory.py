@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from onwatch.auth.roles import Principal
-from onwatch.core.errors import NotFound
+from onwatch.auth.roles import Principal, Role, has_role
+from onwatch.core.errors import Forbidden, NotFound
 from onwatch.directory import queries
+from onwatch.notifications.trial import send_test_notification
 from onwatch.web.pages.answering import Answering
 from onwatch.web.pages.directory_view import Directory
 from onwatch.web.pages.live import page_or_part
@@ -99,9 +101,44 @@ def people(request: Request, q: str = "", _: Principal = Depends(viewer)) -> Res
     return _listing(request, "people", d=d, rows=d.people_rows(q), q=q, total=len(d.people))
 
 
+def may_test(who: Principal, handle: str) -> bool:
+    """A person may send themselves a test notification; admins may send anyone one."""
+    return who.person_handle == handle or has_role(who.role, Role.admin)
+
+
 @router.get("/people/{handle}", response_class=HTMLResponse)
-def person(handle: str, request: Request, _: Principal = Depends(viewer)) -> Response:
+def person(
+    handle: str, request: Request, sent: int | None = None, who: Principal = Depends(viewer)
+) -> Response:
     d = _directory(request)
     if handle not in d.people:
         raise NotFound(f"no person {handle!r}")
-    return page(request, "directory/person.html", d=d, view=d.person_view(d.people[handle]))
+    return page(
+        request,
+        "directory/person.html",
+        d=d,
+        view=d.person_view(d.people[handle]),
+        can_test=may_test(who, handle),
+        is_self=who.person_handle == handle,
+        sent=sent,
+    )
+
+
+@router.post("/people/{handle}/test-notification")
+def test_notification(
+    handle: str, request: Request, method: str = Form(""), who: Principal = Depends(viewer)
+) -> Response:
+    """Queue a test message to each contact method of the person (or to one); the engine
+    sends them. Yourself, or anyone as an admin."""
+    if not may_test(who, handle):
+        raise Forbidden("only the person themselves or an admin may send them a test notification")
+    ctx = context(request)
+    chosen: str | int | None = int(method) if method.isdigit() else (method or None)
+    with ctx.db.transaction() as session:
+        trial = send_test_notification(
+            session, handle, method=chosen, actor=who.actor, now=ctx.clock.now()
+        )
+    ctx.engine_wakeup.set()
+    return RedirectResponse(
+        f"/people/{quote(handle)}?sent={len(trial.sent)}#notifications", status_code=303
+    )

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from onwatch.directory import queries
-from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.core.durations import duration_text
+from onwatch.directory import contacts, queries
+from onwatch.directory.specs import ContactMethodSpec, PersonSpec, ServiceSpec, TeamSpec
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,22 @@ class HeldRole:
     as_backup: bool
 
 
+@dataclass(frozen=True)
+class MethodRow:
+    """A contact method as the person page lists it: its number (what rules and
+    `test-notify --method` name), and why onwatch never pages it, if it does not."""
+
+    number: int
+    spec: ContactMethodSpec
+    never_paged: str | None
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    after: str  # "at once", "after 5m"
+    by: str  # "ntfy (phone push)", "email"
+
+
 @dataclass
 class PersonView:
     spec: PersonSpec
@@ -33,6 +50,33 @@ class PersonView:
     leads_teams: list[str] = field(default_factory=list)
     leads_services: list[ServiceRow] = field(default_factory=list)
     roles: list[HeldRole] = field(default_factory=list)
+
+    @property
+    def methods(self) -> list[MethodRow]:
+        return [
+            MethodRow(number, method, contacts.unreachable_reason(method))
+            for number, method in enumerate(self.spec.contact_methods, start=1)
+        ]
+
+    @property
+    def has_rules(self) -> bool:
+        return contacts.has_rules(self.spec)
+
+    def rules(self, urgency: str) -> list[RuleRow]:
+        """The urgency's rules in order; the e-mail fallback when it has none."""
+        found = []
+        for rule in getattr(self.spec.notification_rules, urgency):
+            try:
+                index = contacts.method_of(self.spec, rule)
+            except ValueError:
+                continue  # stored rules were checked when written; a stale one shows nothing
+            method = self.spec.contact_methods[index] if index is not None else None
+            by = contacts.EMAIL_CONTACT
+            if method is not None:
+                by = f"{method.type} ({method.label})" if method.label else method.type
+            after = f"after {duration_text(rule.after)}" if rule.after else "at once"
+            found.append(RuleRow(after, by))
+        return found
 
 
 def _matches(query: str, *texts: str | None) -> bool:
