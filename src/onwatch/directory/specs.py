@@ -4,9 +4,9 @@ UI forms all validate against, and what `export` writes back."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, WithJsonSchema, field_validator
 
 from onwatch.core.durations import Duration
 from onwatch.core.naming import Email, Slug, TimeZoneName
@@ -17,6 +17,12 @@ class Spec(BaseModel):
 
 
 ContactKind = Literal["email", "sms", "phone", "slack", "teams", "webhook", "ntfy", "apprise"]
+# Read from "5m" and written back as "5m": one schema for both, so that the API describes one
+# PersonSpec rather than an input and an output version of it.
+RuleDelay = Annotated[
+    Duration,
+    WithJsonSchema({"type": "string", "examples": ["0m", "5m", "1h"], "title": "Duration"}),
+]
 # The longest a rule may wait after the page: a rule that waits a day is a reminder, not a page.
 MAX_RULE_DELAY = timedelta(hours=24)
 
@@ -50,8 +56,10 @@ class NotificationRuleSpec(Spec):
         description="Which contact method: `email` (the person's e-mail address), a contact "
         "method's label, or its number in `contact_methods` (from 1)."
     )
-    after: Duration = Field(
-        timedelta(0), description="How long after the page to send it: 0m, 5m, 1h."
+    after: RuleDelay = Field(
+        timedelta(0),
+        description="How long after the page to send it: 0m, 5m, 1h.",
+        json_schema_extra={"default": "0m"},
     )
 
     @field_validator("contact", mode="before")
