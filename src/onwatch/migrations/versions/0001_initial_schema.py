@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 03:52:37.952140
+Create Date: 2026-12-07 04:04:20.488013
 """
 
 from collections.abc import Sequence
