@@ -6,8 +6,10 @@ so two engines, or a step run twice, write each notice once."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -99,6 +101,7 @@ class HandoffNotices:
                             "incoming": handoff.incoming,
                             "outgoing": handoff.outgoing,
                             "direction": direction,
+                            **handoff_words(handoff, direction, person.time_zone, people),
                         },
                     )
                 )
@@ -114,3 +117,26 @@ def _watch_schedules(session: Session, now: datetime) -> None:
         jobs.schedule(
             session, NOTICE_JOB, name, now, now, {"schedule": name, "until": now.isoformat()}
         )
+
+
+def handoff_words(
+    handoff: HandOff, direction: str, time_zone: str, people: Mapping[str, Person]
+) -> dict[str, str]:
+    """The title and text of a hand-off notice: people by name, the instant in the reader's
+    own zone."""
+    at = handoff.at.astimezone(ZoneInfo(time_zone)).strftime("%a %Y-%m-%d %H:%M %Z")
+    duty = f"{handoff.schedule} {handoff.role}"
+
+    def name(handle: str | None) -> str | None:
+        person = people.get(handle or "")
+        return person.name if person is not None else handle
+
+    if direction == "incoming":
+        return {
+            "title": f"You go on call: {duty} at {at}",
+            "text": f"{name(handoff.outgoing) or 'Nobody'} hands {duty} over to you at {at}.",
+        }
+    return {
+        "title": f"Your {duty} shift ends at {at}",
+        "text": f"You hand {duty} over to {name(handoff.incoming) or 'nobody'} at {at}.",
+    }

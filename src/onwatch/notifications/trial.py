@@ -73,7 +73,12 @@ def send_test_notification(
                 label=f"{person.name} by {label} (test)",
                 person_id=person.id,
                 contact_method_id=m.id if m else None,
-                payload={"requested_by": actor},
+                payload={
+                    "requested_by": actor,
+                    "title": "onwatch test notification",
+                    "text": f"A test notification for {person.name} by {label}, asked for by "
+                    f"{actor}. If you read this, onwatch can reach you this way.",
+                },
             )
         )
         trial.sent.append(label)

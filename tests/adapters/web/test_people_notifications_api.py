@@ -30,7 +30,7 @@ def test_a_persons_rules_are_stored_and_read_back(
 ) -> None:
     admin, viewer = bearer(tokens["admin"]), bearer(tokens["viewer"])
     assert client.post("/api/v1/people", json=ANN, headers=admin).status_code == 201
-    got = client.get("/api/v1/people/ann", headers=viewer).json()
+    got = client.get("/api/v1/people/ann", headers=admin).json()
     assert got["contact_methods"][1] == {
         "type": "webhook",
         "address": "https://hooks.example.org/ann",
@@ -39,7 +39,16 @@ def test_a_persons_rules_are_stored_and_read_back(
         "secret": "env:HOOK",
         "token": None,
     }
-    assert got["notification_rules"] == {
+    # Where a secret lives is for admins: a viewer reads the method without its reference.
+    seen = client.get("/api/v1/people/ann", headers=viewer).json()
+    assert seen["contact_methods"][1]["secret"] is None
+    assert seen["contact_methods"][1]["address"] == "https://hooks.example.org/ann"
+    listed = client.get("/api/v1/people", headers=viewer).json()
+    assert [m["secret"] for p in listed if p["handle"] == "ann" for m in p["contact_methods"]] == [
+        None,
+        None,
+    ]
+    assert seen["notification_rules"] == got["notification_rules"] == {
         "high": [{"contact": "push", "after": "0s"}, {"contact": 2, "after": "5m"}],
         "low": [{"contact": "email", "after": "1h"}],
     }

@@ -65,10 +65,17 @@ def test_the_incoming_and_outgoing_people_are_told_a_lead_time_before_once(
         ("Ann by ntfy: platform secondary hand-off (outgoing)", "ntfy", due, "outgoing"),
     ]  # fmt: skip
     with db.read() as session:
+        first = session.scalars(select(Notification).order_by(Notification.id)).first()
         keys = list(session.scalars(select(Notification.idempotency_key)))
         next_due = session.scalar(select(jobs.Job.due_at).where(jobs.Job.kind == NOTICE_JOB))
     assert all(k.startswith("handoff:") and f":{int(MARCH_4.timestamp())}:" in k for k in keys)
     assert next_due is not None and next_due <= clock.now() + timedelta(hours=1)
+    # What the incoming person reads, in their own zone (UTC here), with names not handles.
+    assert first is not None
+    assert first.payload["title"] == "You go on call: platform primary at Wed 2026-03-04 14:00 UTC"
+    assert first.payload["text"] == (
+        "Dee hands platform primary over to you at Wed 2026-03-04 14:00 UTC."
+    )
 
 
 def test_a_second_engine_looking_at_the_same_stretch_writes_nothing_new(

@@ -35,6 +35,8 @@ class Resource:
     exists: Callable[[Session, str], Any]
     put: Callable[..., Change | None]
     delete: Callable[..., Change]
+    # What a reader who is not an admin sees of one item (references hidden, as for channels).
+    for_non_admins: Callable[[Any], Any] = lambda spec: spec
 
 
 def _change(change: Change | None) -> dict[str, Any]:
@@ -46,13 +48,16 @@ def _change(change: Change | None) -> dict[str, Any]:
 def add_routes(resource: Resource) -> None:
     spec_type, key, base = resource.spec, resource.key, f"/{resource.path}"
 
-    def list_all(request: Request, _: Principal = Depends(viewer)) -> list[spec_type]:
-        with context(request).db.read() as session:
-            return resource.listed(session)
+    def shown(who: Principal, spec: Any) -> Any:
+        return spec if has_role(who.role, Role.admin) else resource.for_non_admins(spec)
 
-    def get_one(name: str, request: Request, _: Principal = Depends(viewer)) -> spec_type:
+    def list_all(request: Request, who: Principal = Depends(viewer)) -> list[spec_type]:
         with context(request).db.read() as session:
-            return resource.one(session, name)
+            return [shown(who, spec) for spec in resource.listed(session)]
+
+    def get_one(name: str, request: Request, who: Principal = Depends(viewer)) -> spec_type:
+        with context(request).db.read() as session:
+            return shown(who, resource.one(session, name))
 
     def create(spec: spec_type, request: Request, who: Principal = Depends(admin)) -> spec_type:
         ctx = context(request)
@@ -100,6 +105,16 @@ def _put_person(session: Session, spec: PersonSpec, *, actor: str, now: Any) -> 
     return actions.put_person(session, spec, actor=actor, now=now)
 
 
+def _without_references(spec: PersonSpec) -> PersonSpec:
+    """A person as a non-admin reads them: their contact methods' references (where a webhook
+    URL, secret or token lives) left out, as channels' are."""
+    methods = [
+        m.model_copy(update={"url": None, "secret": None, "token": None})
+        for m in spec.contact_methods
+    ]
+    return spec.model_copy(update={"contact_methods": methods})
+
+
 def _teams(session: Session) -> list[TeamSpec]:
     handle_of = queries.handles(session)
     return [queries.team_spec(t, handle_of) for t in queries.list_teams(session)]
@@ -135,6 +150,7 @@ for _resource in (
         queries.person_by_handle,
         _put_person,
         actions.delete_person,
+        _without_references,
     ),
     Resource(
         "teams",
