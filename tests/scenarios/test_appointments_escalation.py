@@ -38,9 +38,7 @@ def test_with_no_schedule_the_teams_slack_channel_gets_it(
         assert message.path == "/services/appointments"
         body = message.json()
         assert "Booking latency above 8 seconds" in body["text"]
-        urls = [
-            e["url"] for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
-        ]
+        urls = [e["url"] for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert urls == [f"{BASE}/incidents/{incident}"]  # a channel reaches no one in particular
         for minutes in (29, 30, 120, 24 * 60):
             pager.at(at + timedelta(minutes=minutes))

@@ -7,6 +7,7 @@ the signed link in the secondary's push stops everything still to come."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,7 +41,7 @@ MINUTES = timedelta(minutes=1)
 
 
 @pytest.fixture
-def ntfy(monkeypatch: pytest.MonkeyPatch) -> HttpReceiver:
+def ntfy(monkeypatch: pytest.MonkeyPatch) -> Iterator[HttpReceiver]:
     """One ntfy server; each engineer's topic URL (a secret in the example) points at it."""
     with receiving(shapes.ntfy) as server:
         for handle in ENGINEERS:
