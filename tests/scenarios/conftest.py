@@ -4,7 +4,6 @@ what a responder following that team's playbook would ask."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,10 @@ from typer.testing import CliRunner
 from onwatch.cli.main import cli
 from onwatch.core.db import Database
 from tests.conftest import bearer
+from tests.scenarios.paging import EXAMPLES, mailer
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+__all__ = ["mailer"]  # a fixture for every scenario
+
 
 Ask = Callable[[str], Any]
 

@@ -1,50 +1,71 @@
-"""Seed playbook 001's paging: the team answers only in business hours (Monday to Friday, 9 am
-Eastern to 5 pm Pacific), so a low-urgency incident on a Friday evening pages nobody until
-coverage begins on Monday at 09:00 Eastern."""
+"""Seed playbook 001's paging, end to end: the team answers only in business hours (Monday to
+Friday, 9 am Eastern to 5 pm Pacific), so the app monitor's low-urgency alert on a Friday
+evening reaches nobody until coverage begins on Monday at 09:00 Eastern. Then the week's
+on-call engineer and the incident commander are each told once in their Teams chat (an
+Adaptive Card through a Workflows webhook), by their low-urgency rule: no e-mail, no
+escalation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import pytest
+from fastapi.testclient import TestClient
 
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
-from onwatch.notifications.models import Notification
+from onwatch.core.settings import Settings
 from onwatch.schedules.lookups import on_call_at
-from tests.integration.escalation.helpers import engine, open_on, pages, timeline
-from tests.scenarios.conftest import Ask
+from tests import shapes
+from tests.integration.escalation.helpers import timeline
+from tests.receivers import HttpReceiver, receiving
+from tests.scenarios.paging import Mailer, Pager, alert, apply_example, incident_of, quiet
 
 NY = ZoneInfo("America/New_York")
 
 
+@pytest.fixture
+def teams(monkeypatch: pytest.MonkeyPatch) -> Iterator[HttpReceiver]:
+    """Teams, behind each engineer's Workflows webhook (a secret in the example)."""
+    with receiving(shapes.teams) as server:
+        for handle in ("henrik", "lena", "rafael", "kaito"):
+            monkeypatch.setenv(f"{handle.upper()}_TEAMS_URL", f"{server.url}workflows/{handle}")
+        yield server
+
+
 def test_a_friday_evening_incident_waits_for_monday_morning(
-    example: Callable[[str], Ask], db: Database, clock: FakeClock
-) -> None:
-    example("001-mobile.yaml")
+    db: Database, client: TestClient, clock: FakeClock, settings: Settings,
+    teams: HttpReceiver, mailer: Mailer,
+) -> None:  # fmt: skip
     friday = datetime(2026, 3, 13, 20, 0, tzinfo=NY)
     monday = datetime(2026, 3, 16, 9, 0, tzinfo=NY)
-    incident = open_on(db, "mobile-app", friday, "sev2")
-    run = engine(db, clock)
-    run.tick(friday)
+    keys = apply_example(db, "001-mobile.yaml")
+    clock.set(friday)
+    alert(client, keys["app-monitor"], "Crash rate above 2% on Android", "warning")
+    incident = incident_of(db, "mobile-app")
+    pager = Pager(db, clock, settings, mailer)
+    pager.at(friday)
     assert timeline(db, incident, "escalation")[-1] == (
         "Low urgency outside the service's hours: held until Mon 2026-03-16 09:00 EDT"
     )
-    run.tick(friday + timedelta(hours=12))
-    run.tick(monday - timedelta(seconds=1))
-    assert pages(db, incident) == []
-    run.tick(monday)
-    # The week's on-call engineer and the incident commander, each once, with low urgency.
+    for at in (friday + timedelta(hours=12), monday - timedelta(seconds=1)):
+        pager.at(at)
+        quiet(teams, mailer)
+
+    pager.at(monday)
     with db.read() as session:
         [on_call] = on_call_at(session, "mobile-on-call", monday, "primary")
-        urgencies = set(
-            session.scalars(
-                select(Notification.urgency).where(Notification.incident_id == incident)
-            )
-        )
-    assert [who for _, who in pages(db, incident)] == [on_call.holder, "lena"]
-    assert urgencies == {"low"}
-    run.tick(monday + timedelta(hours=3))
-    assert len(pages(db, incident)) == 2  # low urgency never escalates
+    assert on_call.holder not in (None, "lena")
+    cards = teams.take(2)
+    assert sorted(card.path for card in cards) == sorted(
+        [f"/workflows/{on_call.holder}", "/workflows/lena"]
+    )
+    for card in cards:
+        content = card.json()["attachments"][0]["content"]
+        assert "Crash rate above 2% on Android" in str(content["body"])
+    quiet(mailer)
+    for hours in (1, 3, 24):  # low urgency never escalates
+        pager.at(monday + timedelta(hours=hours))
+        quiet(teams, mailer)

@@ -46,11 +46,13 @@ def test_example_applies_cleanly_and_a_second_apply_reports_no_changes(
 ) -> None:
     first = onwatch("apply", "-f", str(example))
     assert first.exit_code == 0, first.output
-    # The examples' people have no notification rules yet, and some Slack member ids and phone
-    # numbers without an Apprise URL: apply says so, and nothing else.
-    assert all(
-        "notification rules" in line or "never paged" in line for line in first.stderr.splitlines()
-    ), first.stderr
+    # Some of the examples' people have no notification rules, some Slack member ids and phone
+    # numbers have no Apprise URL, and the secrets the examples reference (env:NAME) are set
+    # where the engine runs, not here: apply says so, and nothing else.
+    expected = ("notification rules", "never paged", "is not set in this environment")
+    assert all(any(why in line for why in expected) for line in first.stderr.splitlines()), (
+        first.stderr
+    )
     assert first.stdout.splitlines()[-1].startswith("changed ")
     second = onwatch("apply", "-f", str(example))
     assert second.exit_code == 0, second.output
