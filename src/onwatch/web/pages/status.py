@@ -13,7 +13,7 @@ from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.security import context
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-NAV = (NavLink("Status page", "/status", 85),)
+NAV = (NavLink("Status", "/status", 85),)
 
 
 @router.get("/status", response_class=HTMLResponse)
