@@ -167,7 +167,7 @@ def test_log_in_find_a_service_open_it_and_log_out(server: str, browser: Browser
     shoot(page, "home-laptop")
 
     # A form post from a real browser carries the session's CSRF token.
-    page.get_by_role("link", name="API tokens").click()
+    page.get_by_role("link", name="Tokens", exact=True).click()
     page.get_by_label("Name").fill("ci-deploys")
     page.get_by_label("Role").select_option("responder")
     page.get_by_role("button", name="Create token").click()

@@ -14,7 +14,7 @@ from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.security import admin, context
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-NAV = (NavLink("API tokens", "/admin/tokens", 90, Role.admin),)
+NAV = (NavLink("Tokens", "/admin/tokens", 90, Role.admin),)
 ROLES = [role.value for role in Role]
 
 
