@@ -66,9 +66,7 @@ def start_engine(tmp_path: Path, db: Database) -> Served:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    engine = Served(process, "")
-    engine.wait_for("engine started")
-    return engine
+    return Served(process, "")
 
 
 def stop(engine: Served) -> None:
@@ -102,8 +100,10 @@ def test_two_engine_processes_page_each_step_of_1000_incidents_exactly_once(
                     now=opened_at, actor="test",
                 )  # fmt: skip
 
-        engines = [start_engine(tmp_path, db) for _ in range(2)]
+        engines = [start_engine(tmp_path, db) for _ in range(2)]  # both start at once
         try:
+            for engine in engines:
+                engine.wait_for("engine started")
             requests = []
             # In chunks: the receiver's patience is per take, a safety net, not a deadline.
             for _ in range(INCIDENTS * STEPS // 100):
