@@ -4,8 +4,10 @@ signed-webhook channel at once; the time from the POST leaving this process unti
 reaches a loopback receiver in this process (one clock for both ends). One alert at a time,
 each a new incident (the previous one is resolved by its alert's resolve event first). Prints
 p50, p99 and max (targets p50 < 100 ms, p99 < 500 ms), and the POST's own round trip.
+`--engine-apart` runs `serve --no-engine` and an `onwatch engine` process, as a deployment with
+several engines on PostgreSQL does.
 
-    .venv/bin/python bench/paging.py [--alerts 200]
+    .venv/bin/python bench/paging.py [--alerts 200] [--engine-apart]
                                      [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -86,8 +88,11 @@ class Receiver(ThreadingHTTPServer):
 
 
 @contextmanager
-def onwatch_serve(database_url: str, data: Path, hook_url: str) -> Iterator[tuple[str, str]]:
-    """`onwatch serve` with the bench org applied: (url, the integration's key)."""
+def onwatch_serve(
+    database_url: str, data: Path, hook_url: str, apart: bool
+) -> Iterator[tuple[str, str]]:
+    """`onwatch serve` with the bench org applied: (url, the integration's key). `apart`:
+    `serve --no-engine` and an `onwatch engine` process beside it."""
     port = free_port()
     env = {
         **os.environ,
@@ -110,7 +115,17 @@ def onwatch_serve(database_url: str, data: Path, hook_url: str) -> Iterator[tupl
     assert key is not None, applied
     log = data / "serve.log"
     process = subprocess.Popen(
-        [*onwatch, "serve"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+        [*onwatch, "serve", *(["--no-engine"] if apart else [])],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    engine = (
+        subprocess.Popen(
+            [*onwatch, "engine"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+        )
+        if apart
+        else None
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -120,8 +135,10 @@ def onwatch_serve(database_url: str, data: Path, hook_url: str) -> Iterator[tupl
         print(log.read_text()[-3000:], file=sys.stderr)
         raise
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(30)
+        for running in (process, engine):
+            if running is not None:
+                running.send_signal(signal.SIGINT)
+                running.wait(30)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -129,11 +146,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(database_url: str, data: Path, alerts: int, warmup: int = 5) -> None:
+def run(database_url: str, data: Path, alerts: int, apart: bool, warmup: int = 5) -> None:
     receiver = Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     took, posts = [], []
-    with onwatch_serve(database_url, data, receiver.url) as (url, key), httpx.Client() as client:
+    serving = onwatch_serve(database_url, data, receiver.url, apart)
+    with serving as (url, key), httpx.Client() as client:
         for n in range(warmup + alerts):
             title = f"paging bench {n}"
             event = {
@@ -172,10 +190,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=200)
     parser.add_argument("--postgres", default=None)
+    parser.add_argument(
+        "--engine-apart", action="store_true", help="serve --no-engine and an onwatch engine"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch, database(args.postgres, Path(scratch)) as url:
-        print(f"database: {'postgresql' if args.postgres else 'sqlite'} (onwatch serve)")
-        run(url, Path(scratch), args.alerts)
+        how = "serve --no-engine, and onwatch engine" if args.engine_apart else "onwatch serve"
+        print(f"database: {'postgresql' if args.postgres else 'sqlite'} ({how})")
+        run(url, Path(scratch), args.alerts, args.engine_apart)
 
 
 if __name__ == "__main__":
