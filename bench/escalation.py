@@ -106,9 +106,7 @@ def run(url: str, incidents: int, data: Path, hook: str | None) -> None:
     delivery = None
     if hook is not None:
         os.environ["BENCH_HOOK_SECRET"] = SECRET
-        settings = Settings(
-            data_dir=data, secret_key="k" * 40, delivery_batch=32, delivery_threads=16
-        )
+        settings = Settings(data_dir=data, secret_key="k" * 40)  # delivery as configured by default
         delivery = build_delivery(db, settings)
 
     started = time.monotonic()
