@@ -21,6 +21,7 @@ from onwatch.auth import actions as auth
 from onwatch.cli.http_protocol import HttpLimits, limited_protocol
 from onwatch.cli.runtime import fail, open_database, reported, settings
 from onwatch.cli.workers import Child, Supervisor, WakeupPipe, listening_socket
+from onwatch.core import wakeups
 from onwatch.core.clock import SystemClock
 from onwatch.core.db import Database, normalize_url
 from onwatch.core.settings import Settings
@@ -122,7 +123,8 @@ def run_server(
         db.dispose()  # each process opens its own connections; none may cross a fork
         _run_workers(config, sock, engine=engine)
         return
-    ctx = AppContext(db=db, settings=config, clock=clock)
+    # On PostgreSQL, intake's wake-ups also reach `onwatch engine` processes (core.wakeups).
+    ctx = AppContext(db=db, settings=config, clock=clock, engine_wakeup=wakeups.event(db))
     stop = threading.Event()
     worker = _start_engine(db, clock, config, stop, ctx.engine_wakeup) if engine else None
     server = _Server(_uvicorn_config(create_app(ctx), config), config.resolved_base_url())
@@ -327,6 +329,7 @@ def engine_command() -> None:
 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, stopping)
+    wakeups.listen(db, wakeup, stop)  # on PostgreSQL: woken when intake elsewhere writes work
     loop.run_forever(stop, config.engine_interval_seconds, wakeup)
     typer.echo("onwatch engine: stopped")
     db.dispose()

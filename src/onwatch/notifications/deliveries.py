@@ -84,17 +84,20 @@ def overdue(session: Session, now: datetime, grace: timedelta) -> list[str]:
 
 
 def latency_histogram(
-    session: Session, bounds: Sequence[float]
+    session: Session, bounds: Sequence[float], since: datetime
 ) -> tuple[list[int], int, float]:
-    """Sent messages by delivery latency (first due to sent), in seconds: the cumulative count
-    at or under each bound, the count of all, and the sum of their latencies."""
+    """Messages sent since `since`, by delivery latency (first due to sent), in seconds: the
+    cumulative count at or under each bound, the count of all, and the sum of their latencies.
+    Bounded by `since` (an index on sent_at), so the cost does not grow with the outbox."""
     columns = [
         func.sum(case((Notification.latency_ms <= int(bound * 1000), 1), else_=0))
         for bound in bounds
     ]
     row = session.execute(
         select(func.count(), func.sum(Notification.latency_ms), *columns).where(
-            Notification.state == "sent", Notification.latency_ms.is_not(None)
+            Notification.state == "sent",
+            Notification.sent_at >= since,
+            Notification.latency_ms.is_not(None),
         )
     ).one()
     count, total, *under = row

@@ -51,6 +51,8 @@ class Notification(Base):
         Index("ix_notification_channel_sent", "channel_id", "sent_at"),
         Index("ix_notification_contact_sent", "contact_method_id", "sent_at"),
         Index("ix_notification_person_sent", "person_id", "sent_at"),
+        # /metrics reads the delivery latency of what was sent lately (web/state_metrics.py).
+        Index("ix_notification_sent", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

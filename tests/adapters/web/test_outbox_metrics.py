@@ -1,5 +1,5 @@
-"""/metrics says how many outbox messages wait and are dead, and how long delivery took, read
-from the database (an engine in another process changes them)."""
+"""/metrics says how many outbox messages wait and are dead, and how long delivery took over the
+last hour, read from the database (an engine in another process changes them)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_metrics_count_pending_and_dead_messages_and_delivery_latency(
     text = client.get("/metrics").text
     assert 'onwatch_outbox_pending{state="pending"} 2.0' in text
     assert "onwatch_outbox_dead 1.0" in text
-    assert "onwatch_delivery_latency_seconds_count 0.0" in text
+    assert "onwatch_delivery_latency_seconds_gcount 0.0" in text
 
     clock.advance(timedelta(seconds=3))  # the engine takes them 3 s after they were due
     assert build_engine(db, clock, settings).tick().done["delivery"] == 2
@@ -41,5 +41,12 @@ def test_metrics_count_pending_and_dead_messages_and_delivery_latency(
     assert 'onwatch_outbox_pending{state="pending"} 0.0' in text
     assert 'onwatch_delivery_latency_seconds_bucket{le="2.5"} 0.0' in text
     assert 'onwatch_delivery_latency_seconds_bucket{le="5.0"} 2.0' in text
-    assert "onwatch_delivery_latency_seconds_count 2.0" in text
-    assert "onwatch_delivery_latency_seconds_sum 6.0" in text
+    assert "onwatch_delivery_latency_seconds_gcount 2.0" in text
+    assert "onwatch_delivery_latency_seconds_gsum 6.0" in text
+
+    # An hour after they were sent, they have left the window: a scrape no longer reads them.
+    clock.advance(timedelta(hours=1, seconds=1))
+    text = client.get("/metrics").text
+    assert 'onwatch_delivery_latency_seconds_bucket{le="5.0"} 0.0' in text
+    assert "onwatch_delivery_latency_seconds_gcount 0.0" in text
+    assert "onwatch_delivery_latency_seconds_gsum 0.0" in text

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 04:04:20.488013
+Create Date: 2026-12-07 04:19:30.255230
 """
 
 from collections.abc import Sequence
@@ -593,6 +593,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_notification_contact_sent', ['contact_method_id', 'sent_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_incident_id'), ['incident_id'], unique=False)
         batch_op.create_index('ix_notification_person_sent', ['person_id', 'sent_at'], unique=False)
+        batch_op.create_index('ix_notification_sent', ['sent_at'], unique=False)
         batch_op.create_index('ix_notification_state_due', ['state', 'due_at'], unique=False)
 
     op.create_table('sla_breach',
@@ -669,6 +670,7 @@ def downgrade() -> None:
     op.drop_table('sla_breach')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_state_due')
+        batch_op.drop_index('ix_notification_sent')
         batch_op.drop_index('ix_notification_person_sent')
         batch_op.drop_index(batch_op.f('ix_notification_incident_id'))
         batch_op.drop_index('ix_notification_contact_sent')

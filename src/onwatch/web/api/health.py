@@ -46,5 +46,5 @@ def metrics(request: Request) -> Response:
         scheme, _, sent = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not same(sent.strip(), token):
             raise Unauthorized("/metrics needs `Authorization: Bearer` and the metrics token")
-    body = generate_latest(ctx.registry) + state_metrics.exposition(ctx.db)
+    body = generate_latest(ctx.registry) + state_metrics.exposition(ctx.db, ctx.clock.now())
     return Response(body, media_type=CONTENT_TYPE_LATEST)
