@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
-from onwatch.calendars.fields import Duration, Spec
+from onwatch.calendars.fields import Spec
 from onwatch.channels import apprise, ntfy, teams, webhook
 from onwatch.channels.text import is_web_url
 from onwatch.core import secrets
@@ -23,6 +23,7 @@ from onwatch.core.changes import Change, Outcome
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.core.naming import EMAIL, Email, Slug
 from onwatch.notifications import channels as stored
+from onwatch.notifications.limits import RateLimitSpec
 
 Kind = Literal["email", "slack", "teams", "webhook", "ntfy", "apprise"]
 
@@ -51,20 +52,6 @@ KINDS: dict[str, Fields] = {
     "ntfy": Fields(url="plain", token=True, url_means="the topic's URL"),
     "apprise": Fields(url="secret", url_means="its Apprise URL"),
 }
-
-
-class RateLimitSpec(Spec):
-    """At most `max` messages every `per` to this channel; later ones wait their turn."""
-
-    max: int = Field(ge=1, le=100_000, description="Messages allowed in each window.")
-    per: Duration = Field(description="The window: 1s, 1m, 1h.")
-
-    @field_validator("per")
-    @classmethod
-    def _window(cls, value: timedelta) -> timedelta:
-        if not timedelta(seconds=1) <= value <= timedelta(days=1):
-            raise ValueError("must be between 1s and 1d")
-        return value
 
 
 class ChannelSpec(Spec):

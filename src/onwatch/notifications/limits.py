@@ -93,6 +93,21 @@ def recent_sends(
     ]
 
 
+def checked_window(value: timedelta) -> timedelta:
+    """A rate limit's window: from a second to a day."""
+    if not timedelta(seconds=1) <= value <= timedelta(days=1):
+        raise ValueError("must be between 1s and 1d")
+    return value
+
+
+class RateLimitSpec(Spec):
+    """At most `max` messages every `per` to this channel; later ones wait their turn."""
+
+    max: int = Field(ge=1, le=100_000, description="Messages allowed in each window.")
+    per: Duration = Field(description="The window: 1s, 1m, 1h.")
+    _window = field_validator("per")(checked_window)
+
+
 class RateLimitRuleSpec(Spec):
     """The rate limit of every destination of one kind (each channel, each person's contact
     method of that kind), replacing the default."""
@@ -102,13 +117,7 @@ class RateLimitRuleSpec(Spec):
     )
     max: int = Field(ge=1, le=100_000, description="Messages to one destination per window.")
     per: Duration = Field(description="The window: 1s, 1m, 1h.")
-
-    @field_validator("per")
-    @classmethod
-    def _window(cls, value: timedelta) -> timedelta:
-        if not timedelta(seconds=1) <= value <= timedelta(days=1):
-            raise ValueError("must be between 1s and 1d")
-        return value
+    _window = field_validator("per")(checked_window)
 
 
 def _described(row: RateLimitRule) -> dict[str, Any]:
