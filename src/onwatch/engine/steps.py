@@ -17,6 +17,7 @@ from onwatch.alerts.release import release_held
 from onwatch.auth.actions import purge_expired_sessions
 from onwatch.auth.logins import purge_forgotten
 from onwatch.core import jobs
+from onwatch.notifications import deliveries
 
 JobHandler = Callable[[Session, dict[str, Any], datetime], None]
 StepFunction = Callable[[Session, datetime], int]
@@ -60,7 +61,11 @@ class JobStep:
 
 
 def housekeeping(session: Session, now: datetime) -> int:
-    return purge_expired_sessions(session, now) + purge_forgotten(session, now)
+    return (
+        purge_expired_sessions(session, now)
+        + purge_forgotten(session, now)
+        + deliveries.prune_settled(session, now)
+    )
 
 
 def default_steps(job_handlers: Mapping[str, JobHandler] | None = None) -> list[Step]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
@@ -102,3 +102,19 @@ def latency_histogram(
     ).one()
     count, total, *under = row
     return [int(n or 0) for n in under], int(count or 0), float(total or 0) / 1000
+
+
+# How long sent and cancelled messages stay in the outbox (the incident's timeline keeps what
+# happened to them for good); dead letters stay until an admin retries them.
+KEEP_SETTLED = timedelta(days=30)
+
+
+def prune_settled(session: Session, now: datetime, keep: timedelta = KEEP_SETTLED) -> int:
+    """Delete sent and cancelled messages due more than `keep` ago; how many. Read through the
+    (state, due_at) index, so it costs little when there is nothing to prune."""
+    result = session.execute(
+        delete(Notification)
+        .where(Notification.state.in_(("sent", "cancelled")), Notification.due_at < now - keep)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
