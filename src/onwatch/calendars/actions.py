@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record_change
@@ -13,7 +12,7 @@ from onwatch.calendars.hours import Calendar, holidays_by_year
 from onwatch.calendars.models import StoredCalendar
 from onwatch.calendars.specs import CalendarSpec, calendar_from_spec
 from onwatch.core.changes import Change, deleted, diff
-from onwatch.core.errors import Invalid
+from onwatch.core.db import delete_unless_referenced
 
 
 def put_calendar(
@@ -55,16 +54,11 @@ def stored_form(calendar: Calendar, now: datetime) -> dict[str, dict[str, str]]:
 def delete_calendar(session: Session, name: str, *, actor: str, now: datetime) -> Change:
     row = queries.get_calendar_row(session, name)
     change = deleted("calendar", name, queries.calendar_spec(row).model_dump(mode="json"))
-    # A savepoint keeps the caller's transaction usable when a schedule still names the calendar
-    # (PostgreSQL aborts the whole transaction on a constraint error otherwise).
-    try:
-        with session.begin_nested():
-            session.delete(row)
-            session.flush()
-    except IntegrityError:
-        raise Invalid(
-            f"calendar {name!r} is still in use (a schedule's coverage or a layer's "
-            "restriction); change those schedules first"
-        ) from None
+    delete_unless_referenced(
+        session,
+        row,
+        f"calendar {name!r} is still in use (a schedule's coverage or a layer's "
+        "restriction); change those schedules first",
+    )
     record_change(session, change, actor=actor, at=now)
     return change

@@ -20,8 +20,11 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from onwatch.core.errors import Invalid
 
 log = logging.getLogger("onwatch.db")
 NAMING = {
@@ -70,6 +73,18 @@ def postgresql_jsonb() -> Any:
     from sqlalchemy.dialects.postgresql import JSONB  # only with a PostgreSQL connection
 
     return JSONB()
+
+
+def delete_unless_referenced(session: Session, row: object, refusal: str) -> None:
+    """Delete `row`, or raise Invalid(refusal) when a row elsewhere still refers to it. A
+    savepoint keeps the caller's transaction usable (PostgreSQL aborts the whole transaction on
+    a constraint error otherwise)."""
+    try:
+        with session.begin_nested():
+            session.delete(row)
+            session.flush()
+    except IntegrityError:
+        raise Invalid(refusal) from None
 
 
 def json_text(value: Any) -> str:

@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import insert, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record_change, record_changes
 from onwatch.core.changes import Change, Outcome, deleted, diff
+from onwatch.core.db import delete_unless_referenced
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import contacts, queries, rows
 from onwatch.directory.models import (
@@ -374,17 +374,12 @@ def _id(stored: dict[str, rows.Stored[Any]], key: str) -> int | None:
 
 
 def _delete(session: Session, row: object, change: Change, actor: str, now: datetime) -> Change:
-    # A savepoint keeps the outer transaction usable if a row elsewhere still points here
-    # (PostgreSQL aborts the whole transaction on a constraint error otherwise).
-    try:
-        with session.begin_nested():
-            session.delete(row)
-            session.flush()
-    except IntegrityError:
-        raise Invalid(
-            f"{change.kind} {change.key!r} is still referenced elsewhere; "
-            "remove those references first"
-        ) from None
+    delete_unless_referenced(
+        session,
+        row,
+        f"{change.kind} {change.key!r} is still referenced elsewhere; "
+        "remove those references first",
+    )
     return _audit(session, change, actor, now) or change
 
 

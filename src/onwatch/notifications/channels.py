@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record_change
 from onwatch.calendars.fields import parse_duration
 from onwatch.core.changes import Change, deleted, diff
-from onwatch.core.errors import Invalid, NotFound
+from onwatch.core.db import delete_unless_referenced
+from onwatch.core.errors import NotFound
 from onwatch.notifications.models import Channel
 
 
@@ -71,17 +71,12 @@ def delete_channel(session: Session, name: str, *, actor: str, now: datetime) ->
     channel_id becomes NULL), so history stays readable and pending ones still deliver."""
     row = get_channel(session, name)
     change = deleted("channel", name, described(row))
-    # A savepoint keeps the caller's transaction usable when something still refers to the
-    # channel (PostgreSQL aborts the whole transaction on a constraint error otherwise).
-    try:
-        with session.begin_nested():
-            session.delete(row)
-            session.flush()
-    except IntegrityError:
-        raise Invalid(
-            f"channel {name!r} is still in use (an escalation policy's target); change those "
-            "policies first"
-        ) from None
+    delete_unless_referenced(
+        session,
+        row,
+        f"channel {name!r} is still in use (an escalation policy's target); change those "
+        "policies first",
+    )
     record_change(session, change, actor=actor, at=now)
     return change
 
