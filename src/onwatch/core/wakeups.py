@@ -19,6 +19,7 @@ log = logging.getLogger("onwatch.engine")
 
 CHANNEL = "onwatch_engine"
 RECONNECT_SECONDS = 1.0
+LISTEN_WAIT_SECONDS = 5.0
 
 
 class NotifyingEvent(threading.Event):
@@ -45,16 +46,21 @@ def event(db: Database) -> threading.Event:
 
 def listen(db: Database, wakeup: threading.Event, stop: threading.Event) -> threading.Thread | None:
     """On PostgreSQL, a thread that sets `wakeup` at every NOTIFY on the channel until `stop`
-    (connecting again after an error); None on other databases."""
+    (connecting again after an error); None on other databases. Returns once it listens (or
+    after a few seconds without a database), and sets `wakeup` each time it starts listening:
+    a NOTIFY sent while it was not listening is lost, so the engine looks for work then."""
     if db.dialect != "postgresql":
         return None
     conninfo = make_url(db.url).set(drivername="postgresql").render_as_string(False)
+    listening = threading.Event()
 
     def run() -> None:
         while not stop.is_set():
             try:
                 with psycopg.connect(conninfo, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    listening.set()
+                    wakeup.set()
                     while not stop.is_set():
                         for _notice in connection.notifies(timeout=RECONNECT_SECONDS):
                             wakeup.set()
@@ -64,4 +70,5 @@ def listen(db: Database, wakeup: threading.Event, stop: threading.Event) -> thre
 
     thread = threading.Thread(target=run, name="onwatch-engine-listen", daemon=True)
     thread.start()
+    listening.wait(LISTEN_WAIT_SECONDS)
     return thread
