@@ -11,7 +11,11 @@ from onwatch.escalation import models as escalation_models
 from onwatch.incidents import models as incident_models
 from onwatch.integrations import models as integration_models
 from onwatch.notifications import models as notification_models
+from onwatch.postmortems import models as postmortem_models
 from onwatch.schedules import models as schedule_models
+from onwatch.stakeholders import models as stakeholder_models
+from onwatch.tickets import models as ticket_models
+from onwatch.upstream import models as upstream_models
 
 __all__ = [
     "Base",
@@ -25,5 +29,9 @@ __all__ = [
     "integration_models",
     "jobs",
     "notification_models",
+    "postmortem_models",
     "schedule_models",
+    "stakeholder_models",
+    "ticket_models",
+    "upstream_models",
 ]

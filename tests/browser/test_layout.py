@@ -21,6 +21,7 @@ pytestmark = pytest.mark.browser
 PAGES: list[tuple[str, str, bool]] = [
     ("overview", "/", True),
     ("incident", "/incidents/{incident}", True),
+    ("incidents-filtered", "/incidents?state=all&severity=sev2&priority=none&q=a", True),
     ("alert", "/alerts/{alert}", True),
     ("service", "/services/{service}", True),
     ("team", "/teams/{team}", True),
@@ -34,7 +35,9 @@ PAGES: list[tuple[str, str, bool]] = [
     ("maintenance", "/maintenance", True),
     ("status", "/status", True),
     ("error", "/no-such-page", True),
+    ("declare", "/incidents/new", True),
     ("login", "/login", False),
+    ("report-form", "/report/support", False),
     ("status-public", "/status", False),
 ]
 

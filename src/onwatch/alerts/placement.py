@@ -19,7 +19,7 @@ from onwatch.directory.models import Service
 from onwatch.incidents import actions as incidents
 from onwatch.incidents import severity as severities
 from onwatch.incidents.actions import Joining
-from onwatch.incidents.models import Incident
+from onwatch.incidents.models import OPEN_STATUSES, Incident
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def _open_in_group_locked(
     stmt = select(Incident).where(
         Incident.service_id == service_id,
         Incident.group_slot == slot,
-        Incident.status != "resolved",
+        Incident.status.in_(OPEN_STATUSES),
     )
     if postgres:
         stmt = stmt.with_for_update()

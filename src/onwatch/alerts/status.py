@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.alerts.maintenance import Announced, announced
 from onwatch.directory.models import Service
-from onwatch.incidents.models import Incident
+from onwatch.incidents.models import OPEN_STATUSES, Incident
 
 MAJOR = ("sev1", "sev2")
 
@@ -59,7 +59,7 @@ def impacted_services(session: Session) -> list[Impacted]:
             func.min(Incident.severity),  # "sev1" < "sev2" < …: the worst one
         )
         .join(Incident, Incident.service_id == Service.id)
-        .where(Service.public.is_(True), Incident.status != "resolved", is_told_publicly())
+        .where(Service.public.is_(True), Incident.status.in_(OPEN_STATUSES), is_told_publicly())
         .group_by(Service.id, Service.name, Service.display_name)
         .order_by(Service.name)
     )

@@ -1,8 +1,10 @@
 """E-mail over SMTP (STARTTLS, implicit TLS, or plain on a trusted network; login with a password
 held by reference), as a plain-text and an HTML part with everything escaped. All mail about one
 incident is one thread: each message replies to the same root id (In-Reply-To, References),
-derived from the incident and the host of ONWATCH_BASE_URL, and a message's own Message-ID comes
-from its idempotency key, so a retried send is recognisably the same message."""
+derived from the thread key (by default the incident) and the host of ONWATCH_BASE_URL, and a
+message's own Message-ID comes from its idempotency key, so a retried send is recognisably the
+same message. A message marked as its thread's root (the first stakeholder e-mail) carries the
+root id as its own Message-ID instead, so later ones reply to a message people have."""
 
 from __future__ import annotations
 
@@ -63,18 +65,38 @@ def compose(
     mail["To"] = ", ".join(recipients)
     mail["Subject"] = one_line(message.title)[:SUBJECT_CHARS] or "onwatch"
     mail["Date"] = format_datetime(clock.now())
-    mail["Message-ID"] = message_id(message, host)
     root = thread_id(message, host)
-    if root:
-        mail["In-Reply-To"] = root
-        mail["References"] = root
+    if root and message.thread_root:
+        # The thread's first message is its root: later ones reply to this very id.
+        mail["Message-ID"] = root
+    else:
+        mail["Message-ID"] = message_id(message, host)
+        if root:
+            mail["In-Reply-To"] = root
+            mail["References"] = root
     # Machine-sent: no vacation replies or read receipts back to the sender (RFC 3834).
     mail["Auto-Submitted"] = "auto-generated"
     mail["X-Auto-Response-Suppress"] = "All"
     mail["X-Onwatch-Key"] = message.key
-    mail.set_content(plain(message))
-    mail.add_alternative(html_body(message), subtype="html")
+    for name, value in message.headers:  # List-Unsubscribe and the like, written by the domain
+        if name not in mail:
+            mail[name] = one_line(value)
+    mail.set_content(plain(message) if message.html is None else message.text)
+    mail.add_alternative(message.html or html_body(message), subtype="html")
+    for attachment in message.attachments:
+        subtype, params = _content_type(attachment.content_type)
+        mail.add_attachment(
+            attachment.content, subtype=subtype, filename=attachment.filename, params=params
+        )
     return mail
+
+
+def _content_type(value: str) -> tuple[str, dict[str, str]]:
+    """`text/calendar; method=REQUEST` as ("calendar", {"method": "REQUEST"}): attachments are
+    text (the outbox keeps them in JSON)."""
+    kind, *rest = [part.strip() for part in value.split(";")]
+    params = dict(p.split("=", 1) for p in rest if "=" in p)
+    return kind.split("/", 1)[-1] or "plain", params
 
 
 def html_body(message: Message) -> str:

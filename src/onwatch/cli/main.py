@@ -52,7 +52,18 @@ COMMANDS = (
     Lazy(
         "incidents",
         "onwatch.cli.incidents:app",
-        "Incidents: list, show, acknowledge, resolve, reopen, note.",
+        "Incidents: list, show, acknowledge, mitigate, resolve, close, reopen, merge, severity, "
+        "note.",
+    ),
+    Lazy(
+        "announce",
+        "onwatch.cli.announcements:announce",
+        "E-mail a release announcement to the service's subscriber lists.",
+    ),
+    Lazy(
+        "postmortems",
+        "onwatch.cli.postmortems:app",
+        "Post-mortems: show, publish, export; their action items.",
     ),
     Lazy(
         "silences",

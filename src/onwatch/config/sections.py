@@ -25,11 +25,14 @@ from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 from onwatch.escalation import policies as escalation_policies
 from onwatch.escalation.specs import PolicySpec
+from onwatch.incidents import report_forms, role_config, severity_levels
 from onwatch.integrations import specs as integrations
 from onwatch.notifications import limits as rate_limits
 from onwatch.schedules import actions as schedule_actions
 from onwatch.schedules import queries as schedule_queries
 from onwatch.schedules.specs import ScheduleSpec
+from onwatch.stakeholders import lists as stakeholder_lists
+from onwatch.stakeholders.policy import StakeholdersSpec
 
 # {file index: problems, relative to the item}; an item listed with no problems is skipped
 # quietly (another item of the same problem carries the message).
@@ -253,6 +256,12 @@ heartbeats:
     grace: 30m
 """
 
+SEVERITIES_EXAMPLE = """\
+severities:
+  - {code: sev1, name: Critical, description: "Production down or data at risk: page at once."}
+  - {code: sev2, name: Major}
+"""
+
 SLI_RULES_EXAMPLE = """\
 sli_rules:
   - service: checkout
@@ -260,6 +269,30 @@ sli_rules:
       - {name: card-gateway-breaker, kind: breaker}
       - {name: slow-responses, kind: latency, percentile: p95, above: 8, for: 5m}
       - {name: error-rate, kind: error_rate, above_percent: 5, min_requests: 100, window: 5m}
+"""
+
+STAKEHOLDERS_EXAMPLE = """\
+stakeholders:
+  - team: payments
+    subscribers: [payments-leads@example.org, support@example.org]
+    services:
+      checkout: [shop-owners@example.org]
+    update_every: {sev1: 30m, sev2: 1h}
+    first_update: {severities: [sev1], within: 24h, remind_before: 2h}
+    templates:
+      subject: "{{ application }} Production Outage {{ date }}"
+"""
+
+REPORT_FORMS_EXAMPLE = """\
+report_forms:
+  - name: payments-intake
+    team: payments
+    title: Report a payments incident
+    token: env:PAYMENTS_REPORT_TOKEN
+    services: [checkout]
+    default_severity: sev2
+    per_hour: 20
+    per_address: 5
 """
 
 ESCALATION_POLICIES_EXAMPLE = """\
@@ -468,4 +501,73 @@ def sections() -> list[Section]:
             "hysteresis (see docs/alerting.md).",
             example=SLI_RULES_EXAMPLE,
         ),
+        Section(
+            "severities",
+            "severity",
+            severity_levels.SeveritySpec,
+            "code",
+            severity_levels.severity_specs,
+            each(severity_levels.put_severity),
+            severity_levels.delete_severity,
+            summary="What the four severities are called (sev1 is the most severe): a name and "
+            "a description each, shown in the UI, the API (`severity_name`) and the CLI. A "
+            "severity with no item keeps its default name: Critical, Major, Minor, Low (see "
+            "docs/incidents.md).",
+            example=SEVERITIES_EXAMPLE,
+        ),
+        *incident_role_sections(),
+        Section(
+            "stakeholders",
+            "stakeholders",
+            StakeholdersSpec,
+            "team",
+            stakeholder_lists.stakeholder_specs,
+            each(stakeholder_lists.put_stakeholders),
+            stakeholder_lists.delete_stakeholders,
+            summary="Each team's stakeholder communication: who gets status updates and "
+            "release announcements (the team's list, and lists per service; addresses added "
+            "at run time are kept, and an address that unsubscribed stays so), how often an "
+            "incident's commander is reminded to send an update by severity, the first "
+            "update's deadline for critical incidents, and the team's own Jinja2 templates "
+            "(checked when applied; see docs/stakeholders.md).",
+            example=STAKEHOLDERS_EXAMPLE,
+        ),
+        Section(
+            "report_forms",
+            "report form",
+            report_forms.ReportFormSpec,
+            "name",
+            report_forms.report_form_specs,
+            report_forms.put_report_forms,
+            report_forms.delete_report_form,
+            summary="Public forms at /report/NAME for partner teams and support to report an "
+            "incident: reporter, service (among the form's), what they see and how many users "
+            "are affected. A report opens an incident on that service, which pages its on-call "
+            "through its escalation policy. A form is open, or protected by a `token` (a "
+            "reference read at apply; only its hash is kept), and takes at most `per_hour` "
+            "reports an hour, `per_address` from one client address (see docs/declaring.md).",
+            example=REPORT_FORMS_EXAMPLE,
+            warn=report_forms.warnings,
+        ),
     ]
+
+
+def incident_role_sections() -> list[Section]:
+    """Incident roles, and who is told at once of a security flag or an urgent triage."""
+    r = role_config
+    return [
+        Section(
+            "incident_roles", "incident role", r.RoleSpec, "name", r.role_specs,
+            each(r.put_role), r.delete_role, summary=r.ROLES_SUMMARY, example=r.ROLES_EXAMPLE,
+        ),
+        Section(
+            "security_contacts", "security contact", r.ContactSpec, "name", r.security_specs,
+            each(r.put_security), r.delete_security, summary=r.SECURITY_SUMMARY,
+            example=r.SECURITY_EXAMPLE,
+        ),
+        Section(
+            "urgent_contacts", "urgent contact", r.UrgentSpec, "name", r.urgent_specs,
+            each(r.put_urgent), r.delete_urgent, summary=r.URGENT_SUMMARY,
+            example=r.URGENT_EXAMPLE,
+        ),
+    ]  # fmt: skip

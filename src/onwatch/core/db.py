@@ -98,7 +98,12 @@ def json_text(value: Any) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONDoc()}
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONDoc(),
+        list[str]: JSONDoc(),
+        list[Any]: JSONDoc(),
+    }
 
 
 def normalize_url(url: str) -> str:

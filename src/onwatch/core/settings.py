@@ -124,6 +124,17 @@ class Settings(BaseSettings):
     heartbeat_interval_seconds: float = Field(
         60.0, gt=0, description="Time between two heartbeat pings."
     )
+    # Upstream outages (upstream/actions.py, docs/upstream.md): the team roles told about one.
+    upstream_owner_role: str = Field(
+        "support_contact",
+        description="The team role (of the upstream service's team) told about an upstream "
+        "outage; without one, the service's or team's tech lead.",
+    )
+    product_owner_role: str = Field(
+        "product_owner",
+        description="The team role (of the affected service's team) told about an upstream "
+        "outage and copied on later updates as the incident role of the same name.",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

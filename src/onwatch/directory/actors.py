@@ -91,3 +91,16 @@ def display_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
         else:
             shown[actor] = readable(actor)
     return shown
+
+
+def person_of(session: Session, actor: str) -> Person | None:
+    """The directory person behind an actor: a login linked to a person (`user:ann` with
+    User.person_handle) or a signed link's person (`link:ann:email`); None for tokens, the
+    command line, onwatch itself, or a login linked to nobody."""
+    kind, _, name = actor.partition(":")
+    handle = link_handle(actor)
+    if kind == "user" and name:
+        handle = session.scalar(select(User.person_handle).where(User.username == name))
+    if not handle:
+        return None
+    return session.scalar(select(Person).where(Person.handle == handle))

@@ -17,11 +17,14 @@ from onwatch.engine.delivery import Delivery
 from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
+from onwatch.incidents import role_reminders
 from onwatch.incidents.escalating import fire_due, late_count, next_due
 from onwatch.notifications import deliveries
 from onwatch.notifications.handoffs import DEFAULT_LEAD, HandoffNotices
 from onwatch.notifications.links import LinkMaker
+from onwatch.postmortems import reminders
 from onwatch.schedules.actions import record_due_handoffs
+from onwatch.stakeholders import reminders as stakeholder_reminders
 
 
 def link_maker(settings: Settings) -> LinkMaker:
@@ -66,6 +69,20 @@ def self_heartbeat(db: Database, settings: Settings) -> SelfHeartbeat:
     )
 
 
+def incident_steps() -> list[Step]:
+    """What incident response keeps an eye on: roles left unclaimed, stakeholder updates due,
+    overdue action items."""
+    return [
+        Step("role_reminders", role_reminders.remind_unclaimed, next_due=role_reminders.next_due),
+        Step(
+            "stakeholder_reminders",
+            stakeholder_reminders.remind,
+            next_due=stakeholder_reminders.next_due,
+        ),
+        Step("action_items", reminders.remind_overdue, next_due=reminders.next_due),
+    ]
+
+
 def build_engine(
     db: Database,
     clock: Clock,
@@ -82,7 +99,11 @@ def build_engine(
     steps = [Step("handoffs", record_due_handoffs)]
     if handoff_notice:
         steps.append(Step("handoff_notices", HandoffNotices(handoff_notice)))
-    steps += [Step("escalations", fire_due, next_due=next_due), *default_steps()]
+    steps += [
+        Step("escalations", fire_due, next_due=next_due),
+        *incident_steps(),
+        *default_steps(),
+    ]
     if settings is not None:
         delivery = build_delivery(db, settings, senders)
         # Last: what the steps before it wrote in this tick goes out in this tick.

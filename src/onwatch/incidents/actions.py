@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
 from onwatch.core.errors import Conflict, Invalid, NotFound
-from onwatch.incidents import escalating
+from onwatch.directory.models import Service
+from onwatch.incidents import escalating, lifecycle, roles
 from onwatch.incidents import severity as severities
-from onwatch.incidents.models import Incident, TimelineEntry
+from onwatch.incidents.models import DONE_STATUSES, OPEN_STATUSES, Incident, TimelineEntry
 
 
 def note(
@@ -28,9 +29,18 @@ def note(
     actor: str,
     now: datetime,
     data: dict[str, Any] | None = None,
+    source: str = "system",
 ) -> TimelineEntry:
+    """A timeline entry: what happened, who did it, when, and where it came from (`source`:
+    ui, api, cli, link, system…)."""
     entry = TimelineEntry(
-        incident_id=incident.id, at=now, kind=kind, actor=actor, text=text, data=data or {}
+        incident_id=incident.id,
+        at=now,
+        kind=kind,
+        actor=actor,
+        source=source,
+        text=text,
+        data=data or {},
     )
     session.add(entry)
     return entry
@@ -58,6 +68,7 @@ def open_incident(
         auto_resolve=auto_resolve,
         opened_at=now,
         alert_count=0,
+        upstream=is_upstream_service(session, service_id),
     )
     session.add(incident)
     session.flush()
@@ -71,7 +82,14 @@ def open_incident(
         data={"severity": severity, "group_key": group_key},
     )
     escalating.start(session, incident, now)
+    roles.opened(session, incident, now)
     return incident
+
+
+def is_upstream_service(session: Session, service_id: int) -> bool:
+    """An incident on a service we do not control is an upstream outage (it needs no commander)."""
+    service = session.get(Service, service_id)
+    return service is not None and not service.controlled
 
 
 def open_in_group(session: Session, service_id: int, group_slot: str) -> Incident | None:
@@ -79,7 +97,7 @@ def open_in_group(session: Session, service_id: int, group_slot: str) -> Inciden
         select(Incident).where(
             Incident.service_id == service_id,
             Incident.group_slot == group_slot,
-            Incident.status != "resolved",
+            Incident.status.in_(OPEN_STATUSES),
         )
     )
 
@@ -90,7 +108,7 @@ def newest_open_with_key(session: Session, service_id: int, group_key: str) -> I
         .where(
             Incident.service_id == service_id,
             Incident.group_key == group_key,
-            Incident.status != "resolved",
+            Incident.status.in_(OPEN_STATUSES),
         )
         .order_by(Incident.opened_at.desc(), Incident.id.desc())
         .limit(1)
@@ -161,54 +179,89 @@ def _entry(
     }
 
 
+def instants(incident: Incident) -> list[datetime | None]:
+    """The incident's instants so far, for lifecycle.instant: a move never goes before them."""
+    return [
+        incident.opened_at,
+        incident.acknowledged_at,
+        incident.mitigated_at,
+        incident.resolved_at,
+        incident.closed_at,
+    ]
+
+
 def acknowledge(
-    session: Session, incident: Incident, *, actor: str, now: datetime, text: str = "Acknowledged"
+    session: Session,
+    incident: Incident,
+    *,
+    actor: str,
+    now: datetime,
+    text: str = "Acknowledged",
+    source: str = "system",
 ) -> bool:
-    """Acknowledge a triggered incident; False when it already was (or is resolved)."""
+    """Acknowledge a triggered incident; False when it already was (or is further on)."""
     if incident.status != "triggered":
         return False
-    incident.status, incident.acknowledged_at = "acknowledged", now
-    note(session, incident, kind="acknowledged", text=text, actor=actor, now=now)
+    at = lifecycle.instant(now, instants(incident))
+    incident.status, incident.acknowledged_at = "acknowledged", at
+    # Before the entry, so that "acknowledged" stays the newest one (the overview shows it).
+    roles.acknowledged(session, incident, actor=actor, now=at)
+    note(session, incident, kind="acknowledged", text=text, actor=actor, now=at, source=source)
     escalating.stop(session, incident, now, acknowledged=True)
     return True
 
 
 def resolve(
-    session: Session, incident: Incident, *, actor: str, now: datetime, text: str = "Resolved"
+    session: Session,
+    incident: Incident,
+    *,
+    actor: str,
+    now: datetime,
+    text: str = "Resolved",
+    source: str = "system",
 ) -> bool:
-    """Resolve an open incident; False when it already was."""
-    if incident.status == "resolved":
+    """Resolve an open incident; False when it already was (resolved or closed)."""
+    if incident.status in DONE_STATUSES:
         return False
-    incident.status, incident.resolved_at = "resolved", now
-    note(session, incident, kind="resolved", text=text, actor=actor, now=now)
+    at = lifecycle.instant(now, instants(incident))
+    incident.status, incident.resolved_at = "resolved", at
+    note(session, incident, kind="resolved", text=text, actor=actor, now=at, source=source)
     escalating.stop(session, incident, now, acknowledged=False)
     return True
 
 
-def reopen(session: Session, incident_id: int, *, actor: str, now: datetime) -> Incident:
-    """Open a resolved incident again: acknowledged if it ever was (whoever reopens it is on it),
-    else triggered; its resolution is cleared, the timeline says who, and it is audited.
-    Conflict when it is not resolved, or when another open incident of the service holds its
-    group: one open incident per service and group is the schema's (uq_incident_open_group)."""
+def reopen(
+    session: Session, incident_id: int, *, actor: str, now: datetime, source: str = "system"
+) -> Incident:
+    """Open a resolved or closed incident again: acknowledged if it ever was (whoever reopens it
+    is on it), else triggered, which escalates again; its mitigation, resolution and
+    closing are cleared (the timeline keeps them), the timeline says who, and it is audited.
+    Conflict when it is not resolved or closed, or when another open incident of the service
+    holds its group: one open incident per service and group is the schema's
+    (uq_incident_open_group)."""
     incident = get(session, incident_id, for_update=True)
-    if incident.status != "resolved":
-        raise Conflict(f"incident {incident.id} is not resolved; only a resolved one reopens")
+    before = incident.status
+    status = lifecycle.target(
+        incident.status, "reopen", ever_acknowledged=incident.acknowledged_at is not None,
+        incident_id=incident.id,
+    )
     if incident.group_slot is not None:
         holder = open_in_group(session, incident.service_id, incident.group_slot)
         if holder is not None:
             raise Conflict(_slot_taken(incident, f"incident {holder.id}"))
-    status = "acknowledged" if incident.acknowledged_at is not None else "triggered"
+    at = lifecycle.instant(now, instants(incident))
     try:
         # An alert may open a new incident in the group between the check and this write; the
         # savepoint keeps the caller's transaction usable (PostgreSQL aborts it otherwise).
         with session.begin_nested():
-            incident.status, incident.resolved_at = status, None
+            incident.status, incident.resolved_at, incident.closed_at = status, None, None
+            incident.mitigated_at = None
             session.flush()
     except IntegrityError:
         raise Conflict(_slot_taken(incident, "another incident")) from None
-    note(session, incident, kind="reopened", text="Reopened", actor=actor, now=now)
+    note(session, incident, kind="reopened", text="Reopened", actor=actor, now=at, source=source)
     escalating.restart(session, incident, now)
-    audit(session, incident, "reopen", actor, now, {"status": "resolved"}, {"status": status})
+    audit(session, incident, "reopen", actor, now, {"status": before}, {"status": status})
     return incident
 
 
@@ -224,7 +277,13 @@ MAX_NOTE = 10_000
 
 
 def add_note(
-    session: Session, incident_id: int, text: str, *, actor: str, now: datetime
+    session: Session,
+    incident_id: int,
+    text: str,
+    *,
+    actor: str,
+    now: datetime,
+    source: str = "system",
 ) -> TimelineEntry:
     """A person's note on the timeline (open or resolved incident alike), audited."""
     incident = get(session, incident_id)
@@ -236,7 +295,9 @@ def add_note(
     # PostgreSQL stores neither NUL nor half a surrogate pair: refuse them on both databases.
     if "\x00" in written or any("\ud800" <= c <= "\udfff" for c in written):
         raise Invalid("holds a NUL character or half a surrogate pair, which is no text", "text")
-    entry = note(session, incident, kind="note", text=written, actor=actor, now=now)
+    entry = note(
+        session, incident, kind="note", text=written, actor=actor, now=now, source=source
+    )
     session.flush()
     audit(session, incident, "note", actor, now, None, {"entry": entry.id, "text": written})
     return entry
@@ -274,15 +335,16 @@ def get(session: Session, incident_id: int, *, for_update: bool = False) -> Inci
     return incident
 
 
-def require_open(incident: Incident) -> None:
-    if incident.status == "resolved":
-        raise Conflict(f"incident {incident.id} is already resolved")
+def require_open(incident: Incident, move: lifecycle.Move = "acknowledge") -> None:
+    """Conflict, with the lifecycle's sentence, unless the incident is open."""
+    if incident.status in DONE_STATUSES:
+        raise Conflict(lifecycle.refusal(incident.status, move, incident.id))
 
 
 def count_open(session: Session) -> int:
     return (
         session.scalar(
-            select(func.count()).select_from(Incident).where(Incident.status != "resolved")
+            select(func.count()).select_from(Incident).where(Incident.status.in_(OPEN_STATUSES))
         )
         or 0
     )

@@ -28,7 +28,7 @@ from onwatch.escalation import plan
 from onwatch.escalation.models import EscalationPolicy, IncidentEscalation, SlaBreach
 from onwatch.escalation.specs import ACK_DEADLINE, PolicySpec
 from onwatch.escalation.targets import Reach, Resolver
-from onwatch.incidents.models import Incident, TimelineEntry
+from onwatch.incidents.models import DONE_STATUSES, Incident, TimelineEntry
 from onwatch.notifications.outbox import cancel_pages
 from onwatch.notifications.pages import notify_channel, page_person
 from onwatch.schedules.models import ScheduleService, StoredSchedule
@@ -137,7 +137,14 @@ def _local(at: datetime, hours: Calendar) -> str:
     return ensure_utc(at).astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
-def stop(session: Session, incident: Incident, now: datetime, *, acknowledged: bool) -> None:
+def stop(
+    session: Session,
+    incident: Incident,
+    now: datetime,
+    *,
+    acknowledged: bool,
+    reason: str | None = None,
+) -> None:
     """The incident was acknowledged or resolved: no further step fires (an acknowledgement
     with an ack timeout waits for it instead), and pages not yet handed to a sender are
     cancelled. The escalation row is written before the pages are cancelled, so an engine step
@@ -152,7 +159,7 @@ def stop(session: Session, incident: Incident, now: datetime, *, acknowledged: b
             row.state, row.next_at = "stopped", None
         row.deadline_at, row.updated_at = None, now
         session.flush()
-    reason = "acknowledged" if acknowledged else "resolved"
+    reason = reason or ("acknowledged" if acknowledged else "resolved")
     cancel_pages(session, incident.id, f"incident {reason}")
 
 
@@ -245,12 +252,15 @@ def _advance(
     calendar_and_rules: tuple[Calendar | None, AckRules | None],
 ) -> None:
     row.updated_at = now
-    if incident.status == "resolved":
+    if incident.status in DONE_STATUSES:
         row.state, row.next_at = "stopped", None
         return
     if row.state == "acknowledged":
         if incident.status == "triggered":  # reopened or triggered again meanwhile
             row.state = "active"
+        elif incident.status == "mitigated":  # the impact ended: the ack timeout is moot
+            row.state, row.next_at = "stopped", None
+            return
         else:
             timeout = timedelta(seconds=row.ack_timeout_seconds or 0)
             incident.status = "triggered"
@@ -264,7 +274,7 @@ def _advance(
             )
             row.round += 1
             row.state, row.loop, row.step, row.deadline_at = "active", 0, -1, None
-    elif incident.status == "acknowledged":
+    elif incident.status in ("acknowledged", "mitigated"):
         row.state, row.next_at = "stopped", None
         return
     if row.state == "held":

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onwatch.core.errors import Invalid, NotFound
 from onwatch.core.paging import MAX_PAGE, Page, keyset_page
-from onwatch.directory.models import Service
-from onwatch.incidents.models import STATUSES, Incident, TimelineEntry
+from onwatch.directory.models import Service, Team
+from onwatch.incidents.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    PRIORITIES,
+    SEVERITIES,
+    STATUSES,
+    Incident,
+    SeverityLevel,
+    TimelineEntry,
+)
+from onwatch.incidents.numbers import Numbers, numbers
+from onwatch.incidents.severity import DEFAULT_NAMES
 
-OPEN = "open"  # a status filter for triggered or acknowledged
+OPEN = "open"  # a status filter for triggered, acknowledged or mitigated
+DONE = "done"  # resolved or closed
+ALL = "all"
+STATUS_FILTERS = (*STATUSES, OPEN, DONE, ALL)
+MAX_QUERY = 200
 MAX_TIMELINE = 1000
 
 
@@ -22,6 +38,21 @@ class IncidentRow:
     service: str
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What an incident list may be narrowed to; None or empty is no filter. `q` is text the
+    title contains (case-insensitive); `since`/`until` bound when the incident opened."""
+
+    service: str | None = None
+    status: str | None = None
+    severity: str | None = None
+    priority: str | None = None
+    team: str | None = None
+    q: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 def list_incidents(
     session: Session,
     *,
@@ -29,21 +60,55 @@ def list_incidents(
     status: str | None = None,
     before: int | None = None,
     limit: int = 50,
+    filters: Filters | None = None,
 ) -> Page[IncidentRow]:
+    f = filters or Filters(service=service, status=status)
     stmt = select(Incident, Service.name).join(Service, Service.id == Incident.service_id)
-    if service:
-        found = session.scalar(select(Service.id).where(Service.name == service))
+    if f.service:
+        found = session.scalar(select(Service.id).where(Service.name == f.service))
         if found is None:
-            raise NotFound(f"no service {service!r}")
+            raise NotFound(f"no service {f.service!r}")
         stmt = stmt.where(Incident.service_id == found)
-    if status == OPEN:
-        stmt = stmt.where(Incident.status != "resolved")
-    elif status:
-        if status not in STATUSES:
+    if f.team:
+        team_id = session.scalar(select(Team.id).where(Team.name == f.team))
+        if team_id is None:
+            raise NotFound(f"no team {f.team!r}")
+        stmt = stmt.where(Service.team_id == team_id)
+    if f.status == OPEN:
+        stmt = stmt.where(Incident.status.in_(OPEN_STATUSES))
+    elif f.status == DONE:
+        stmt = stmt.where(Incident.status.in_(DONE_STATUSES))
+    elif f.status and f.status != ALL:
+        if f.status not in STATUSES:
             raise Invalid(
-                f"must be one of {', '.join([*STATUSES, OPEN])} (got {status!r})", "status"
+                f"must be one of {', '.join(STATUS_FILTERS)} (got {f.status!r})", "status"
             )
-        stmt = stmt.where(Incident.status == status)
+        stmt = stmt.where(Incident.status == f.status)
+    if f.severity:
+        if f.severity not in SEVERITIES:
+            raise Invalid(
+                f"must be one of {', '.join(SEVERITIES)} (got {f.severity!r})", "severity"
+            )
+        stmt = stmt.where(Incident.severity == f.severity)
+    if f.priority:
+        if f.priority == "none":
+            stmt = stmt.where(Incident.priority.is_(None))
+        elif f.priority not in PRIORITIES:
+            raise Invalid(
+                f"must be one of {', '.join(PRIORITIES)} or none (got {f.priority!r})", "priority"
+            )
+        else:
+            stmt = stmt.where(Incident.priority == f.priority)
+    if f.q and f.q.strip():
+        text = f.q.strip()
+        if len(text) > MAX_QUERY or "\x00" in text:
+            raise Invalid(f"at most {MAX_QUERY} characters of text", "q")
+        escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(func.lower(Incident.title).like(f"%{escaped}%", escape="\\"))
+    if f.since is not None:
+        stmt = stmt.where(Incident.opened_at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(Incident.opened_at < f.until)
     page = keyset_page(session, stmt, Incident.id, before, min(limit, MAX_PAGE))
     return Page([IncidentRow(i, name) for i, name in page.items], page.next_before)
 
@@ -85,13 +150,13 @@ def most_severe_open(session: Session, limit: int) -> tuple[list[IncidentRow], i
     rows = session.execute(
         select(Incident, Service.name)
         .join(Service, Service.id == Incident.service_id)
-        .where(Incident.status != "resolved")
+        .where(Incident.status.in_(OPEN_STATUSES))
         # "sev1" < "sev2" < …: the check constraint keeps severities to those four.
         .order_by(Incident.severity, Incident.opened_at, Incident.id)
         .limit(limit)
     ).all()
     total = session.scalar(
-        select(func.count()).select_from(Incident).where(Incident.status != "resolved")
+        select(func.count()).select_from(Incident).where(Incident.status.in_(OPEN_STATUSES))
     )
     return [IncidentRow(i, name) for i, name in rows], total or 0
 
@@ -115,7 +180,30 @@ def open_by_service(session: Session) -> dict[str, tuple[int, str]]:
         for name, count, worst in session.execute(
             select(Service.name, func.count(), func.min(Incident.severity))
             .join(Service, Service.id == Incident.service_id)
-            .where(Incident.status != "resolved")
+            .where(Incident.status.in_(OPEN_STATUSES))
             .group_by(Service.name)
         )
     }
+
+
+def severity_names(session: Session) -> dict[str, str]:
+    """Each severity's name: as configured (`severities:`), else the default."""
+    names = dict(DEFAULT_NAMES)
+    names.update((c, n) for c, n in session.execute(select(SeverityLevel.code, SeverityLevel.name)))
+    return names
+
+
+def incident_numbers(session: Session, incident: Incident) -> Numbers:
+    """The incident's numbers, from the timeline entries of its lifecycle moves."""
+    moves = [
+        (kind, at)
+        for kind, at in session.execute(
+        select(TimelineEntry.kind, TimelineEntry.at)
+        .where(
+            TimelineEntry.incident_id == incident.id,
+            TimelineEntry.kind.in_(("acknowledged", "mitigated", "resolved", "reopened")),
+        )
+        .order_by(TimelineEntry.at, TimelineEntry.id)
+        )
+    ]
+    return numbers(incident.opened_at, moves)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# What a severity is called when the config names none (config `severities:` renames them).
+DEFAULT_NAMES = {"sev1": "Critical", "sev2": "Major", "sev3": "Minor", "sev4": "Low"}
 FROM_ALERT = {"critical": "sev1", "error": "sev2", "warning": "sev3", "info": "sev4"}
 
 

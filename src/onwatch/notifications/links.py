@@ -19,11 +19,14 @@ from typing import Literal
 
 from onwatch.core.errors import OnwatchError
 
-Action = Literal["acknowledge", "resolve"]
-CODES: dict[str, Action] = {"a": "acknowledge", "r": "resolve"}
+# accept and decline answer a responder request (incidents/responders.py) as the person.
+Action = Literal["acknowledge", "resolve", "accept", "decline"]
+CODES: dict[str, Action] = {"a": "acknowledge", "r": "resolve", "j": "accept", "d": "decline"}
 LETTERS = {action: code for code, action in CODES.items()}
-# The path word of each action's link: /l/ack/<token>, /l/resolve/<token>.
-PATH_WORDS: dict[Action, str] = {"acknowledge": "ack", "resolve": "resolve"}
+# The path word of each action's link: /l/ack/<token>, /l/resolve/<token>, /l/accept/<token>…
+PATH_WORDS: dict[Action, str] = {
+    "acknowledge": "ack", "resolve": "resolve", "accept": "accept", "decline": "decline",
+}  # fmt: skip
 DEFAULT_LIFETIME = timedelta(hours=24)
 MAX_TOKEN_CHARS = 160  # a real one is about 50; anything longer is refused unread
 MAX_ID_DIGITS = 10
@@ -90,6 +93,8 @@ def read(text: str, key: bytes, *, action: Action, now: datetime) -> Claim:
             "this link is not valid: it was changed, or was signed with a key onwatch no longer has"
         )
     code, incident, person, expires, *via = payload.split(".")
+    if code not in CODES:
+        raise ForgedLink("this is not a link onwatch made")
     claim = Claim(
         CODES[code],
         int(incident),
@@ -147,6 +152,20 @@ class LinkMaker:
         """(ack_url, resolve_url): Message.ack_url and resolve_url of a page to the person."""
         return links_for(
             self.base_url, self.key, incident_id, person_id, now, lifetime=self.lifetime, via=via
+        )
+
+    def for_request(
+        self, incident_id: int, person_id: int, now: datetime, *, via: str = ""
+    ) -> tuple[str, str]:
+        """(accept_url, decline_url) of a responder request to the person."""
+        expires_at = now + self.lifetime
+        return (
+            link_url(
+                self.base_url, self.key, Claim("accept", incident_id, person_id, expires_at, via)
+            ),
+            link_url(
+                self.base_url, self.key, Claim("decline", incident_id, person_id, expires_at, via)
+            ),
         )
 
     def incident(self, incident_id: int) -> str:

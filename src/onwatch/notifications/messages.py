@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Kind = Literal["page", "channel", "test", "handoff"]
+Kind = Literal[
+    "page", "channel", "test", "handoff", "notice", "reminder", "update", "invite", "ticket"
+]
 Urgency = Literal["high", "low"]
 
 
@@ -15,6 +17,16 @@ Urgency = Literal["high", "low"]
 class Link:
     title: str
     url: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail: an iCalendar invitation (`text/calendar; method=REQUEST`),
+    an evidence bundle. Text only, as the outbox stores it in JSON."""
+
+    filename: str
+    content_type: str  # "text/calendar; method=REQUEST"
+    content: str
 
 
 @dataclass(frozen=True)
@@ -42,3 +54,12 @@ class Message:
     links: tuple[Link, ...] = field(default_factory=tuple)  # runbooks and the like
     # Messages about one incident share it: e-mail threads them (Message-ID, References).
     thread_key: str | None = None
+    # Written in full by the domain (a stakeholder e-mail from its template, an invitation):
+    # the HTML body as it is, extra e-mail headers (List-Unsubscribe…), attachments. Senders
+    # other than e-mail use title and text.
+    html: str | None = None
+    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    # The first message of its thread (the first stakeholder e-mail of an incident): its own
+    # Message-ID is the thread's root, which every later message replies to.
+    thread_root: bool = False

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onwatch.core.db import Base
 
-NOTIFICATION_KINDS = ("page", "channel", "test", "handoff")
+# page/channel: someone is needed on an incident (cancelled once it is acknowledged); notice: a
+# one-off word about an incident (a security flag, an upstream outage, a responder request);
+# reminder: something due (a role unclaimed, an update, an action item); update: a stakeholder
+# e-mail; invite: an iCalendar invitation; ticket: a call to an issue tracker.
+NOTIFICATION_KINDS = (
+    "page", "channel", "test", "handoff", "notice", "reminder", "update", "invite", "ticket",
+)  # fmt: skip
 NOTIFICATION_STATES = ("pending", "sending", "sent", "dead", "cancelled")
 CHANNEL_KINDS = ("email", "slack", "teams", "webhook", "ntfy", "apprise")
 
@@ -41,7 +47,11 @@ class Notification(Base):
 
     __tablename__ = "notification"
     __table_args__ = (
-        CheckConstraint("kind IN ('page', 'channel', 'test', 'handoff')", name="kind"),
+        CheckConstraint(
+            "kind IN ('page', 'channel', 'test', 'handoff', 'notice', 'reminder', 'update', "
+            "'invite', 'ticket')",
+            name="kind",
+        ),
         CheckConstraint(
             "state IN ('pending', 'sending', 'sent', 'dead', 'cancelled')", name="state"
         ),

@@ -6,12 +6,16 @@ its thread key, so e-mail threads them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
 from onwatch.notifications.links import LinkMaker
-from onwatch.notifications.messages import Kind, Link, Message, Urgency
+from onwatch.notifications.messages import Attachment, Kind, Link, Message, Urgency
+
+# Kinds whose payload is the whole message, written by the domain that caused it (a
+# stakeholder e-mail from its template, an invitation): title and text are used as they are.
+WRITTEN = ("update", "invite")
 
 
 @dataclass(frozen=True)
@@ -47,16 +51,36 @@ def thread_key(incident_id: int) -> str:
 
 def message(row: RowFacts, links: LinkMaker, now: datetime) -> Message:
     """The message of the row. `payload` may give a `title` and `text` of its own (a test
-    notification, a hand-off notice); an incident's facts fill in the rest."""
+    notification, a hand-off notice); an incident's facts fill in the rest. A payload may also
+    carry `html`, `headers` ({name: value}), `attachments` ([{filename, content_type,
+    content}]), `thread_key` (e-mail threading) and `thread_root` (the thread's first message),
+    which pass through as they are."""
+    built = _message(row, links, now)
+    return replace(
+        built,
+        html=row.payload.get("html") or None,
+        headers=tuple((str(k), str(v)) for k, v in dict(row.payload.get("headers") or {}).items()),
+        attachments=tuple(
+            Attachment(str(a["filename"]), str(a["content_type"]), str(a["content"]))
+            for a in row.payload.get("attachments") or ()
+        ),
+        thread_key=str(row.payload.get("thread_key") or built.thread_key or "") or None,
+        thread_root=bool(row.payload.get("thread_root")),
+    )
+
+
+def _message(row: RowFacts, links: LinkMaker, now: datetime) -> Message:
     incident = row.incident
     kind = cast(Kind, row.kind)
     urgency = cast(Urgency, row.urgency)
-    if incident is None:
+    if incident is None or row.kind in WRITTEN:
         title = str(row.payload.get("title") or row.label)
         text = str(row.payload.get("text") or title)
         return Message(
             key=row.key, kind=kind, urgency=urgency, title=title, text=text,
             recipient=row.person_name,
+            incident_id=incident.id if incident else None,
+            thread_key=thread_key(incident.id) if incident else None,
         )  # fmt: skip
     title = f"[{incident.severity}] {incident.service}: {incident.title}"
     ack_url = resolve_url = None
@@ -76,7 +100,8 @@ def message(row: RowFacts, links: LinkMaker, now: datetime) -> Message:
     ]
     if ack_url and resolve_url:
         lines += [f"Acknowledge: {ack_url}", f"Resolve: {resolve_url}"]
-    lines += [f"{link.title}: {link.url}" for link in incident.runbooks]
+    answers = _answers(row, links, now)
+    lines += [f"{link.title}: {link.url}" for link in (*answers, *incident.runbooks)]
     return Message(
         key=row.key,
         kind=kind,
@@ -93,6 +118,17 @@ def message(row: RowFacts, links: LinkMaker, now: datetime) -> Message:
         recipient=row.person_name,
         ack_url=ack_url,
         resolve_url=resolve_url,
-        links=incident.runbooks,
+        links=(*answers, *incident.runbooks),
         thread_key=thread_key(incident.id),
     )
+
+
+def _answers(row: RowFacts, links: LinkMaker, now: datetime) -> tuple[Link, ...]:
+    """A responder request's signed accept and decline links (payload `respond`)."""
+    if row.person_id is None or not row.payload.get("respond"):
+        return ()
+    via = str(row.destination.get("kind", ""))
+    accept, decline = links.for_request(
+        row.incident.id if row.incident else 0, row.person_id, now, via=via if via.isalpha() else ""
+    )
+    return (Link("Accept", accept), Link("Decline", decline))

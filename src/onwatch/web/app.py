@@ -16,21 +16,27 @@ from onwatch.web.api import (
     alerts,
     calendars,
     channels,
+    declare,
     directory,
     escalation_metrics,
     escalation_policies,
     health,
     heartbeats,
     ical,
+    incident_lifecycle,
     incidents,
     intake,
     maintenance,
     metrics_intake,
     outbox,
+    postmortems,
     schedules,
     silences,
+    stakeholders,
     status,
+    upstream,
 )
+from onwatch.web.api import roles as incident_roles
 from onwatch.web.api.intake_writer import IntakeWriter
 from onwatch.web.context import AppContext
 from onwatch.web.middleware import (
@@ -41,17 +47,24 @@ from onwatch.web.middleware import (
     SecurityHeaders,
 )
 from onwatch.web.pages import alerts as alerts_pages
+from onwatch.web.pages import declare as declare_pages
 from onwatch.web.pages import directory as directory_pages
 from onwatch.web.pages import escalation as escalation_pages
+from onwatch.web.pages import incident_lifecycle as incident_lifecycle_pages
 from onwatch.web.pages import incidents as incidents_pages
 from onwatch.web.pages import integrations as integration_pages
 from onwatch.web.pages import links as link_pages
 from onwatch.web.pages import maintenance as maintenance_pages
 from onwatch.web.pages import outbox as outbox_pages
-from onwatch.web.pages import overview, session, site, tokens
+from onwatch.web.pages import overview, responder_links, session, site, tokens
+from onwatch.web.pages import postmortems as postmortem_pages
+from onwatch.web.pages import report as report_pages
+from onwatch.web.pages import roles as role_pages
 from onwatch.web.pages import schedules as schedule_pages
 from onwatch.web.pages import silences as silence_pages
+from onwatch.web.pages import stakeholders as stakeholder_pages
 from onwatch.web.pages import status as status_pages
+from onwatch.web.pages import upstream as upstream_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -92,7 +105,16 @@ def create_app(ctx: AppContext) -> FastAPI:
         maintenance.router,
         status.router,
     )
-    responding = (alerts.router, incidents.router)
+    responding = (
+        alerts.router,
+        incidents.router,
+        incident_lifecycle.router,
+        incident_roles.router,
+        stakeholders.router,
+        upstream.router,
+        postmortems.router,
+        declare.router,
+    )
     on_call = (
         calendars.router,
         schedules.router,
@@ -122,14 +144,22 @@ def create_app(ctx: AppContext) -> FastAPI:
             tokens,
             integration_pages,
             outbox_pages,
+            declare_pages,  # before incidents_pages: /incidents/new is no incident id
             incidents_pages,
+            incident_lifecycle_pages,
+            role_pages,
+            upstream_pages,
+            postmortem_pages,
             alerts_pages,
             schedule_pages,
             escalation_pages,
             silence_pages,
             maintenance_pages,
             status_pages,
+            responder_links,
             link_pages,
+            stakeholder_pages,
+            report_pages,
         ],
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

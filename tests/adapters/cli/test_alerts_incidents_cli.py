@@ -75,7 +75,10 @@ def test_incidents_list_show_ack_and_resolve(
     assert resolved.stdout.strip() == f"incident {open_id} resolved"
     late = onwatch("incidents", "ack", str(open_id))
     assert (late.exit_code, late.stderr.strip()) == (
-        5, f"error: incident {open_id} is already resolved")
+        5,
+        f"error: incident {open_id} is resolved, so it cannot be acknowledged (only a "
+        "triggered one can); it can be closed or reopened",
+    )
 
     shown = json.loads(onwatch("incidents", "show", str(open_id), "--json").stdout)
     assert [e["kind"] for e in shown["timeline"]] == [

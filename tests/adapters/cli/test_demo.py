@@ -65,7 +65,7 @@ def test_demo_loads_every_example_into_a_fresh_sqlite_file_with_demo_logins(
         loaded = counts(db)
     finally:
         db.dispose()
-    assert loaded["people"] == 42
+    assert loaded["people"] == 43
     assert loaded["teams"] == 16
     assert loaded["services"] == 32
 

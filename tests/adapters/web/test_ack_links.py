@@ -131,8 +131,9 @@ def test_opening_an_ack_link_changes_nothing_and_its_button_acknowledges_as_the_
     assert "Acknowledged by Ann Archer at 2026-03-02 14:04 UTC" in text_of(done.text)
     status, timeline, audit = state(db, incident)
     assert status == "acknowledged"
-    assert timeline[-1] == ("acknowledged", "link:ann:email")
-    assert audit == ["incident.acknowledge"]
+    # Ann acknowledged first, so she is also the incident's commander (incidents/roles.py).
+    assert timeline[-2:] == [("role", "link:ann:email"), ("acknowledged", "link:ann:email")]
+    assert audit == ["incident.assign_role", "incident.acknowledge"]
     with db.read() as session:
         entry = session.scalars(select(AuditEntry)).all()[-1]
         assert (entry.actor, entry.at, entry.after) == (

@@ -148,7 +148,9 @@ def test_reopen_is_a_clear_409_when_not_resolved_or_when_another_incident_holds_
     first = fire("disk")
     open_one = client.post(f"/api/v1/incidents/{first}/reopen", headers=responder)
     assert open_one.status_code == 409
-    assert "not resolved" in open_one.json()["error"]["message"]
+    assert "cannot be reopened (only a resolved or closed one can)" in (
+        open_one.json()["error"]["message"]
+    )
 
     assert client.post(f"/api/v1/incidents/{first}/resolve", headers=responder).status_code == 200
     second = fire("disk")  # the monitor fires again: a new incident takes the service's group

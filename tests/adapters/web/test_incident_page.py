@@ -311,7 +311,7 @@ def test_the_page_polls_a_fragment_that_carries_everything_but_the_note_box(
     live = client.get(f"/incidents/{incident}/live")
     assert live.status_code == 200
     swapped = re.findall(r'id="([^"]+)"[^>]*hx-swap-oob="true"', live.text)
-    assert swapped == ["incident-head", "answering", "facts-card", "timeline-card"]
+    assert swapped == ["incident-head", "answering", "facts-card", "numbers-card", "timeline-card"]
     assert "written elsewhere" in live.text and "Ann Archer" in live.text
     assert "<textarea" not in live.text and "<html" not in live.text
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 04:19:30.255230
+Create Date: 2026-12-07 07:15:17.928858
 """
 
 from collections.abc import Sequence
@@ -78,6 +78,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation_policy')),
     sa.UniqueConstraint('name', name=op.f('uq_escalation_policy_name'))
     )
+    op.create_table('incident_contact',
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('spec', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.CheckConstraint("kind IN ('security', 'urgent')", name=op.f('ck_incident_contact_kind')),
+    sa.PrimaryKeyConstraint('kind', 'name', name=op.f('pk_incident_contact'))
+    )
     op.create_table('job',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
@@ -121,6 +128,21 @@ def upgrade() -> None:
     sa.CheckConstraint('max > 0', name=op.f('ck_rate_limit_rule_max_positive')),
     sa.CheckConstraint('per_seconds > 0', name=op.f('ck_rate_limit_rule_per_positive')),
     sa.PrimaryKeyConstraint('kind', name=op.f('pk_rate_limit_rule'))
+    )
+    op.create_table('role_definition',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('display_name', sa.String(length=200), nullable=True),
+    sa.Column('instructions', sa.Text(), nullable=True),
+    sa.Column('remind_after_seconds', sa.Integer(), nullable=True),
+    sa.Column('team_role', sa.String(length=64), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_role_definition'))
+    )
+    op.create_table('severity_level',
+    sa.Column('code', sa.String(length=8), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_severity_level'))
     )
     op.create_table('silence',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -247,6 +269,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_rule')),
     sa.UniqueConstraint('person_id', 'urgency', 'position', name=op.f('uq_notification_rule_person_id_urgency_position'))
     )
+    op.create_table('report_form',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=True),
+    sa.Column('token_hash', sa.String(length=255), nullable=True),
+    sa.Column('token_ref', sa.String(length=1100), nullable=True),
+    sa.Column('services', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('default_severity', sa.String(length=8), nullable=False),
+    sa.Column('per_hour', sa.Integer(), nullable=False),
+    sa.Column('per_address', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_report_form_team_id_team'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_form')),
+    sa.UniqueConstraint('name', name=op.f('uq_report_form_name'))
+    )
     op.create_table('schedule_calendar',
     sa.Column('schedule_id', sa.Integer(), nullable=False),
     sa.Column('calendar_id', sa.Integer(), nullable=False),
@@ -309,6 +346,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service')),
     sa.UniqueConstraint('name', name=op.f('uq_service_name'))
     )
+    op.create_table('stakeholder_settings',
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('spec', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_stakeholder_settings_team_id_team'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('team_id', name=op.f('pk_stakeholder_settings'))
+    )
     op.create_table('team_member',
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -335,6 +379,21 @@ def upgrade() -> None:
     sa.Column('auto_resolve', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_alert_policy_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_id', name=op.f('pk_alert_policy'))
+    )
+    op.create_table('announcement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('release', sa.String(length=200), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=False),
+    sa.Column('at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('release_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('subject', sa.String(length=1000), nullable=False),
+    sa.Column('text_body', sa.Text(), nullable=False),
+    sa.Column('html_body', sa.Text(), nullable=False),
+    sa.Column('recipients', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_announcement_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_announcement'))
     )
     op.create_table('heartbeat',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -364,23 +423,42 @@ def upgrade() -> None:
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=1024), nullable=False),
     sa.Column('severity', sa.String(length=8), nullable=False),
+    sa.Column('priority', sa.String(length=8), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('group_key', sa.String(length=255), nullable=True),
     sa.Column('group_slot', sa.String(length=255), nullable=True),
     sa.Column('auto_resolve', sa.Boolean(), nullable=False),
     sa.Column('opened_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('acknowledged_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('mitigated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('alert_count', sa.Integer(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('declare_key', sa.String(length=255), nullable=True),
+    sa.Column('declare_digest', sa.String(length=64), nullable=True),
+    sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
+    sa.Column('upstream', sa.Boolean(), nullable=False),
+    sa.Column('upstream_url', sa.String(length=2000), nullable=True),
+    sa.Column('security', sa.Boolean(), nullable=False),
+    sa.Column('postmortem_required', sa.Boolean(), nullable=False),
+    sa.Column('postmortem_reasons', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('postmortem_state', sa.String(length=16), nullable=True),
+    sa.Column('postmortem_waiver', sa.Text(), nullable=True),
+    sa.CheckConstraint("postmortem_state IS NULL OR postmortem_state IN ('published', 'waived')", name=op.f('ck_incident_postmortem_state')),
+    sa.CheckConstraint("priority IS NULL OR priority IN ('p1', 'p2', 'p3', 'p4', 'p5')", name=op.f('ck_incident_priority')),
     sa.CheckConstraint("severity IN ('sev1', 'sev2', 'sev3', 'sev4')", name=op.f('ck_incident_severity')),
-    sa.CheckConstraint("status IN ('triggered', 'acknowledged', 'resolved')", name=op.f('ck_incident_status')),
+    sa.CheckConstraint("status IN ('triggered', 'acknowledged', 'mitigated', 'resolved', 'closed')", name=op.f('ck_incident_status')),
+    sa.CheckConstraint('duplicate_of_id IS NULL OR duplicate_of_id <> id', name=op.f('ck_incident_not_own_dup')),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['incident.id'], name=op.f('fk_incident_duplicate_of_id_incident'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_incident_service_id_service')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
+    sa.UniqueConstraint('declare_key', name=op.f('uq_incident_declare_key'))
     )
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incident_service_id'), ['service_id'], unique=False)
         batch_op.create_index('ix_incident_status_opened', ['status', 'opened_at'], unique=False)
-        batch_op.create_index('uq_incident_open_group', ['service_id', 'group_slot'], unique=True, sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
+        batch_op.create_index('uq_incident_open_group', ['service_id', 'group_slot'], unique=True, sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
 
     op.create_table('integration',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -476,6 +554,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sli_rule')),
     sa.UniqueConstraint('service_id', 'name', name=op.f('uq_sli_rule_service_id_name'))
     )
+    op.create_table('subscriber',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('service_id', sa.Integer(), nullable=True),
+    sa.Column('address', sa.String(length=320), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('added_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('added_by', sa.String(length=200), nullable=False),
+    sa.Column('unsubscribed_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("source IN ('config', 'api')", name=op.f('ck_subscriber_source')),
+    sa.CheckConstraint('(team_id IS NULL) <> (service_id IS NULL)', name=op.f('ck_subscriber_one_list')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_subscriber_service_id_service'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_subscriber_team_id_team'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriber'))
+    )
+    with op.batch_alter_table('subscriber', schema=None) as batch_op:
+        batch_op.create_index('ix_subscriber_address', ['address'], unique=False)
+        batch_op.create_index('uq_subscriber_service', ['service_id', 'address'], unique=True, sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
+        batch_op.create_index('uq_subscriber_team', ['team_id', 'address'], unique=True, sqlite_where=sa.text('team_id IS NOT NULL'), postgresql_where=sa.text('team_id IS NOT NULL'))
+
     op.create_table('alert',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -530,6 +628,35 @@ def upgrade() -> None:
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_change_event_service_id'), ['service_id'], unique=False)
 
+    op.create_table('evidence_bundle',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('since', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('until', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('document', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('markdown', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_evidence_bundle_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_bundle'))
+    )
+    with op.batch_alter_table('evidence_bundle', schema=None) as batch_op:
+        batch_op.create_index('ix_evidence_bundle_incident', ['incident_id', 'id'], unique=False)
+
+    op.create_table('incident_comms',
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('reminded_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('snoozed_until', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('snoozed_by', sa.String(length=200), nullable=True),
+    sa.Column('deadline_reminded_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('breached_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_comms_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('incident_id', name=op.f('pk_incident_comms'))
+    )
+    with op.batch_alter_table('incident_comms', schema=None) as batch_op:
+        batch_op.create_index('ix_incident_comms_next', ['next_at'], unique=False)
+
     op.create_table('incident_escalation',
     sa.Column('incident_id', sa.Integer(), nullable=False),
     sa.Column('policy_name', sa.String(length=64), nullable=True),
@@ -554,6 +681,42 @@ def upgrade() -> None:
     with op.batch_alter_table('incident_escalation', schema=None) as batch_op:
         batch_op.create_index('ix_incident_escalation_next', ['next_at'], unique=False)
 
+    op.create_table('incident_impact',
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('users_count', sa.Integer(), nullable=True),
+    sa.Column('users_share', sa.Double(), nullable=True),
+    sa.Column('qa_severity', sa.String(length=64), nullable=True),
+    sa.Column('remediation_effort', sa.String(length=64), nullable=True),
+    sa.Column('next_release_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('applications', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('business_impact', sa.Text(), nullable=True),
+    sa.Column('runbook_used', sa.Boolean(), nullable=False),
+    sa.Column('other_team_acted', sa.Boolean(), nullable=False),
+    sa.Column('out_of_band_release', sa.Boolean(), nullable=False),
+    sa.Column('triage', sa.String(length=16), nullable=True),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_by', sa.String(length=200), nullable=True),
+    sa.CheckConstraint("triage IS NULL OR triage IN ('noise', 'annoying', 'data_corrupting', 'work_stopping')", name=op.f('ck_incident_impact_triage')),
+    sa.CheckConstraint('users_count IS NULL OR users_count >= 0', name=op.f('ck_incident_impact_users_count')),
+    sa.CheckConstraint('users_share IS NULL OR (users_share >= 0 AND users_share <= 100)', name=op.f('ck_incident_impact_users_share')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_impact_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('incident_id', name=op.f('pk_incident_impact'))
+    )
+    op.create_table('incident_role',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=64), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=True),
+    sa.Column('backup_person_id', sa.Integer(), nullable=True),
+    sa.Column('assigned_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('assigned_by', sa.String(length=200), nullable=True),
+    sa.Column('reminded_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['backup_person_id'], ['person.id'], name=op.f('fk_incident_role_backup_person_id_person'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_role_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_incident_role_person_id_person'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_role')),
+    sa.UniqueConstraint('incident_id', 'role', name=op.f('uq_incident_role_incident_id_role'))
+    )
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=255), nullable=False),
@@ -578,7 +741,7 @@ def upgrade() -> None:
     sa.Column('sent_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('first_due_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('latency_ms', sa.Integer(), nullable=True),
-    sa.CheckConstraint("kind IN ('page', 'channel', 'test', 'handoff')", name=op.f('ck_notification_kind')),
+    sa.CheckConstraint("kind IN ('page', 'channel', 'test', 'handoff', 'notice', 'reminder', 'update', 'invite', 'ticket')", name=op.f('ck_notification_kind')),
     sa.CheckConstraint("state IN ('pending', 'sending', 'sent', 'dead', 'cancelled')", name=op.f('ck_notification_state')),
     sa.CheckConstraint("urgency IN ('high', 'low')", name=op.f('ck_notification_urgency')),
     sa.ForeignKeyConstraint(['channel_id'], ['channel.id'], name=op.f('fk_notification_channel_id_channel'), ondelete='SET NULL'),
@@ -596,6 +759,55 @@ def upgrade() -> None:
         batch_op.create_index('ix_notification_sent', ['sent_at'], unique=False)
         batch_op.create_index('ix_notification_state_due', ['state', 'due_at'], unique=False)
 
+    op.create_table('postmortem',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('markdown', sa.Text(), nullable=False),
+    sa.Column('edited', sa.Boolean(), nullable=False),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=200), nullable=False),
+    sa.Column('published_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_by', sa.String(length=200), nullable=True),
+    sa.CheckConstraint("state IN ('draft', 'published')", name=op.f('ck_postmortem_state')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_postmortem_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_postmortem')),
+    sa.UniqueConstraint('incident_id', name=op.f('uq_postmortem_incident_id'))
+    )
+    op.create_table('report_submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('form_id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('address', sa.String(length=100), nullable=False),
+    sa.Column('reporter_name', sa.String(length=200), nullable=False),
+    sa.Column('reporter_email', sa.String(length=320), nullable=False),
+    sa.Column('at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['form_id'], ['report_form.id'], name=op.f('fk_report_submission_form_id_report_form'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_report_submission_incident_id_incident'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_submission'))
+    )
+    with op.batch_alter_table('report_submission', schema=None) as batch_op:
+        batch_op.create_index('ix_report_submission_form_address_at', ['form_id', 'address', 'at'], unique=False)
+        batch_op.create_index('ix_report_submission_form_at', ['form_id', 'at'], unique=False)
+
+    op.create_table('responder_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('policy', sa.String(length=64), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('requested_by', sa.String(length=200), nullable=False),
+    sa.Column('requested_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state IN ('requested', 'accepted', 'declined')", name=op.f('ck_responder_request_state')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_responder_request_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_responder_request_person_id_person'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_responder_request')),
+    sa.UniqueConstraint('incident_id', 'person_id', name=op.f('uq_responder_request_incident_id_person_id'))
+    )
     op.create_table('sla_breach',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -611,12 +823,29 @@ def upgrade() -> None:
     with op.batch_alter_table('sla_breach', schema=None) as batch_op:
         batch_op.create_index('ix_sla_breach_incident', ['incident_id'], unique=False)
 
+    op.create_table('status_update',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('status_text', sa.Text(), nullable=False),
+    sa.Column('author', sa.String(length=200), nullable=False),
+    sa.Column('at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('subject', sa.String(length=1000), nullable=False),
+    sa.Column('text_body', sa.Text(), nullable=False),
+    sa.Column('html_body', sa.Text(), nullable=False),
+    sa.Column('recipients', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_status_update_incident_id_incident'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_status_update'))
+    )
+    with op.batch_alter_table('status_update', schema=None) as batch_op:
+        batch_op.create_index('ix_status_update_incident_at', ['incident_id', 'at'], unique=False)
+
     op.create_table('timeline_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
     sa.Column('at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('data', onwatch.core.db.JSONDoc(), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_timeline_entry_incident_id_incident'), ondelete='CASCADE'),
@@ -624,6 +853,50 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
         batch_op.create_index('ix_timeline_entry_incident_at', ['incident_id', 'at'], unique=False)
+
+    op.create_table('upstream_outage',
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('marked_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('marked_by', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_upstream_outage_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_upstream_outage_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('incident_id', name=op.f('pk_upstream_outage'))
+    )
+    op.create_table('upstream_window',
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('window_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_upstream_window_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['window_id'], ['maintenance_window.id'], name=op.f('fk_upstream_window_window_id_maintenance_window'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('incident_id', 'window_id', name=op.f('pk_upstream_window'))
+    )
+    op.create_table('action_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.Column('postmortem_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('ticket_url', sa.String(length=2000), nullable=True),
+    sa.Column('origin', sa.String(length=16), nullable=False),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_reminded_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("kind IN ('mitigate', 'prevent', 'process')", name=op.f('ck_action_item_kind')),
+    sa.CheckConstraint("origin IN ('incident', 'review')", name=op.f('ck_action_item_origin')),
+    sa.CheckConstraint("status IN ('open', 'done', 'wont_do')", name=op.f('ck_action_item_status')),
+    sa.CheckConstraint("ticket_url IS NULL OR ticket_url LIKE 'http://%' OR ticket_url LIKE 'https://%'", name=op.f('ck_action_item_ticket_url')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_action_item_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_id'], ['person.id'], name=op.f('fk_action_item_owner_id_person'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['postmortem_id'], ['postmortem.id'], name=op.f('fk_action_item_postmortem_id_postmortem'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_item'))
+    )
+    with op.batch_alter_table('action_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_item_incident_id'), ['incident_id'], unique=False)
+        batch_op.create_index('ix_action_item_status_due', ['status', 'due_on'], unique=False)
 
     op.create_table('alert_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -650,24 +923,64 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_alert_tally_alert_id_alert'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('alert_id', name=op.f('pk_alert_tally'))
     )
+    op.create_table('review_meeting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('postmortem_id', sa.Integer(), nullable=False),
+    sa.Column('uid', sa.String(length=255), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('starts_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('location', sa.String(length=500), nullable=True),
+    sa.Column('url', sa.String(length=2000), nullable=True),
+    sa.Column('attendees', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('organizer', sa.String(length=320), nullable=False),
+    sa.Column('cancelled_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=200), nullable=False),
+    sa.CheckConstraint('duration_minutes > 0', name=op.f('ck_review_meeting_duration')),
+    sa.CheckConstraint('sequence >= 0', name=op.f('ck_review_meeting_sequence')),
+    sa.ForeignKeyConstraint(['postmortem_id'], ['postmortem.id'], name=op.f('fk_review_meeting_postmortem_id_postmortem'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_meeting')),
+    sa.UniqueConstraint('postmortem_id', name=op.f('uq_review_meeting_postmortem_id')),
+    sa.UniqueConstraint('uid', name=op.f('uq_review_meeting_uid'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('review_meeting')
     op.drop_table('alert_tally')
     with op.batch_alter_table('alert_event', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_event_alert_id')
 
     op.drop_table('alert_event')
+    with op.batch_alter_table('action_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_action_item_status_due')
+        batch_op.drop_index(batch_op.f('ix_action_item_incident_id'))
+
+    op.drop_table('action_item')
+    op.drop_table('upstream_window')
+    op.drop_table('upstream_outage')
     with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_timeline_entry_incident_at')
 
     op.drop_table('timeline_entry')
+    with op.batch_alter_table('status_update', schema=None) as batch_op:
+        batch_op.drop_index('ix_status_update_incident_at')
+
+    op.drop_table('status_update')
     with op.batch_alter_table('sla_breach', schema=None) as batch_op:
         batch_op.drop_index('ix_sla_breach_incident')
 
     op.drop_table('sla_breach')
+    op.drop_table('responder_request')
+    with op.batch_alter_table('report_submission', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_submission_form_at')
+        batch_op.drop_index('ix_report_submission_form_address_at')
+
+    op.drop_table('report_submission')
+    op.drop_table('postmortem')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_state_due')
         batch_op.drop_index('ix_notification_sent')
@@ -677,10 +990,20 @@ def downgrade() -> None:
         batch_op.drop_index('ix_notification_channel_sent')
 
     op.drop_table('notification')
+    op.drop_table('incident_role')
+    op.drop_table('incident_impact')
     with op.batch_alter_table('incident_escalation', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_escalation_next')
 
     op.drop_table('incident_escalation')
+    with op.batch_alter_table('incident_comms', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_comms_next')
+
+    op.drop_table('incident_comms')
+    with op.batch_alter_table('evidence_bundle', schema=None) as batch_op:
+        batch_op.drop_index('ix_evidence_bundle_incident')
+
+    op.drop_table('evidence_bundle')
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_change_event_service_id'))
 
@@ -694,6 +1017,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_alert_held', sqlite_where=sa.text('held_by IS NOT NULL'), postgresql_where=sa.text('held_by IS NOT NULL'))
 
     op.drop_table('alert')
+    with op.batch_alter_table('subscriber', schema=None) as batch_op:
+        batch_op.drop_index('uq_subscriber_team', sqlite_where=sa.text('team_id IS NOT NULL'), postgresql_where=sa.text('team_id IS NOT NULL'))
+        batch_op.drop_index('uq_subscriber_service', sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
+        batch_op.drop_index('ix_subscriber_address')
+
+    op.drop_table('subscriber')
     op.drop_table('sli_rule')
     op.drop_table('service_dependency')
     with op.batch_alter_table('schedule_service', schema=None) as batch_op:
@@ -714,7 +1043,7 @@ def downgrade() -> None:
 
     op.drop_table('integration')
     with op.batch_alter_table('incident', schema=None) as batch_op:
-        batch_op.drop_index('uq_incident_open_group', sqlite_where=sa.text("status <> 'resolved'"), postgresql_where=sa.text("status <> 'resolved'"))
+        batch_op.drop_index('uq_incident_open_group', sqlite_where=sa.text("status NOT IN ('resolved', 'closed')"), postgresql_where=sa.text("status NOT IN ('resolved', 'closed')"))
         batch_op.drop_index('ix_incident_status_opened')
         batch_op.drop_index(batch_op.f('ix_incident_service_id'))
 
@@ -724,9 +1053,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_heartbeat_service_id'))
 
     op.drop_table('heartbeat')
+    op.drop_table('announcement')
     op.drop_table('alert_policy')
     op.drop_table('team_role')
     op.drop_table('team_member')
+    op.drop_table('stakeholder_settings')
     op.drop_table('service')
     with op.batch_alter_table('schedule_override', schema=None) as batch_op:
         batch_op.drop_index('ix_schedule_override_window')
@@ -739,6 +1070,7 @@ def downgrade() -> None:
 
     op.drop_table('schedule_member')
     op.drop_table('schedule_calendar')
+    op.drop_table('report_form')
     op.drop_table('notification_rule')
     with op.batch_alter_table('handoff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_handoff_at'))
@@ -758,6 +1090,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_silence_window')
 
     op.drop_table('silence')
+    op.drop_table('severity_level')
+    op.drop_table('role_definition')
     op.drop_table('rate_limit_rule')
     op.drop_table('person')
     with op.batch_alter_table('login_throttle', schema=None) as batch_op:
@@ -768,6 +1102,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_job_due')
 
     op.drop_table('job')
+    op.drop_table('incident_contact')
     op.drop_table('escalation_policy')
     op.drop_table('channel')
     op.drop_table('calendar')

@@ -24,8 +24,9 @@ from onwatch.directory.actors import display_names
 from onwatch.directory.models import Person
 from onwatch.directory.specs import RunbookSpec
 from onwatch.escalation.views import EscalationCard, escalation_card
-from onwatch.incidents import queries
+from onwatch.incidents import lifecycle, queries
 from onwatch.incidents.models import TimelineEntry
+from onwatch.incidents.numbers import Numbers, spoken
 from onwatch.schedules.lookups import OnCall, on_call_for_service
 from onwatch.web.pages.directory_view import Directory
 
@@ -48,6 +49,23 @@ class IncidentView:
     d: Directory  # the people named above, for the directory's name and contact macros
     silence_url: str | None
     escalation: EscalationCard
+    numbers: Numbers
+    severity_names: dict[str, str]  # code -> the configured name
+
+    @property
+    def moves(self) -> tuple[str, ...]:
+        """The lifecycle moves the incident may make now, for its buttons."""
+        return lifecycle.allowed(self.row.incident.status)
+
+    @property
+    def numbers_said(self) -> list[tuple[str, str]]:
+        """The numbers card's rows: what, and how long as people read it."""
+        n = self.numbers
+        return [
+            ("Time to acknowledge", spoken(n.time_to_acknowledge)),
+            ("Time to mitigate", spoken(n.time_to_mitigate)),
+            ("Time to resolve", spoken(n.time_to_resolve)),
+        ]
 
     @property
     def nobody_on_call(self) -> bool:
@@ -79,6 +97,8 @@ class IncidentView:
             d=Directory.of([directory_queries.person_spec(p) for p in people], [], []),
             silence_url=silence_url(matchers) if alerts else None,
             escalation=escalation_card(session, incident_id, row.incident.opened_at, now),
+            numbers=queries.incident_numbers(session, row.incident),
+            severity_names=queries.severity_names(session),
         )
 
     def values(self) -> dict[str, Any]:

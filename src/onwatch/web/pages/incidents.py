@@ -14,18 +14,20 @@ from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.core.errors import Conflict, Invalid
 from onwatch.incidents import actions, queries
 from onwatch.web.api.alerts import before_id
+from onwatch.web.pages import upstream
 from onwatch.web.pages.alerts import older_link, service_names
+from onwatch.web.pages.incident_filters import STATES, ListFilters, team_names
 from onwatch.web.pages.incident_view import IncidentView
 from onwatch.web.pages.live import page_or_part
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
+from onwatch.web.pages.roles_view import war_room
 from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV = (NavLink("Incidents", "/incidents", 10),)
 PAGE_SIZE = 50
-STATES = ("open", "triggered", "acknowledged", "resolved", "all")
 
 
 @router.get("/incidents", response_class=HTMLResponse)
@@ -33,42 +35,41 @@ def incidents(
     request: Request,
     service: str = "",
     state: str = "open",
+    team: str = "",
+    severity: str = "",
+    priority: str = "",
+    q: str = "",
+    since: str = "",
+    until: str = "",
     cursor: str | None = Query(None),
     limit: int = Query(PAGE_SIZE, ge=1, le=500),
     _: Principal = Depends(viewer),
 ) -> Response:
-    if state not in STATES:
-        state = "open"
-    error = None
+    f = ListFilters(state, service, team, severity, priority, q, since, until)
     with context(request).db.read() as session:
-        services = service_names(session)
-        if service and service not in services:
-            error, service = f"There is no service “{service}”; showing every service.", ""
+        services, teams = service_names(session), team_names(session)
+        f.checked(services, teams)
         try:
             before = before_id(cursor)
         except Invalid:
             before = None
-        found = queries.list_incidents(
-            session,
-            service=service or None,
-            status=None if state == "all" else state,
-            before=before,
-            limit=limit,
-        )
+        found = queries.list_incidents(session, filters=f.query(), before=before, limit=limit)
+        names = queries.severity_names(session)
     return page_or_part(
         request,
         "incidents/list.html",
         "incidents/_results.html",
         rows=found.items,
         services=services,
+        teams=teams,
         states=STATES,
-        service=service,
-        state=state,
-        error=error,
+        severity_names=names,
+        f=f,
+        service=f.service,
+        state=f.state,
+        error=" ".join(f.notes) or None,
         first_page=cursor is None,
-        older=older_link(
-            "/incidents", found.next_before, service=service, state=state, limit=limit
-        ),
+        older=older_link("/incidents", found.next_before, limit=limit, **f.params()),
     )
 
 
@@ -82,17 +83,21 @@ def _incident_page(
     template: str = "incidents/detail.html",
 ) -> Response:
     ctx = context(request)
+    who = request.state.principal
     with ctx.db.read() as session:
         view = IncidentView.load(session, incident_id, ctx.clock.now())
-    who = request.state.principal
+        cards = war_room(session, incident_id, who)  # roles, impact, responders
+        up = upstream.card(session, incident_id, ctx.settings, ctx.clock.now())
     return page(
         request,
         template,
         status=status,
         **view.values(),
+        **cards,
         can_respond=who is not None and has_role(who.role, Role.responder),
         error=error,
         note=note,
+        up=up,
     )
 
 
@@ -116,7 +121,7 @@ def _act(
     who: Principal = request.state.principal
     try:
         with ctx.db.transaction() as session:
-            act(session, incident_id, actor=who.actor, now=ctx.clock.now())
+            act(session, incident_id, actor=who.actor, now=ctx.clock.now(), source="ui")
     except Conflict as error:
         return _incident_page(request, incident_id, status=409, error=error.message)
     return RedirectResponse(f"/incidents/{incident_id}{anchor}", status_code=303)
@@ -148,7 +153,7 @@ def add_note(
     try:
         with ctx.db.transaction() as session:
             entry = actions.add_note(
-                session, incident_id, text, actor=who.actor, now=ctx.clock.now()
+                session, incident_id, text, actor=who.actor, now=ctx.clock.now(), source="ui"
             )
     except Invalid as error:
         # The typed text comes back in the box, with what is wrong with it.

@@ -26,13 +26,14 @@ from onwatch.web.security import context
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV: tuple[NavLink, ...] = ()
-ACTIONS: dict[str, links.Action] = {word: action for action, word in links.PATH_WORDS.items()}
 # What each action leaves nothing to do for: the state it brings about, and beyond.
 DONE: dict[links.Action, tuple[str, ...]] = {
-    "acknowledge": ("acknowledged", "resolved"),
-    "resolve": ("resolved",),
+    "acknowledge": ("acknowledged", "mitigated", "resolved", "closed"),
+    "resolve": ("resolved", "closed"),
 }
 ACT = {"acknowledge": responding.acknowledge_incident, "resolve": responding.resolve_incident}
+# Accept and decline links have their own pages (web/pages/responder_links.py).
+ACTIONS: dict[str, links.Action] = {links.PATH_WORDS[action]: action for action in ACT}  # type: ignore[index]
 
 
 @router.get("/l/{word}/{token}", response_class=HTMLResponse)
@@ -76,7 +77,9 @@ def act(word: str, token: str, request: Request, confirm: str = Form("")) -> Res
             # would stand in for it (an acknowledgement racing this one would be missed).
             person = _person(session, claim)
             actor = link_actor(person.handle, claim.via)
-            incident, changed = ACT[claim.action](session, claim.incident_id, actor=actor, now=now)
+            incident, changed = ACT[claim.action](
+                session, claim.incident_id, actor=actor, now=now, source="link"
+            )
             state = "done" if changed else "already"
             values = _shown(incident, person)
     except Conflict:  # acknowledging a resolved incident: nothing to do either

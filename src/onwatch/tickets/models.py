@@ -1,0 +1,3 @@
+"""The tickets tables."""
+
+from __future__ import annotations
