@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.core.errors import Conflict, Invalid, NotFound
 from onwatch.core.signing import signing_key
+from onwatch.directory.actors import display_names
 from onwatch.incidents import queries as incident_queries
 from onwatch.stakeholders import announcements, lists, queries, reminders, unsubscribe, updates
 from onwatch.web.api.stakeholders import comms_state, mailing
@@ -47,6 +48,7 @@ def _card(
         row = incident_queries.get_incident(session, incident_id)
         sent = queries.updates(session, incident_id)
         comms = comms_state(session, incident_id)
+        names = display_names(session, {u.author for u in sent})
     template = "incidents/_updates.html" if is_htmx(request) else "stakeholders/updates.html"
     return page(
         request,
@@ -55,6 +57,7 @@ def _card(
         i=row.incident,
         row=row,
         sent=list(reversed(sent)),
+        names=names,
         comms=comms,
         can_respond=_can_respond(request),
         error=error,
