@@ -104,9 +104,14 @@ class HttpReceiver(_Inbox[Request]):
     """An HTTP server on a free loopback port that records every request and answers 200 (or
     what `answer` queued)."""
 
-    def __init__(self, check: Callable[[Request], None] | None = None) -> None:
+    def __init__(
+        self,
+        check: Callable[[Request], None] | None = None,
+        respond: Callable[[Request], Answer] | None = None,
+    ) -> None:
         super().__init__("HTTP receiver")
         self.check = check
+        self.respond = respond  # the answer when none is queued (else 200 "ok")
         self._answers: list[Answer | threading.Event] = []
         receiver = self
 
@@ -119,7 +124,7 @@ class HttpReceiver(_Inbox[Request]):
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length),
                 )
-                answer = receiver._next_answer()
+                answer = receiver._next_answer(request)
                 if isinstance(answer, threading.Event):  # held: recorded, answered when let go
                     receiver.put(request)
                     answer.wait(PATIENCE)
@@ -174,9 +179,11 @@ class HttpReceiver(_Inbox[Request]):
             self._answers.append(release)
         return release
 
-    def _next_answer(self) -> Answer | threading.Event:
+    def _next_answer(self, request: Request) -> Answer | threading.Event:
         with self._arrived:
-            return self._answers.pop(0) if self._answers else (200, {}, b"ok")
+            if self._answers:
+                return self._answers.pop(0)
+        return self.respond(request) if self.respond is not None else (200, {}, b"ok")
 
     def close(self) -> None:
         self.server.shutdown()
@@ -266,10 +273,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def receiving(check: Callable[[Request], None] | None = None) -> Iterator[HttpReceiver]:
-    """An HttpReceiver (checking each request with `check`, such as one of tests/shapes.py)
-    that is closed at the end and must then have nothing left that nobody took."""
-    receiver = HttpReceiver(check)
+def receiving(
+    check: Callable[[Request], None] | None = None,
+    respond: Callable[[Request], Answer] | None = None,
+) -> Iterator[HttpReceiver]:
+    """An HttpReceiver (checking each request with `check`, such as one of tests/shapes.py;
+    answering with `respond` when no answer is queued) that is closed at the end and must then
+    have nothing left that nobody took."""
+    receiver = HttpReceiver(check, respond)
     try:
         yield receiver
     finally:
@@ -291,3 +302,74 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
     finally:
         receiver.close()
     receiver.assert_silent()
+
+
+class IssueTracker(HttpReceiver):
+    """A GitHub-compatible issue tracker on loopback, as GitHub's REST API documents it
+    (docs.github.com/en/rest/issues, API version 2022-11-28): `POST /repos/{owner}/{repo}/issues`
+    {title, body, labels} → 201 {number, html_url, url}; `POST …/issues/{number}/comments`
+    {body} → 201 {id, html_url, body}. Every request must carry `Authorization: Bearer <token>`,
+    `Accept: application/vnd.github+json` and `X-GitHub-Api-Version: 2022-11-28`; anything else
+    fails the test (and is answered 400). `issues` holds what was created, by number."""
+
+    API_VERSION = "2022-11-28"
+
+    def __init__(self, repository: str, token: str) -> None:
+        self.repository, self.token = repository, token
+        self.issues: dict[int, dict[str, Any]] = {}
+        self.comments: dict[int, list[str]] = {}
+        self._lock = threading.Lock()
+        super().__init__(self._check, self._respond)
+        self.name = "issue tracker"
+
+    def _check(self, request: Request) -> None:
+        assert request.method == "POST", f"{request.method}: only POST is expected"
+        assert request.headers.get("authorization") == f"Bearer {self.token}", "Bearer token"
+        assert request.headers.get("accept") == "application/vnd.github+json", "Accept"
+        assert request.headers.get("x-github-api-version") == self.API_VERSION, "API version"
+        assert request.headers.get("content-type", "").startswith("application/json")
+        body = request.json()
+        if request.path == f"/repos/{self.repository}/issues":
+            assert set(body) <= {"title", "body", "labels", "assignees", "milestone"}, body
+            assert isinstance(body.get("title"), str) and 1 <= len(body["title"]) <= 256
+            assert isinstance(body.get("body"), str)
+            labels = body.get("labels", [])
+            assert isinstance(labels, list) and all(isinstance(x, str) for x in labels)
+        else:
+            assert request.path.endswith("/comments"), f"unexpected path {request.path}"
+            assert set(body) == {"body"} and isinstance(body["body"], str) and body["body"]
+
+    def _respond(self, request: Request) -> Answer:
+        base = self.url.rstrip("/")
+        prefix = f"/repos/{self.repository}/issues"
+        with self._lock:
+            if request.path == prefix:
+                number = len(self.issues) + 1
+                self.issues[number] = request.json()
+                return _json(201, {
+                    "number": number, "html_url": f"{base}/{self.repository}/issues/{number}",
+                    "url": f"{base}{prefix}/{number}", "title": self.issues[number]["title"],
+                    "state": "open",
+                })  # fmt: skip
+            found = request.path.removeprefix(prefix + "/").removesuffix("/comments")
+            if not found.isdigit() or int(found) not in self.issues:
+                return _json(404, {"message": "Not Found"})
+            said = self.comments.setdefault(int(found), [])
+            said.append(request.json()["body"])
+            return _json(201, {"id": len(said), "body": said[-1],
+                               "html_url": f"{base}/{self.repository}/issues/{found}"})  # fmt: skip
+
+
+def _json(status: int, document: Any) -> Answer:
+    return status, {"content-type": "application/json"}, json.dumps(document).encode()
+
+
+@contextmanager
+def issue_tracker(repository: str, token: str) -> Iterator[IssueTracker]:
+    """An IssueTracker, closed at the end, that must then hold no request nobody took."""
+    tracker = IssueTracker(repository, token)
+    try:
+        yield tracker
+    finally:
+        tracker.close()
+    tracker.assert_silent()

@@ -14,7 +14,11 @@ from onwatch.notifications.messages import Message
 
 @dataclass(frozen=True)
 class Sent:
+    """`answer`: what the receiver gave back that onwatch keeps (an opened issue's number and
+    link), handed to the domain that wrote the row (engine/delivery's `settled`)."""
+
     detail: str = ""
+    answer: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

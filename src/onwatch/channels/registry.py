@@ -12,6 +12,7 @@ import httpx
 
 from onwatch.channels.apprise import AppriseSender
 from onwatch.channels.base import Destination, GiveUp, Outcome, Retry, Sender
+from onwatch.channels.github import GitHubIssuesSender
 from onwatch.channels.ntfy import NtfySender
 from onwatch.channels.slack import SlackSender
 from onwatch.channels.smtp import SmtpSender
@@ -41,6 +42,7 @@ def senders(
         "webhook": WebhookSender(http, wall),
         "ntfy": NtfySender(http, wall),
         "apprise": AppriseSender(),
+        "github": GitHubIssuesSender(http, wall),
     }
 
 

@@ -10,7 +10,13 @@ from datetime import datetime, timedelta
 import typer
 
 from onwatch.alerts import responding
-from onwatch.cli import incident_lifecycle, incidents_declare, incidents_roles, incidents_upstream
+from onwatch.cli import (
+    incident_lifecycle,
+    incidents_declare,
+    incidents_roles,
+    incidents_tickets,
+    incidents_upstream,
+)
 from onwatch.cli.alerts import status_filter
 from onwatch.cli.output import at_text, emit, emit_items, table
 from onwatch.cli.runtime import actor, open_database, reported, settings
@@ -242,3 +248,4 @@ from onwatch.cli.incidents_updates import update  # noqa: E402 (a module of its 
 app.command("update")(update)
 incidents_upstream.register(app)  # upstream, maintenance, evidence
 incidents_declare.register(app)
+incidents_tickets.register(app)  # ticket

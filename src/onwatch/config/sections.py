@@ -33,6 +33,7 @@ from onwatch.schedules import queries as schedule_queries
 from onwatch.schedules.specs import ScheduleSpec
 from onwatch.stakeholders import lists as stakeholder_lists
 from onwatch.stakeholders.policy import StakeholdersSpec
+from onwatch.tickets import config as ticket_config
 
 # {file index: problems, relative to the item}; an item listed with no problems is skipped
 # quietly (another item of the same problem carries the message).
@@ -549,6 +550,7 @@ def sections() -> list[Section]:
             example=REPORT_FORMS_EXAMPLE,
             warn=report_forms.warnings,
         ),
+        *ticket_sections(),
     ]
 
 
@@ -569,5 +571,17 @@ def incident_role_sections() -> list[Section]:
             "urgent_contacts", "urgent contact", r.UrgentSpec, "name", r.urgent_specs,
             each(r.put_urgent), r.delete_urgent, summary=r.URGENT_SUMMARY,
             example=r.URGENT_EXAMPLE,
+        ),
+    ]  # fmt: skip
+
+
+def ticket_sections() -> list[Section]:
+    """Each team's issue tracker (tickets/config.py)."""
+    t = ticket_config
+    return [
+        Section(
+            "ticket_trackers", "ticket tracker", t.TrackerSpec, "team", t.tracker_specs,
+            t.put_trackers, t.delete_tracker, summary=t.SUMMARY, example=t.EXAMPLE,
+            warn=t.warnings,
         ),
     ]  # fmt: skip

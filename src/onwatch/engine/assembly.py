@@ -25,6 +25,8 @@ from onwatch.notifications.links import LinkMaker
 from onwatch.postmortems import reminders
 from onwatch.schedules.actions import record_due_handoffs
 from onwatch.stakeholders import reminders as stakeholder_reminders
+from onwatch.tickets import actions as tickets
+from onwatch.tickets.incidents import IncidentTickets
 
 
 def link_maker(settings: Settings) -> LinkMaker:
@@ -41,7 +43,9 @@ def build_delivery(
     """The delivery step, with a sender per channel kind made from the settings."""
     if senders is None:
         senders = registry.senders(settings, registry.http_client())
-    return Delivery.from_settings(db, settings, senders, link_maker(settings))
+    return Delivery.from_settings(
+        db, settings, senders, link_maker(settings), {tickets.KIND: tickets.settle}
+    )
 
 
 def lateness_checks(settings: Settings) -> list[LatenessCheck]:
@@ -105,6 +109,9 @@ def build_engine(
         *default_steps(),
     ]
     if settings is not None:
+        # Tickets need onwatch's address for the incident's link; written just before
+        # delivery, so an issue is opened in the tick that saw its incident.
+        steps.append(Step("tickets", IncidentTickets(settings.resolved_base_url())))
         delivery = build_delivery(db, settings, senders)
         # Last: what the steps before it wrote in this tick goes out in this tick.
         steps.append(

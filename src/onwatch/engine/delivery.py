@@ -12,7 +12,9 @@ a sender talks to the network. Three stages, as Alertmanager's notify pipeline:
 3. record (one short transaction): each outcome, guarded by the lease token, so an engine
    whose lease expired cannot overwrite what another engine did with the row since. Sent,
    retried (notifications/retries: backoff with jitter, Retry-After honoured) or dead; a
-   timeline entry on the incident for each."""
+   timeline entry on the incident for each; and, for kinds whose domain keeps what the
+   receiver answered (an opened issue's number), that domain's `settled` in the same
+   transaction."""
 
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ log = logging.getLogger("onwatch.delivery")
 # Kinds that are about an incident needing someone: not sent once it is acknowledged or over.
 INCIDENT_PAGES = ("page", "channel")
 ACTOR = "system:delivery"
+# (session, the row's payload, "sent" or "dead", the receiver's answer, the error, now).
+Settled = Callable[[Session, Mapping[str, Any], str, Mapping[str, Any], str | None, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,17 @@ class Delivery:
     threads: int = 8
     random: Callable[[], float] = random.random
     environ: Mapping[str, str] | None = None
+    settled: Mapping[str, Settled] = field(default_factory=dict)  # by outbox kind
     _pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_settings(
-        cls, db: Database, settings: Settings, senders: Mapping[str, Sender], links: LinkMaker
+        cls,
+        db: Database,
+        settings: Settings,
+        senders: Mapping[str, Sender],
+        links: LinkMaker,
+        settled: Mapping[str, Settled] | None = None,
     ) -> Delivery:
         return cls(
             db,
@@ -90,6 +100,7 @@ class Delivery:
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             batch=settings.delivery_batch,
             threads=settings.delivery_threads,
+            settled=dict(settled or {}),
         )
 
     def __call__(self, now: datetime) -> int:
@@ -347,6 +358,10 @@ def record(
             continue
         done += 1
         tally[decision.state] += 1
+        hook = delivery.settled.get(claimed.facts.kind)
+        if hook is not None and decision.state in ("sent", "dead"):
+            answer = outcome.answer if isinstance(outcome, Sent) else {}
+            hook(session, claimed.facts.payload, decision.state, answer, decision.error, now)
         incident = incidents.get(claimed.incident_id or -1)
         if incident is not None:
             note(

@@ -63,3 +63,5 @@ class Message:
     # The first message of its thread (the first stakeholder e-mail of an incident): its own
     # Message-ID is the thread's root, which every later message replies to.
     thread_root: bool = False
+    # A ticket's labels (an issue tracker's), from the payload.
+    labels: tuple[str, ...] = field(default_factory=tuple)

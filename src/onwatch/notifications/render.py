@@ -15,7 +15,7 @@ from onwatch.notifications.messages import Attachment, Kind, Link, Message, Urge
 
 # Kinds whose payload is the whole message, written by the domain that caused it (a
 # stakeholder e-mail from its template, an invitation): title and text are used as they are.
-WRITTEN = ("update", "invite")
+WRITTEN = ("update", "invite", "ticket")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def message(row: RowFacts, links: LinkMaker, now: datetime) -> Message:
     notification, a hand-off notice); an incident's facts fill in the rest. A payload may also
     carry `html`, `headers` ({name: value}), `attachments` ([{filename, content_type,
     content}]), `thread_key` (e-mail threading) and `thread_root` (the thread's first message),
-    which pass through as they are."""
+    and `labels` (a ticket's), which pass through as they are."""
     built = _message(row, links, now)
     return replace(
         built,
@@ -66,6 +66,7 @@ def message(row: RowFacts, links: LinkMaker, now: datetime) -> Message:
         ),
         thread_key=str(row.payload.get("thread_key") or built.thread_key or "") or None,
         thread_root=bool(row.payload.get("thread_root")),
+        labels=tuple(str(label) for label in row.payload.get("labels") or ()),
     )
 
 

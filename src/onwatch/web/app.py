@@ -34,6 +34,7 @@ from onwatch.web.api import (
     silences,
     stakeholders,
     status,
+    tickets,
     upstream,
 )
 from onwatch.web.api import roles as incident_roles
@@ -64,6 +65,7 @@ from onwatch.web.pages import schedules as schedule_pages
 from onwatch.web.pages import silences as silence_pages
 from onwatch.web.pages import stakeholders as stakeholder_pages
 from onwatch.web.pages import status as status_pages
+from onwatch.web.pages import tickets as ticket_pages
 from onwatch.web.pages import upstream as upstream_pages
 
 STATIC = Path(__file__).parent / "static"
@@ -114,6 +116,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         upstream.router,
         postmortems.router,
         declare.router,
+        tickets.router,
     )
     on_call = (
         calendars.router,
@@ -149,6 +152,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             incident_lifecycle_pages,
             role_pages,
             upstream_pages,
+            ticket_pages,
             postmortem_pages,
             alerts_pages,
             schedule_pages,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 07:15:17.928858
+Create Date: 2026-12-07 11:08:00.693037
 """
 
 from collections.abc import Sequence
@@ -373,6 +373,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_team_role')),
     sa.UniqueConstraint('team_id', 'role', name=op.f('uq_team_role_team_id_role'))
     )
+    op.create_table('ticket_tracker',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('api_url', sa.String(length=500), nullable=False),
+    sa.Column('repository', sa.String(length=200), nullable=False),
+    sa.Column('token_ref', sa.String(length=1100), nullable=False),
+    sa.Column('labels', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('priority_labels', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('open_for', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.CheckConstraint("kind IN ('github')", name=op.f('ck_ticket_tracker_kind')),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_ticket_tracker_team_id_team'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_tracker')),
+    sa.UniqueConstraint('team_id', name=op.f('uq_ticket_tracker_team_id'))
+    )
     op.create_table('alert_policy',
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('grouping', onwatch.core.db.JSONDoc(), nullable=False),
@@ -573,6 +588,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_subscriber_address', ['address'], unique=False)
         batch_op.create_index('uq_subscriber_service', ['service_id', 'address'], unique=True, sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
         batch_op.create_index('uq_subscriber_team', ['team_id', 'address'], unique=True, sqlite_where=sa.text('team_id IS NOT NULL'), postgresql_where=sa.text('team_id IS NOT NULL'))
+
+    op.create_table('ticket',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tracker_id', sa.Integer(), nullable=False),
+    sa.Column('subject_kind', sa.String(length=16), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('open_key', sa.String(length=255), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=True),
+    sa.Column('html_url', sa.String(length=2000), nullable=True),
+    sa.Column('api_url', sa.String(length=2000), nullable=True),
+    sa.Column('error', sa.String(length=2000), nullable=True),
+    sa.Column('told_through', sa.Integer(), nullable=False),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('opened_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state <> 'open' OR number IS NOT NULL", name=op.f('ck_ticket_open_has_number')),
+    sa.CheckConstraint("state IN ('opening', 'open', 'failed')", name=op.f('ck_ticket_state')),
+    sa.CheckConstraint("subject_kind IN ('incident', 'error_issue')", name=op.f('ck_ticket_subject_kind')),
+    sa.ForeignKeyConstraint(['tracker_id'], ['ticket_tracker.id'], name=op.f('fk_ticket_tracker_id_ticket_tracker'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket')),
+    sa.UniqueConstraint('open_key', name=op.f('uq_ticket_open_key')),
+    sa.UniqueConstraint('tracker_id', 'subject_kind', 'subject_id', name=op.f('uq_ticket_tracker_id_subject_kind_subject_id'))
+    )
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_subject', ['subject_kind', 'subject_id'], unique=False)
 
     op.create_table('alert',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1017,6 +1058,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_alert_held', sqlite_where=sa.text('held_by IS NOT NULL'), postgresql_where=sa.text('held_by IS NOT NULL'))
 
     op.drop_table('alert')
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_subject')
+
+    op.drop_table('ticket')
     with op.batch_alter_table('subscriber', schema=None) as batch_op:
         batch_op.drop_index('uq_subscriber_team', sqlite_where=sa.text('team_id IS NOT NULL'), postgresql_where=sa.text('team_id IS NOT NULL'))
         batch_op.drop_index('uq_subscriber_service', sqlite_where=sa.text('service_id IS NOT NULL'), postgresql_where=sa.text('service_id IS NOT NULL'))
@@ -1055,6 +1100,7 @@ def downgrade() -> None:
     op.drop_table('heartbeat')
     op.drop_table('announcement')
     op.drop_table('alert_policy')
+    op.drop_table('ticket_tracker')
     op.drop_table('team_role')
     op.drop_table('team_member')
     op.drop_table('stakeholder_settings')

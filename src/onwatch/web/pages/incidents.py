@@ -14,6 +14,7 @@ from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.core.errors import Conflict, Invalid
 from onwatch.incidents import actions, queries
 from onwatch.web.api.alerts import before_id
+from onwatch.web.api.tickets import tickets_view
 from onwatch.web.pages import upstream
 from onwatch.web.pages.alerts import older_link, service_names
 from onwatch.web.pages.incident_filters import STATES, ListFilters, team_names
@@ -88,6 +89,7 @@ def _incident_page(
         view = IncidentView.load(session, incident_id, ctx.clock.now())
         cards = war_room(session, incident_id, who)  # roles, impact, responders
         up = upstream.card(session, incident_id, ctx.settings, ctx.clock.now())
+        tk = tickets_view(session, incident_id)  # incidents/_tickets.html
     return page(
         request,
         template,
@@ -98,6 +100,7 @@ def _incident_page(
         error=error,
         note=note,
         up=up,
+        tk=tk,
     )
 
 
