@@ -14,7 +14,8 @@ from onwatch.audit.actions import record
 from onwatch.core.errors import Conflict, Invalid
 from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
-from onwatch.postmortems import draft, queries, settle
+from onwatch.incidents.transitions import postmortem_settled
+from onwatch.postmortems import draft, queries
 from onwatch.postmortems.models import PostMortem
 
 MAX_MARKDOWN = 200_000
@@ -148,7 +149,9 @@ def publish(
     pm.state, pm.published_at, pm.published_by = "published", now, actor
     pm.updated_at, pm.updated_by = now, actor
     _audit(session, incident, "publish", actor, now, {"state": "draft"}, {"state": "published"})
-    settle.settle_published(session, incident, actor=actor, source=source, now=now)
+    postmortem_settled(
+        session, incident, state="published", reason=None, actor=actor, source=source, now=now
+    )
     return _document(incident, pm, pm.markdown)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 07:15:17.928858
+Create Date: 2026-12-07 11:04:37.982685
 """
 
 from collections.abc import Sequence
@@ -268,6 +268,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_notification_rule_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_rule')),
     sa.UniqueConstraint('person_id', 'urgency', 'position', name=op.f('uq_notification_rule_person_id_urgency_position'))
+    )
+    op.create_table('postmortem_rule',
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('spec', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_postmortem_rule_team_id_team'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('team_id', name=op.f('pk_postmortem_rule'))
     )
     op.create_table('report_form',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1071,6 +1077,7 @@ def downgrade() -> None:
     op.drop_table('schedule_member')
     op.drop_table('schedule_calendar')
     op.drop_table('report_form')
+    op.drop_table('postmortem_rule')
     op.drop_table('notification_rule')
     with op.batch_alter_table('handoff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_handoff_at'))
