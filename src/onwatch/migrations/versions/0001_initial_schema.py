@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 11:04:37.982685
+Create Date: 2026-12-07 11:12:24.032333
 """
 
 from collections.abc import Sequence
@@ -765,6 +765,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_notification_sent', ['sent_at'], unique=False)
         batch_op.create_index('ix_notification_state_due', ['state', 'due_at'], unique=False)
 
+    op.create_table('play',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('markdown', sa.Text(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_play_incident_id_incident'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_play_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_play')),
+    sa.UniqueConstraint('incident_id', name=op.f('uq_play_incident_id'))
+    )
+    with op.batch_alter_table('play', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_play_service_id'), ['service_id'], unique=False)
+
     op.create_table('postmortem',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -987,6 +1003,10 @@ def downgrade() -> None:
 
     op.drop_table('report_submission')
     op.drop_table('postmortem')
+    with op.batch_alter_table('play', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_play_service_id'))
+
+    op.drop_table('play')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_state_due')
         batch_op.drop_index('ix_notification_sent')
