@@ -169,7 +169,8 @@ def save_play(
     title is given. Invalid `title` when too long; Conflict when the incident already was
     saved as a play."""
     name = " ".join((title or "").split())
-    if len(name) > plays.MAX_TITLE or "\x00" in name:
+    # PostgreSQL stores neither NUL nor half a surrogate pair: refuse them on both databases.
+    if len(name) > plays.MAX_TITLE or any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in name):
         raise Invalid(f"at most {plays.MAX_TITLE} characters of text", "title")
     incident = incidents.get(session, incident_id, for_update=True)
     saved = queries.play_of(session, incident.id)
