@@ -99,9 +99,16 @@ def test_an_upstream_outage_warns_users_and_tells_the_api_team_and_product_owner
         assert session.get(Person, role.person_id).handle == "marisol"  # type: ignore[union-attr]
         found = session.get(Incident, incident)
         assert found is not None and (found.upstream, found.upstream_url) == (True, TICKET)
-    for hours in (1, 5):
-        pager.at(saturday + timedelta(hours=hours))
-        quiet(teams, mailer)
+    pager.at(saturday + timedelta(hours=1))
+    quiet(teams, mailer)
+    pager.at(saturday + timedelta(hours=5))
+    # Open longer than the team's 4h: the product owner is told a post-mortem is required.
+    [told] = mailer.take(1)
+    assert (told.message["To"], told.message["Subject"]) == (
+        "marisol@example.org",
+        f"Post-mortem required: incident #{incident}",
+    )
+    quiet(teams, mailer)
 
 
 def test_an_incident_opened_on_an_upstream_service_is_upstream_from_the_start(

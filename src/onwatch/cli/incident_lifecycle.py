@@ -1,10 +1,11 @@
-"""`onwatch incidents mitigate|close|merge|severity`: the lifecycle moves beyond acknowledge and
-resolve, from the shell, as `cli:<user>` with the source `cli`; --json prints what the API
+"""`onwatch incidents mitigate|close|waive|merge|severity`: the lifecycle moves beyond acknowledge
+and resolve, from the shell, as `cli:<user>` with the source `cli`; --json prints what the API
 answers. A refused move exits 5 with the lifecycle's sentence, a bad value 3 naming it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import typer
 
@@ -17,6 +18,7 @@ from onwatch.core.errors import Invalid
 def register(app: typer.Typer) -> None:
     app.command("mitigate")(mitigate)
     app.command("close")(close)
+    app.command("waive")(waive)
     app.command("merge")(merge)
     app.command("severity")(severity)
 
@@ -57,6 +59,18 @@ def close(
     from onwatch.incidents.transitions import close as close_incident
 
     _move(incident_id, as_json, close_incident)
+
+
+def waive(
+    incident_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="Why no post-mortem is written."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Waive a required post-mortem, saying why; a resolved incident then closes (exit 3 for a
+    blank reason, 5 when none is required or it is published)."""
+    from onwatch.incidents.transitions import waive as waive_postmortem
+
+    _move(incident_id, as_json, partial(waive_postmortem, reason=reason))
 
 
 def merge(

@@ -26,6 +26,7 @@ from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 from onwatch.escalation import policies as escalation_policies
 from onwatch.escalation.specs import PolicySpec
 from onwatch.incidents import report_forms, role_config, severity_levels
+from onwatch.incidents.postmortem_config import postmortem_rule_sections
 from onwatch.integrations import specs as integrations
 from onwatch.notifications import limits as rate_limits
 from onwatch.schedules import actions as schedule_actions
@@ -533,6 +534,7 @@ def sections() -> list[Section]:
             "(checked when applied; see docs/stakeholders.md).",
             example=STAKEHOLDERS_EXAMPLE,
         ),
+        *postmortem_rule_sections(Section),
         Section(
             "report_forms",
             "report form",

@@ -17,7 +17,7 @@ from onwatch.engine.delivery import Delivery
 from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
-from onwatch.incidents import role_reminders
+from onwatch.incidents import requirement, role_reminders
 from onwatch.incidents.escalating import fire_due, late_count, next_due
 from onwatch.notifications import deliveries
 from onwatch.notifications.handoffs import DEFAULT_LEAD, HandoffNotices
@@ -75,7 +75,7 @@ def self_heartbeat(db: Database, settings: Settings) -> SelfHeartbeat:
 
 def incident_steps() -> list[Step]:
     """What incident response keeps an eye on: roles left unclaimed, stakeholder updates due,
-    overdue action items."""
+    overdue action items, open incidents lasting past their post-mortem threshold."""
     return [
         Step("role_reminders", role_reminders.remind_unclaimed, next_due=role_reminders.next_due),
         Step(
@@ -84,6 +84,7 @@ def incident_steps() -> list[Step]:
             next_due=stakeholder_reminders.next_due,
         ),
         Step("action_items", reminders.remind_overdue, next_due=reminders.next_due),
+        Step("postmortem_rules", requirement.check_open, next_due=requirement.next_due),
     ]
 
 

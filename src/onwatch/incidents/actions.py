@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from onwatch.audit.actions import record
 from onwatch.core.errors import Conflict, Invalid, NotFound
 from onwatch.directory.models import Service
-from onwatch.incidents import escalating, lifecycle, roles
+from onwatch.incidents import escalating, lifecycle, requirement, roles
 from onwatch.incidents import severity as severities
 from onwatch.incidents.models import DONE_STATUSES, OPEN_STATUSES, Incident, TimelineEntry
 
@@ -83,6 +83,7 @@ def open_incident(
     )
     escalating.start(session, incident, now)
     roles.opened(session, incident, now)
+    requirement.evaluate(session, incident, actor=actor, now=now)  # a critical one, at once
     return incident
 
 
@@ -164,6 +165,8 @@ def alerts_joined(
             )
     if entries:
         session.execute(insert(TimelineEntry.__table__), entries)
+    if any(e["kind"] == "severity" for e in entries):
+        requirement.evaluate(session, incident, actor=actor, now=now)
 
 
 def _entry(
@@ -227,6 +230,7 @@ def resolve(
     incident.status, incident.resolved_at = "resolved", at
     note(session, incident, kind="resolved", text=text, actor=actor, now=at, source=source)
     escalating.stop(session, incident, now, acknowledged=False)
+    requirement.evaluate(session, incident, actor=actor, now=at, source=source)
     return True
 
 
@@ -242,7 +246,9 @@ def reopen(
     incident = get(session, incident_id, for_update=True)
     before = incident.status
     status = lifecycle.target(
-        incident.status, "reopen", ever_acknowledged=incident.acknowledged_at is not None,
+        incident.status,
+        "reopen",
+        ever_acknowledged=incident.acknowledged_at is not None,
         incident_id=incident.id,
     )
     if incident.group_slot is not None:
@@ -295,9 +301,7 @@ def add_note(
     # PostgreSQL stores neither NUL nor half a surrogate pair: refuse them on both databases.
     if "\x00" in written or any("\ud800" <= c <= "\udfff" for c in written):
         raise Invalid("holds a NUL character or half a surrogate pair, which is no text", "text")
-    entry = note(
-        session, incident, kind="note", text=written, actor=actor, now=now, source=source
-    )
+    entry = note(session, incident, kind="note", text=written, actor=actor, now=now, source=source)
     session.flush()
     audit(session, incident, "note", actor, now, None, {"entry": entry.id, "text": written})
     return entry

@@ -17,7 +17,7 @@ from onwatch.audit.actions import record
 from onwatch.calendars.fields import invalid_from
 from onwatch.directory.models import Service, Team
 from onwatch.escalation.targets import Reached
-from onwatch.incidents import notices
+from onwatch.incidents import notices, requirement
 from onwatch.incidents.models import Incident, IncidentImpact, TimelineEntry
 from onwatch.incidents.role_config import UrgentSpec, security_specs, urgent_specs
 from onwatch.incidents.roles import locked_incident
@@ -167,6 +167,7 @@ def set_impact(
     # Already urgent (data-corrupting, now work-stopping too): the same people know.
     if changed.get("triage") in URGENT and before["triage"] not in URGENT:
         tell_urgent(session, incident, str(changed["triage"]), now=now)
+    requirement.evaluate(session, incident, actor=actor, now=now, source=source)
     return row, True
 
 
@@ -192,6 +193,7 @@ def set_security(
     )
     if flagged:
         tell_security(session, incident, now=now)
+    requirement.evaluate(session, incident, actor=actor, now=now, source=source)
     return True
 
 

@@ -269,3 +269,16 @@ class IncidentContact(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PostmortemRule(Base):
+    """A team's post-mortem rules (config `postmortem_rules:`): `spec` is the validated item
+    (thresholds, the rules turned off, the team role told). A team with none has the defaults
+    (incidents/postmortem_rules.py)."""
+
+    __tablename__ = "postmortem_rule"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("team.id", ondelete="CASCADE"), primary_key=True
+    )
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onwatch.core.errors import Conflict, FieldError, Invalid
-from onwatch.incidents import escalating, lifecycle
+from onwatch.incidents import escalating, lifecycle, requirement
 from onwatch.incidents.actions import MAX_NOTE, audit, get, instants, note, resolve
 from onwatch.incidents.models import PRIORITIES, SEVERITIES, Incident
 from onwatch.incidents.queries import severity_names
@@ -130,6 +130,35 @@ def postmortem_settled(
     return incident
 
 
+def waive(
+    session: Session,
+    incident_id: int,
+    reason: str,
+    *,
+    actor: str,
+    now: datetime,
+    source: str = "system",
+) -> tuple[Incident, bool]:
+    """Waive the incident's required post-mortem, saying why: recorded, and a resolved incident
+    closes. False when it already is waived. Invalid `reason` when blank; Conflict when no
+    post-mortem is required, or it is already published."""
+    text = (reason or "").strip()
+    problem = _text_problem(text, MAX_NOTE, required=True)
+    if problem:
+        raise Invalid(problem if text else "say why the post-mortem is waived", "reason")
+    incident = get(session, incident_id, for_update=True)
+    if incident.postmortem_state == "waived":
+        return incident, False
+    if incident.postmortem_state == "published":
+        raise Conflict(f"the post-mortem of incident {incident.id} is published: nothing to waive")
+    if not incident.postmortem_required:
+        raise Conflict(f"incident {incident.id} requires no post-mortem: nothing to waive")
+    postmortem_settled(
+        session, incident, state="waived", reason=text, actor=actor, source=source, now=now
+    )
+    return incident, True
+
+
 def change(
     session: Session,
     incident_id: int,
@@ -165,6 +194,8 @@ def change(
         )
     if after:
         audit(session, incident, "change", actor, now, before, after)
+    if "severity" in after:
+        requirement.evaluate(session, incident, actor=actor, now=now, source=source)
     return incident, list(after)
 
 

@@ -14,8 +14,9 @@ from onwatch.audit.actions import record
 from onwatch.core.errors import Conflict, Invalid
 from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
-from onwatch.postmortems import draft, queries, settle
-from onwatch.postmortems.models import PostMortem
+from onwatch.incidents.transitions import postmortem_settled
+from onwatch.postmortems import draft, plays, queries
+from onwatch.postmortems.models import Play, PostMortem
 
 MAX_MARKDOWN = 200_000
 
@@ -148,8 +149,53 @@ def publish(
     pm.state, pm.published_at, pm.published_by = "published", now, actor
     pm.updated_at, pm.updated_by = now, actor
     _audit(session, incident, "publish", actor, now, {"state": "draft"}, {"state": "published"})
-    settle.settle_published(session, incident, actor=actor, source=source, now=now)
+    postmortem_settled(
+        session, incident, state="published", reason=None, actor=actor, source=source, now=now
+    )
     return _document(incident, pm, pm.markdown)
+
+
+def save_play(
+    session: Session,
+    incident_id: int,
+    title: str | None,
+    *,
+    actor: str,
+    source: str,
+    now: datetime,
+) -> Play:
+    """Save the post-mortem's resolution (its draft if none is stored) as a play of the
+    incident's service, suggested on its next incidents; titled after the incident unless a
+    title is given. Invalid `title` when too long; Conflict when the incident already was
+    saved as a play."""
+    name = " ".join((title or "").split())
+    # PostgreSQL stores neither NUL nor half a surrogate pair: refuse them on both databases.
+    if len(name) > plays.MAX_TITLE or any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in name):
+        raise Invalid(f"at most {plays.MAX_TITLE} characters of text", "title")
+    incident = incidents.get(session, incident_id, for_update=True)
+    saved = queries.play_of(session, incident.id)
+    if saved is not None:
+        raise Conflict(f"incident {incident.id} is already saved as play {saved.id}: {saved.title}")
+    name = name or incident.title[: plays.MAX_TITLE]
+    document = show(session, incident.id)
+    play = Play(
+        service_id=incident.service_id,
+        title=name,
+        markdown=plays.play_markdown(
+            name, document.markdown, incident_id=incident.id, incident_title=incident.title
+        ),
+        incident_id=incident.id,
+        created_at=now,
+        created_by=actor,
+    )
+    session.add(play)
+    session.flush()
+    incidents.note(
+        session, incident, kind="play", text=f"Saved as a play: {name}", actor=actor, now=now,
+        source=source, data={"play": play.id},
+    )  # fmt: skip
+    _audit(session, incident, "play", actor, now, None, {"play": play.id, "title": name})
+    return play
 
 
 def _audit(

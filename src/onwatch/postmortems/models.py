@@ -104,3 +104,23 @@ class ReviewMeeting(Base):
     cancelled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class Play(Base):
+    """A runbook saved from an incident's resolution ("save as a play", seed 001): linked to the
+    incident's service and suggested on that service's next incidents. One per incident is the
+    schema's: saving twice cannot make two."""
+
+    __tablename__ = "play"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    markdown: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))

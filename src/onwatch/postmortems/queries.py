@@ -6,11 +6,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onwatch.core.errors import NotFound
 from onwatch.directory.actors import display_names
 from onwatch.directory.models import Person, Service, Team
 from onwatch.incidents.models import Incident, IncidentImpact, IncidentRole, TimelineEntry
 from onwatch.postmortems import draft
-from onwatch.postmortems.models import ActionItem, PostMortem, ReviewMeeting
+from onwatch.postmortems.models import ActionItem, Play, PostMortem, ReviewMeeting
 
 COMMANDER = "commander"
 
@@ -107,3 +108,32 @@ def facts(session: Session, incident: Incident) -> draft.Facts:
             for item, person in items(session, incident.id)
         ),
     )
+
+
+def play_of(session: Session, incident_id: int) -> Play | None:
+    """The play saved from the incident, if any."""
+    return session.scalar(select(Play).where(Play.incident_id == incident_id))
+
+
+def suggested_plays(session: Session, incident: Incident, limit: int = 20) -> list[Play]:
+    """The plays of the incident's service, newest first, but the one saved from it."""
+    return list(
+        session.scalars(
+            select(Play)
+            .where(Play.service_id == incident.service_id)
+            .where((Play.incident_id.is_(None)) | (Play.incident_id != incident.id))
+            .order_by(Play.created_at.desc(), Play.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def play(session: Session, play_id: int) -> Play:
+    found = session.get(Play, play_id)
+    if found is None:
+        raise NotFound(f"no play {play_id}")
+    return found
+
+
+def service_name(session: Session, service_id: int) -> str:
+    return session.scalar(select(Service.name).where(Service.id == service_id)) or ""

@@ -26,12 +26,25 @@ def test_mitigate_resolve_close_and_reopen_from_the_shell(
     )
     mitigated = onwatch("incidents", "mitigate", str(open_id))
     assert (mitigated.exit_code, mitigated.stdout.strip()) == (0, f"incident {open_id} mitigated")
-    assert json.loads(onwatch("incidents", "mitigate", str(open_id), "--json").stdout)[
-        "changed"
-    ] is False
+    assert (
+        json.loads(onwatch("incidents", "mitigate", str(open_id), "--json").stdout)["changed"]
+        is False
+    )
     assert onwatch("incidents", "resolve", str(open_id)).exit_code == 0
-    closed = json.loads(onwatch("incidents", "close", str(open_id), "--json").stdout)
+    # It lasted from the stored past until now: the post-mortem rules require one.
+    refused = onwatch("incidents", "close", str(open_id))
+    assert refused.exit_code == 5 and "it lasted longer than 4h" in refused.stderr
+    blank = onwatch("incidents", "waive", str(open_id), "--reason", " ")
+    assert (blank.exit_code, blank.stderr.strip()) == (
+        3,
+        "error: reason: say why the post-mortem is waived",
+    )
+    waived = onwatch("incidents", "waive", str(open_id), "--reason", "A test run", "--json")
+    closed = json.loads(waived.stdout)
     assert closed["incident"]["status"] == "closed"
+    assert closed["incident"]["postmortem_waiver"] == "A test run"
+    again = onwatch("incidents", "waive", str(open_id), "--reason", "A test run")
+    assert again.stdout.strip() == f"incident {open_id} closed (no change)"
     assert onwatch("incidents", "close", str(resolved_id)).stdout.strip() == (
         f"incident {resolved_id} closed"
     )
@@ -42,8 +55,14 @@ def test_mitigate_resolve_close_and_reopen_from_the_shell(
 
     shown = json.loads(onwatch("incidents", "show", str(open_id), "--json").stdout)
     moves = [(e["kind"], e["source"]) for e in shown["timeline"] if e["actor"].startswith("cli:")]
-    assert moves == [("mitigated", "cli"), ("resolved", "cli"), ("closed", "cli"),
-                     ("reopened", "cli")]
+    assert moves == [
+        ("mitigated", "cli"),
+        ("resolved", "cli"),
+        ("postmortem_required", "cli"),
+        ("postmortem", "cli"),
+        ("closed", "cli"),
+        ("reopened", "cli"),
+    ]
     assert shown["numbers"]["time_to_acknowledge_seconds"] is not None
     text = onwatch("incidents", "show", str(open_id)).stdout
     assert "numbers: to acknowledge" in text and " cli " in text

@@ -99,16 +99,62 @@ def test_closing_with_a_required_post_mortem_missing_is_a_409_and_changes_nothin
     assert (
         client.post(f"/api/v1/incidents/{incident}/resolve", headers=responder).status_code == 200
     )
-    with db.transaction() as session:
-        found = session.get(Incident, incident)
-        assert found is not None
-        found.postmortem_required, found.postmortem_reasons = True, ["the severity is critical"]
     before = snapshot(db)
     refused = client.post(f"/api/v1/incidents/{incident}/close", headers=responder)
     assert refused.status_code == 409
     assert refused.json()["error"]["message"] == (
-        f"incident {incident} requires a post-mortem (the severity is critical), so it closes "
-        "only once the post-mortem is published or waived with a reason"
+        f"incident {incident} requires a post-mortem (its severity is sev1 (Critical)), so it "
+        "closes only once the post-mortem is published or waived with a reason"
+    )
+    assert snapshot(db) == before
+
+
+def test_waiving_needs_a_reason_a_known_incident_and_a_responder(
+    client: TestClient, tokens: dict[str, str], fire: Any, db: Database
+) -> None:
+    responder = bearer(tokens["responder"])
+    incident = fire("disk", severity="critical")
+    client.post(f"/api/v1/incidents/{incident}/resolve", headers=responder)
+    url = f"/api/v1/incidents/{incident}/postmortem/waive"
+    before = snapshot(db)
+    for body in ({"reason": "  "}, {}, {"reason": "nul \x00"}):
+        blank = client.post(url, json=body, headers=responder)
+        assert blank.status_code == 422, blank.text
+        assert "reason" in blank.text
+    viewer = client.post(url, json={"reason": "known"}, headers=bearer(tokens["viewer"]))
+    assert viewer.status_code == 403
+    assert client.post(url, json={"reason": "known"}).status_code == 401
+    unknown = client.post(
+        "/api/v1/incidents/999999/postmortem/waive", json={"reason": "known"}, headers=responder
+    )
+    assert unknown.status_code == 404
+    assert snapshot(db) == before
+
+    waived = client.post(url, json={"reason": "A drill"}, headers=responder)
+    assert waived.status_code == 200, waived.text
+    assert waived.json()["changed"] is True
+    shown = waived.json()["incident"]
+    assert (shown["status"], shown["postmortem_state"], shown["postmortem_waiver"]) == (
+        "closed", "waived", "A drill",
+    )  # fmt: skip
+    assert shown["postmortem_reasons"] == ["its severity is sev1 (Critical)"]
+    again = client.post(url, json={"reason": "A drill"}, headers=responder)
+    assert again.json()["changed"] is False
+
+
+def test_waiving_when_no_post_mortem_is_required_is_a_409(
+    client: TestClient, tokens: dict[str, str], fire: Any, db: Database
+) -> None:
+    incident = fire("disk", severity="warning")
+    before = snapshot(db)
+    refused = client.post(
+        f"/api/v1/incidents/{incident}/postmortem/waive",
+        json={"reason": "nothing to write"},
+        headers=bearer(tokens["responder"]),
+    )
+    assert refused.status_code == 409
+    assert refused.json()["error"]["message"] == (
+        f"incident {incident} requires no post-mortem: nothing to waive"
     )
     assert snapshot(db) == before
 

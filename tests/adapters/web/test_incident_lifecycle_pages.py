@@ -15,11 +15,13 @@ from sqlalchemy import select
 
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.ingest import Routed, ingest
+from onwatch.alerts.responding import resolve_incident
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.directory.actions import put_service, put_team
 from onwatch.directory.queries import get_service
 from onwatch.directory.specs import ServiceSpec, TeamSpec
+from onwatch.incidents import impact
 from onwatch.incidents.models import Incident
 from onwatch.web.security import csrf_token_for
 from tests.adapters.web.test_pages import sign_in, text_of
@@ -85,25 +87,42 @@ def test_the_buttons_follow_the_state_through_the_lifecycle(
     assert client.post(f"{url}/mitigate", data={}).status_code == 403  # no CSRF token
 
 
-def test_closing_with_a_required_post_mortem_missing_shows_why(
+def test_closing_with_a_required_post_mortem_missing_shows_why_until_it_is_waived(
     client: TestClient, db: Database, clock: FakeClock, fire: Any
 ) -> None:
     incident = fire("reader", "disk")
     with db.transaction() as session:
-        found = session.get(Incident, incident)
-        assert found is not None
-        found.status, found.resolved_at = "resolved", clock.now()
-        found.postmortem_required, found.postmortem_reasons = True, ["it lasted over 4 hours"]
+        impact.set_impact(
+            session, incident, impact.ImpactIn(users_share=40), actor="test", now=clock.now()
+        )
+        resolve_incident(session, incident, actor="test", now=clock.now())
     sign_in(client, db, clock, role="responder")
     url = f"/incidents/{incident}"
-    refused = client.post(f"{url}/close", data={"csrf_token": csrf(client.get(url).text)})
+    page = client.get(url).text
+    assert "<li>more than 5% of users were affected</li>" in page
+    refused = client.post(f"{url}/close", data={"csrf_token": csrf(page)})
     assert refused.status_code == 409
     assert (
-        f"incident {incident} requires a post-mortem (it lasted over 4 hours), so it closes only "
-        "once the post-mortem is published or waived with a reason"
+        f"incident {incident} requires a post-mortem (more than 5% of users were affected), so "
+        "it closes only once the post-mortem is published or waived with a reason"
     ) in text_of(refused.text)
     with db.read() as session:
         assert session.scalar(select(Incident.status).where(Incident.id == incident)) == "resolved"
+
+    blank = client.post(f"{url}/postmortem/waive", data={"csrf_token": csrf(page), "reason": " "})
+    assert blank.status_code == 422
+    assert "reason: say why the post-mortem is waived" in text_of(blank.text)
+    waived = client.post(
+        f"{url}/postmortem/waive",
+        data={"csrf_token": csrf(page), "reason": "Written up with the other one"},
+        follow_redirects=False,
+    )
+    assert waived.status_code == 303
+    shown = text_of(client.get(url).text)
+    assert "Waived: Written up with the other one" in shown
+    assert "Waive the post-mortem" not in shown
+    with db.read() as session:
+        assert session.scalar(select(Incident.status).where(Incident.id == incident)) == "closed"
 
 
 def test_severity_priority_and_merge_forms(

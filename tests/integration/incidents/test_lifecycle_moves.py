@@ -109,10 +109,12 @@ def test_a_reopened_closed_incident_that_was_never_acknowledged_escalates_again(
 
 
 def _required(db: Database, incident_id: int) -> None:
-    with db.transaction() as session:
-        found = session.get(Incident, incident_id)
-        assert found is not None
-        found.postmortem_required, found.postmortem_reasons = True, ["the severity is critical"]
+    """A critical incident requires a post-mortem from its opening (the default rules)."""
+    found = incident(db, incident_id)
+    assert (found.postmortem_required, found.postmortem_reasons) == (
+        True,
+        ["its severity is sev1 (Critical)"],
+    )
 
 
 def test_closing_waits_for_a_required_post_mortem_and_changes_nothing_when_refused(
@@ -126,7 +128,7 @@ def test_closing_waits_for_a_required_post_mortem_and_changes_nothing_when_refus
     with pytest.raises(Conflict) as refused, db.transaction() as session:
         transitions.close(session, opened, actor="user:ann", now=AT + 2 * MINUTE)
     assert refused.value.message == (
-        f"incident {opened} requires a post-mortem (the severity is critical), so it closes "
+        f"incident {opened} requires a post-mortem (its severity is sev1 (Critical)), so it closes "
         "only once the post-mortem is published or waived with a reason"
     )
     assert incident(db, opened).status == "resolved"
@@ -236,9 +238,16 @@ def test_severity_and_priority_change_apart_with_the_configured_names(
     assert changed == ["severity", "priority"]
     found = incident(db, opened)
     assert (found.severity, found.priority) == ("sev1", "p2")
-    assert entries(db, opened)[-2:] == [
+    assert entries(db, opened)[-4:-1] == [
         ("severity", "user:ann", "cli", "Severity changed from sev3 (Minor) to sev1 (Outage)"),
         ("priority", "user:ann", "cli", "Priority changed from none to p2"),
+        # Critical now: the post-mortem rules note it (and tell the product owner, if any).
+        (
+            "postmortem_required",
+            "user:ann",
+            "cli",
+            "Post-mortem required: its severity is sev1 (Outage)",
+        ),
     ]
 
 
@@ -290,7 +299,8 @@ def test_a_duplicate_is_resolved_and_its_open_alerts_move_to_the_incident_that_s
     with db.read() as session:
         alert = session.scalar(select(Alert).where(Alert.service_id == service_id))
         assert alert is not None and alert.incident_id == stays and alert.status == "firing"
-    assert [e[3] for e in entries(db, duplicate)][-2:] == [
+    said = [e[3] for e in entries(db, duplicate) if e[0] != "postmortem_required"]
+    assert said[-2:] == [
         f"Marked a duplicate of #{stays} unpaged is down",
         f"Resolved: a duplicate of #{stays}",
     ]

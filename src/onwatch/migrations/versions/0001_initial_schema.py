@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 11:08:00.693037
+Create Date: 2026-12-07 11:19:22.388306
 """
 
 from collections.abc import Sequence
@@ -268,6 +268,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_notification_rule_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_rule')),
     sa.UniqueConstraint('person_id', 'urgency', 'position', name=op.f('uq_notification_rule_person_id_urgency_position'))
+    )
+    op.create_table('postmortem_rule',
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('spec', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_postmortem_rule_team_id_team'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('team_id', name=op.f('pk_postmortem_rule'))
     )
     op.create_table('report_form',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -800,6 +806,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_notification_sent', ['sent_at'], unique=False)
         batch_op.create_index('ix_notification_state_due', ['state', 'due_at'], unique=False)
 
+    op.create_table('play',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('markdown', sa.Text(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_play_incident_id_incident'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_play_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_play')),
+    sa.UniqueConstraint('incident_id', name=op.f('uq_play_incident_id'))
+    )
+    with op.batch_alter_table('play', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_play_service_id'), ['service_id'], unique=False)
+
     op.create_table('postmortem',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -1022,6 +1044,10 @@ def downgrade() -> None:
 
     op.drop_table('report_submission')
     op.drop_table('postmortem')
+    with op.batch_alter_table('play', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_play_service_id'))
+
+    op.drop_table('play')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_state_due')
         batch_op.drop_index('ix_notification_sent')
@@ -1117,6 +1143,7 @@ def downgrade() -> None:
     op.drop_table('schedule_member')
     op.drop_table('schedule_calendar')
     op.drop_table('report_form')
+    op.drop_table('postmortem_rule')
     op.drop_table('notification_rule')
     with op.batch_alter_table('handoff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_handoff_at'))

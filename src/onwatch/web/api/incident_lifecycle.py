@@ -1,5 +1,6 @@
-"""The incident lifecycle over the API, for responders: mitigate, close, merge into another
-incident, and change severity, priority, title or summary. A move the lifecycle does not allow
+"""The incident lifecycle over the API, for responders: mitigate, close, waive a required
+post-mortem with a reason, merge into another incident, and change severity, priority, title or
+summary. A move the lifecycle does not allow
 is a 409 saying what is allowed; a bad value a 422 naming its field; nothing changes on either."""
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     into: int = Field(ge=1, le=MAX_ID, description="The incident this one is a duplicate of.")
+
+
+class WaiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        max_length=10_000, description="Why no post-mortem is written; kept on the timeline."
+    )
 
 
 class MergeOut(BaseModel):
@@ -75,6 +84,20 @@ def close(incident_id: Id, request: Request, who: Principal = Depends(responder)
     with ctx.db.transaction() as session:
         _, changed = transitions.close(
             session, incident_id, actor=who.actor, now=ctx.clock.now(), source="api"
+        )
+        return IncidentChange(incident=_out(session, incident_id), changed=changed)
+
+
+@router.post("/incidents/{incident_id}/postmortem/waive")
+def waive(
+    incident_id: Id, body: WaiveIn, request: Request, who: Principal = Depends(responder)
+) -> IncidentChange:
+    """Waive the required post-mortem, saying why; a resolved incident then closes. 422 when
+    the reason is blank; 409 when no post-mortem is required or it is published."""
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        _, changed = transitions.waive(
+            session, incident_id, body.reason, actor=who.actor, now=ctx.clock.now(), source="api"
         )
         return IncidentChange(incident=_out(session, incident_id), changed=changed)
 

@@ -44,7 +44,12 @@ class IncidentOut(BaseModel):
     summary: str | None
     duplicate_of: int | None = Field(description="The incident this one is a duplicate of.")
     postmortem_required: bool
+    postmortem_reasons: list[str] = Field(
+        description="Why a post-mortem is required (the post-mortem rules that hold), in the "
+        "order they came to hold."
+    )
     postmortem_state: str | None
+    postmortem_waiver: str | None = Field(description="Why the post-mortem was waived.")
 
     @classmethod
     def of(cls, row: queries.IncidentRow, names: dict[str, str] | None = None) -> IncidentOut:
@@ -67,7 +72,9 @@ class IncidentOut(BaseModel):
             summary=i.summary,
             duplicate_of=i.duplicate_of_id,
             postmortem_required=i.postmortem_required,
+            postmortem_reasons=list(i.postmortem_reasons),
             postmortem_state=i.postmortem_state,
+            postmortem_waiver=i.postmortem_waiver,
         )
 
 

@@ -1,5 +1,6 @@
 """Post-mortems over the API: the document (read by viewers; edited, regenerated and published
-by responders), its Markdown and HTML exports, action items and the review meeting. Writes are
+by responders), its Markdown and HTML exports, action items, the review meeting, and plays (a
+resolution saved as a runbook of the service, suggested on its next incidents). Writes are
 audited and on the incident's timeline with source `api`."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from onwatch.postmortems import actions, items, meetings, queries, rendering
 from onwatch.postmortems.actions import MAX_MARKDOWN, Document
 from onwatch.postmortems.items import ItemChange, ItemSpec
 from onwatch.postmortems.meetings import MeetingSpec
-from onwatch.postmortems.models import ActionItem
+from onwatch.postmortems.models import ActionItem, Play
 from onwatch.web.params import Id
 from onwatch.web.security import context, responder, viewer
 
@@ -291,3 +292,64 @@ def cancel_meeting(
         out = _meeting(session, incident_id)
     ctx.engine_wakeup.set()
     return out
+
+
+class PlayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(
+        None, max_length=200, description="The play's title (default: the incident's)."
+    )
+
+
+class PlayOut(BaseModel):
+    id: int
+    service: str
+    title: str
+    markdown: str = Field(description="The runbook: what resolved the incident it came from.")
+    incident_id: int | None = Field(description="The incident it was saved from.")
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def of(cls, play: Play, service: str) -> PlayOut:
+        return cls(
+            id=play.id, service=service, title=play.title, markdown=play.markdown,
+            incident_id=play.incident_id, created_at=play.created_at, created_by=play.created_by,
+        )  # fmt: skip
+
+
+class PlaysOut(BaseModel):
+    items: list[PlayOut]
+
+
+@router.post("/incidents/{incident_id}/plays", status_code=201)
+def save_play(
+    incident_id: Id, body: PlayIn, request: Request, who: Principal = Depends(responder)
+) -> PlayOut:
+    """Save the post-mortem's resolution as a play of the incident's service: suggested on its
+    next incidents. 409 when the incident already was saved as one."""
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        play = actions.save_play(
+            session, incident_id, body.title, actor=who.actor, source=SOURCE, now=ctx.clock.now()
+        )
+        return PlayOut.of(play, queries.service_name(session, play.service_id))
+
+
+@router.get("/incidents/{incident_id}/plays")
+def suggested_plays(incident_id: Id, request: Request, _: Principal = Depends(viewer)) -> PlaysOut:
+    """The plays of the incident's service (newest first), but one saved from this incident."""
+    with context(request).db.read() as session:
+        incident = incidents.get(session, incident_id)
+        name = queries.service_name(session, incident.service_id)
+        return PlaysOut(
+            items=[PlayOut.of(p, name) for p in queries.suggested_plays(session, incident)]
+        )
+
+
+@router.get("/plays/{play_id}")
+def get_play(play_id: Id, request: Request, _: Principal = Depends(viewer)) -> PlayOut:
+    with context(request).db.read() as session:
+        play = queries.play(session, play_id)
+        return PlayOut.of(play, queries.service_name(session, play.service_id))

@@ -1,5 +1,6 @@
-"""The incident page's lifecycle forms, for responders (CSRF-guarded): mitigate, close, change
-severity and priority, and mark the incident a duplicate of another. A refused move shows its
+"""The incident page's lifecycle forms, for responders (CSRF-guarded): mitigate, close, waive a
+required post-mortem with a reason, change severity and priority, and mark the incident a
+duplicate of another. A refused move shows its
 sentence on the page (409), a bad value what is wrong with it (422); nothing changes."""
 
 from __future__ import annotations
@@ -29,6 +30,26 @@ def mitigate(incident_id: Id, request: Request, _: Principal = Depends(responder
 @router.post("/incidents/{incident_id}/close", response_class=HTMLResponse)
 def close(incident_id: Id, request: Request, _: Principal = Depends(responder)) -> Response:
     return _act(request, incident_id, transitions.close)
+
+
+@router.post("/incidents/{incident_id}/postmortem/waive", response_class=HTMLResponse)
+def waive(
+    incident_id: Id,
+    request: Request,
+    reason: str = Form(""),
+    who: Principal = Depends(responder),
+) -> Response:
+    ctx = context(request)
+    try:
+        with ctx.db.transaction() as session:
+            transitions.waive(
+                session, incident_id, reason, actor=who.actor, now=ctx.clock.now(), source="ui"
+            )
+    except Invalid as error:
+        return _incident_page(request, incident_id, status=422, error=error.message)
+    except Conflict as error:
+        return _incident_page(request, incident_id, status=409, error=error.message)
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
 
 @router.post("/incidents/{incident_id}/change", response_class=HTMLResponse)

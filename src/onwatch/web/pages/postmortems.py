@@ -1,5 +1,6 @@
 """The post-mortem page of an incident: the Markdown editor with its rendered preview, publish
-and regenerate, the exports, action items and the review meeting. Viewers read; responders act
+and regenerate, the exports, action items, the review meeting, and "save as a play" (the plays
+of a service are suggested on its incidents' pages). Viewers read; responders act
 (CSRF-guarded forms), each change audited and on the timeline with source `ui`."""
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def _values(session: Session, incident_id: int) -> dict[str, Any]:
         "items": [items.view(item, owner) for item, owner in queries.items(session, incident_id)],
         "people": [(p.handle, p.name) for p in list_people(session)],
         "meeting": meetings.view(session, incident, meeting) if meeting is not None else None,
+        "play": queries.play_of(session, incident_id),
     }
 
 
@@ -113,6 +115,39 @@ def _act(
 @router.get("/incidents/{incident_id}/postmortem", response_class=HTMLResponse)
 def editor(incident_id: Id, request: Request, _: Principal = Depends(viewer)) -> Response:
     return _page(request, incident_id)
+
+
+@router.post("/incidents/{incident_id}/plays", response_class=HTMLResponse)
+def save_play(
+    incident_id: Id, request: Request, title: str = Form(""), _: Principal = Depends(responder)
+) -> Response:
+    now = context(request).clock.now()
+    return _act(
+        request, incident_id,
+        lambda s, actor: actions.save_play(s, incident_id, title, actor=actor, source=SOURCE,
+                                           now=now),
+        "#play",
+    )  # fmt: skip
+
+
+@router.get("/incidents/{incident_id}/plays", response_class=HTMLResponse)
+def suggested_plays(incident_id: Id, request: Request, _: Principal = Depends(viewer)) -> Response:
+    """The incident page's card of its service's plays (fetched when the page loads)."""
+    with context(request).db.read() as session:
+        incident = incidents.get(session, incident_id)
+        plays = queries.suggested_plays(session, incident)
+    return page(request, "incidents/_plays_list.html", i=incident, plays=plays)
+
+
+@router.get("/plays/{play_id}", response_class=HTMLResponse)
+def play_page(play_id: Id, request: Request, _: Principal = Depends(viewer)) -> Response:
+    with context(request).db.read() as session:
+        play = queries.play(session, play_id)
+        service = queries.service_name(session, play.service_id)
+    return page(
+        request, "postmortems/play.html", play=play, service=service,
+        body=rendering.to_html(play.markdown),
+    )  # fmt: skip
 
 
 @router.post("/incidents/{incident_id}/postmortem", response_class=HTMLResponse)
