@@ -76,6 +76,14 @@ class _Inbox(Generic[T]):
         self.raise_problems()
         return got
 
+    def take_arrived(self) -> list[T]:
+        """Every message that arrived and was not taken yet, without waiting for more."""
+        with self._arrived:
+            got = self._items[self._taken :]
+            self._taken = len(self._items)
+        self.raise_problems()
+        return got
+
     @property
     def received(self) -> list[T]:
         """Everything so far, taken or not (for tests that count)."""

@@ -136,7 +136,12 @@ def test_acknowledging_through_the_pushs_signed_link_stops_every_page_still_to_c
             .where(TimelineEntry.incident_id == incident, TimelineEntry.kind == "acknowledged")
         ).all()  # fmt: skip
     assert [tuple(a) for a in acked] == [(f"link:{secondary}:ntfy", at + 17 * MINUTES)]
-    # The secondary's e-mail (due at +20), the tech lead's step (+30): none of it arrives.
-    for minutes in (20, 30, 60, 24 * 60):
+    # The secondary's e-mail (due at +20), the tech lead's step (+30): none of it arrives. What
+    # does is for the secondary, now the commander of a sev1 of a team with stakeholders: a
+    # reminder to send them an update 30 minutes after the start, then one every 30 minutes.
+    reminder = f"Send a stakeholder update on #{incident} Kiosk check-in fails for every clinic"
+    for minutes, reminded in ((20, False), (30, True), (60, True), (24 * 60, True)):
         pager.at(at + minutes * MINUTES)
-        quiet(ntfy, mailer)
+        quiet(ntfy)
+        got = [(m.envelope_to, str(m.message["Subject"])) for m in mailer.receiver.take_arrived()]
+        assert got == ([([f"{secondary}@example.org"], reminder)] if reminded else []), minutes

@@ -4,7 +4,7 @@ deadline for a critical incident with its reminder."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -151,10 +151,15 @@ DEFAULTS = Settings(
     composer.Templates(),
 )
 
+# A team with no `stakeholders:` entry has nobody to write to: its commanders are not reminded
+# and its critical incidents have no first-update deadline (a reminder nobody can act on is
+# noise at 3 a.m.); an update sent by hand still uses the default templates.
+UNCONFIGURED = replace(DEFAULTS, update_every={}, critical=())
+
 
 def settings_of(spec: StakeholdersSpec | None) -> Settings:
     if spec is None:
-        return DEFAULTS
+        return UNCONFIGURED
     return Settings(
         dict(DEFAULT_UPDATE_EVERY if spec.update_every is None else spec.update_every),
         tuple(spec.first_update.severities),

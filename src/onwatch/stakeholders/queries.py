@@ -67,13 +67,14 @@ def calendar_zone(session: Session, calendar: str | None) -> Any:
 
 
 def team_settings(session: Session, team_id: int | None) -> policy.Settings:
+    """The team's stakeholder settings; a team with no `stakeholders:` entry is unconfigured."""
     if team_id is None:
-        return policy.DEFAULTS
+        return policy.UNCONFIGURED
     spec = session.scalar(
         select(StakeholderSettings.spec).where(StakeholderSettings.team_id == team_id)
     )
     if not spec:
-        return policy.DEFAULTS
+        return policy.UNCONFIGURED
     # Stored without its team (the row's key); any name passes the spec's check here.
     return policy.settings_of(policy.StakeholdersSpec.model_validate({**spec, "team": "stored"}))
 

@@ -47,7 +47,7 @@ channels:
 # Every list command, with the header its table starts with.
 LISTS = {
     ("alerts", "list"): "ID  LAST SEEN  SERVICE  STATUS  SEVERITY  COUNT  SUMMARY",
-    ("incidents", "list"): "ID  OPENED  SERVICE  STATUS  SEVERITY  ALERTS  TITLE",
+    ("incidents", "list"): "ID  OPENED  SERVICE  STATUS  SEVERITY  PRIORITY  ALERTS  TITLE",
     ("silences", "list"): "ID  STATE  STARTS  ENDS  HOLDING  MATCHERS  REASON",
     ("maintenance", "list"): "ID  STATE  SERVICE  STARTS  ENDS  HOLDING  MESSAGE",
     ("heartbeats", "list"): "NAME  SERVICE  STATE  EVERY  GRACE  LAST PING  LATE AFTER",
@@ -175,8 +175,8 @@ def test_status_all_lists_every_status(onwatch: Onwatch, everything: None, db: D
     bad = onwatch("incidents", "list", "--status", "everything")
     assert (bad.exit_code, bad.stderr) == (
         3,
-        "error: --status: must be one of triggered, acknowledged, resolved, open, all "
-        "(got 'everything')\n",
+        "error: --status: must be one of triggered, acknowledged, mitigated, resolved, closed, "
+        "open, done, all (got 'everything')\n",
     )
 
 
