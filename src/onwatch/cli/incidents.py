@@ -28,8 +28,8 @@ from onwatch.incidents.numbers import spoken
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="Incidents: list, show, acknowledge, mitigate, resolve, close, reopen, merge, severity, "
-    "note.",
+    help="Incidents: declare, list, show, ack, resolve, note, update, assign, and the rest of "
+    "their lifecycle, roles, impact, upstream, tickets and post-mortem waivers.",
 )
 HEADERS = ["ID", "OPENED", "SERVICE", "STATUS", "SEVERITY", "PRIORITY", "ALERTS", "TITLE"]
 

@@ -52,8 +52,8 @@ COMMANDS = (
     Lazy(
         "incidents",
         "onwatch.cli.incidents:app",
-        "Incidents: list, show, acknowledge, mitigate, resolve, close, reopen, merge, severity, "
-        "note.",
+        "Incidents: declare, list, show, ack, resolve, note, update, assign, and the rest of "
+        "their lifecycle, roles, impact, upstream, tickets and post-mortem waivers.",
     ),
     Lazy(
         "announce",

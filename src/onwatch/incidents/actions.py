@@ -18,32 +18,7 @@ from onwatch.directory.models import Service
 from onwatch.incidents import escalating, lifecycle, requirement, roles
 from onwatch.incidents import severity as severities
 from onwatch.incidents.models import DONE_STATUSES, OPEN_STATUSES, Incident, TimelineEntry
-
-
-def note(
-    session: Session,
-    incident: Incident,
-    *,
-    kind: str,
-    text: str,
-    actor: str,
-    now: datetime,
-    data: dict[str, Any] | None = None,
-    source: str = "system",
-) -> TimelineEntry:
-    """A timeline entry: what happened, who did it, when, and where it came from (`source`:
-    ui, api, cli, link, system…)."""
-    entry = TimelineEntry(
-        incident_id=incident.id,
-        at=now,
-        kind=kind,
-        actor=actor,
-        source=source,
-        text=text,
-        data=data or {},
-    )
-    session.add(entry)
-    return entry
+from onwatch.incidents.timeline import note
 
 
 def open_incident(

@@ -18,9 +18,10 @@ from onwatch.calendars.fields import invalid_from
 from onwatch.directory.models import Service, Team
 from onwatch.escalation.targets import Reached
 from onwatch.incidents import notices, requirement
-from onwatch.incidents.models import Incident, IncidentImpact, TimelineEntry
+from onwatch.incidents.models import Incident, IncidentImpact
 from onwatch.incidents.role_config import UrgentSpec, security_specs, urgent_specs
 from onwatch.incidents.roles import locked_incident
+from onwatch.incidents.timeline import note
 
 Triage = Literal["noise", "annoying", "data_corrupting", "work_stopping"]
 TRIAGES = ("noise", "annoying", "data_corrupting", "work_stopping")
@@ -154,7 +155,16 @@ def set_impact(
     row.updated_at, row.updated_by = now, actor
     session.flush()
     text = "Impact: " + "; ".join(_said(name, value) for name, value in changed.items())
-    _note(session, incident, "impact", text, actor, now, source, {"changed": _json(changed)})
+    note(
+        session,
+        incident,
+        kind="impact",
+        text=text,
+        actor=actor,
+        now=now,
+        source=source,
+        data={"changed": _json(changed)},
+    )
     _audit(
         session,
         incident,
@@ -187,7 +197,16 @@ def set_security(
         return False
     incident.security = flagged
     text = "Flagged: involves security or personal data" if flagged else "Security flag removed"
-    _note(session, incident, "security", text, actor, now, source, {"security": flagged})
+    note(
+        session,
+        incident,
+        kind="security",
+        text=text,
+        actor=actor,
+        now=now,
+        source=source,
+        data={"security": flagged},
+    )
     _audit(
         session, incident, "security", actor, now, {"security": not flagged}, {"security": flagged}
     )
@@ -264,10 +283,16 @@ def _tell(
     text = f"{label}: told {told}"
     if nobody:
         text += f"; not reached: {'; '.join(nobody)}"
-    _note(
-        session, incident, f"{cause}_notice", text, "engine:notices", now, "system",
-        {"told": [{"kind": r.kind, "name": r.name, "via": r.via} for r in everyone]},
-    )  # fmt: skip
+    note(
+        session,
+        incident,
+        kind=f"{cause}_notice",
+        text=text,
+        actor="engine:notices",
+        now=now,
+        source="system",
+        data={"told": [{"kind": r.kind, "name": r.name, "via": r.via} for r in everyone]},
+    )
     return everyone
 
 
@@ -296,29 +321,6 @@ def _comparable(value: Any) -> Any:
 
 def _json(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
-
-
-def _note(
-    session: Session,
-    incident: Incident,
-    kind: str,
-    text: str,
-    actor: str,
-    now: datetime,
-    source: str,
-    data: dict[str, Any],
-) -> None:
-    session.add(
-        TimelineEntry(
-            incident_id=incident.id,
-            at=now,
-            kind=kind,
-            actor=actor,
-            source=source,
-            text=text,
-            data=data,
-        )  # fmt: skip
-    )
 
 
 def _audit(

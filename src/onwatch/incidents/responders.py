@@ -17,8 +17,9 @@ from onwatch.directory.models import Person
 from onwatch.escalation import policies
 from onwatch.escalation.targets import Resolver
 from onwatch.incidents import notices
-from onwatch.incidents.models import DONE_STATUSES, Incident, ResponderRequest, TimelineEntry
+from onwatch.incidents.models import DONE_STATUSES, Incident, ResponderRequest
 from onwatch.incidents.roles import locked_incident
+from onwatch.incidents.timeline import note
 from onwatch.notifications.outbox import write
 
 MAX_MESSAGE = 2000
@@ -81,10 +82,16 @@ def request(
         names = ", ".join(session.get(Person, r.person_id).name for r in asked)  # type: ignore[union-attr]
         via = f" (policy {policy})" if policy else ""
         said = f": {text}" if text else ""
-        _note(
-            session, incident, "responder_requested", f"Asked {names}{via} to join{said}",
-            actor, now, source, {"requests": [r.id for r in asked], "policy": policy},
-        )  # fmt: skip
+        note(
+            session,
+            incident,
+            kind="responder_requested",
+            text=f"Asked {names}{via} to join{said}",
+            actor=actor,
+            now=now,
+            source=source,
+            data={"requests": [r.id for r in asked], "policy": policy},
+        )
         record(
             session, actor=actor, action="incident.request_responders", entity_type="incident",
             entity_key=str(incident.id), at=now, before=None,
@@ -165,10 +172,16 @@ def answer(
     person = session.get(Person, person_id)
     name = person.name if person else f"person {person_id}"
     verb = "accepted" if accept else "declined"
-    _note(
-        session, incident, f"responder_{state}", f"{name} {verb} the request to join", actor,
-        now, source, {"request": row.id},
-    )  # fmt: skip
+    note(
+        session,
+        incident,
+        kind=f"responder_{state}",
+        text=f"{name} {verb} the request to join",
+        actor=actor,
+        now=now,
+        source=source,
+        data={"request": row.id},
+    )
     record(
         session, actor=actor, action=f"incident.responder_{state}", entity_type="incident",
         entity_key=str(incident.id), at=now, before={"request": row.id, "state": before},
@@ -188,26 +201,3 @@ def requests_of(session: Session, incident_id: int) -> list[tuple[ResponderReque
             .order_by(ResponderRequest.requested_at, ResponderRequest.id)
         ).all()
     ]
-
-
-def _note(
-    session: Session,
-    incident: Incident,
-    kind: str,
-    text: str,
-    actor: str,
-    now: datetime,
-    source: str,
-    data: dict[str, object],
-) -> None:
-    session.add(
-        TimelineEntry(
-            incident_id=incident.id,
-            at=now,
-            kind=kind,
-            actor=actor,
-            source=source,
-            text=text,
-            data=data,
-        )  # fmt: skip
-    )

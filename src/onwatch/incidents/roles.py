@@ -19,7 +19,8 @@ from onwatch.audit.actions import record
 from onwatch.core.errors import Conflict, Invalid, NotFound
 from onwatch.directory.actors import person_of
 from onwatch.directory.models import Person, Service, Team, TeamRole
-from onwatch.incidents.models import Incident, IncidentRole, RoleDefinition, TimelineEntry
+from onwatch.incidents.models import Incident, IncidentRole, RoleDefinition
+from onwatch.incidents.timeline import note
 
 COMMANDER = "commander"
 COMMUNICATIONS = "communications"
@@ -144,10 +145,20 @@ def _give(
     else:
         text = f"{holder.name} is {role.display_name.lower()}"
         kind = "role"
-    _note(
-        session, incident, kind, text + with_backup + why, actor, now, source,
-        {"role": role.name, "person": holder.handle, "backup": backup.handle if backup else None},
-    )  # fmt: skip
+    note(
+        session,
+        incident,
+        kind=kind,
+        text=text + with_backup + why,
+        actor=actor,
+        now=now,
+        source=source,
+        data={
+            "role": role.name,
+            "person": holder.handle,
+            "backup": backup.handle if backup else None,
+        },
+    )
     record(
         session,
         actor=actor,
@@ -226,29 +237,6 @@ def _state(session: Session, row: IncidentRole | None) -> dict[str, Any] | None:
         "person": person.handle if person else None,
         "backup": backup.handle if backup else None,
     }
-
-
-def _note(
-    session: Session,
-    incident: Incident,
-    kind: str,
-    text: str,
-    actor: str,
-    now: datetime,
-    source: str,
-    data: dict[str, Any],
-) -> None:
-    session.add(
-        TimelineEntry(
-            incident_id=incident.id,
-            at=now,
-            kind=kind,
-            actor=actor,
-            source=source,
-            text=text,
-            data=data,
-        )  # fmt: skip
-    )
 
 
 def locked_incident(session: Session, incident_id: int) -> Incident:
