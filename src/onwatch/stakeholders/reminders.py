@@ -57,7 +57,7 @@ def look_again(session: Session, incident_id: int, now: datetime) -> None:
 def _watch_new(session: Session, now: datetime) -> None:
     """Give each incident the step has not seen (open, or resolved lately: it may still breach)
     a row, due now."""
-    unseen = session.scalars(
+    stmt = (
         select(Incident.id)
         .outerjoin(IncidentComms, IncidentComms.incident_id == Incident.id)
         .where(
@@ -68,10 +68,16 @@ def _watch_new(session: Session, now: datetime) -> None:
             ),
         )
         .limit(BATCH)
-    ).all()
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # The row's foreign key needs a key-share lock on its incident: an incident locked by a
+        # transaction in flight (an acknowledgement) waits for the next tick instead of
+        # holding up the whole engine.
+        stmt = stmt.with_for_update(of=Incident, key_share=True, read=True, skip_locked=True)
+    unseen = session.scalars(stmt).all()
     if not unseen:
         return
-    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
         insert(IncidentComms).on_conflict_do_nothing(index_elements=["incident_id"]),
