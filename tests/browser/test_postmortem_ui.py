@@ -48,7 +48,7 @@ def test_open_edit_and_publish_the_generated_post_mortem_at_both_widths(
     box.fill("# Card processor outage\n\n## Root cause\n\nTheir TLS certificate <b>expired</b>.")
     expect(preview.get_by_role("heading", name="Root cause")).to_be_visible()
     expect(preview).to_contain_text("<b>expired</b>")  # raw HTML stays text
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".page-head")).to_contain_text("saved")
 
     page.get_by_label("What").fill("Alert on the processor's certificate expiry")

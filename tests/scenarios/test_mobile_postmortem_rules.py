@@ -87,8 +87,10 @@ def test_the_post_mortem_rules_name_their_reasons_and_closing_waits_for_a_waiver
     assert all(f"<li>{reason}</li>" in page.text for reason in REASONS)
     assert "Waive with a reason" in page.text
     assert timeline(db, incident, "postmortem_required") == [
-        *(f"Post-mortem required: {reason}" for reason in REASONS),
-        "Post-mortem required: told Marisol Quintero (product_owner of the team)",
+        f"Post-mortem required: {reason}" for reason in REASONS
+    ]
+    assert timeline(db, incident, "postmortem_notice") == [
+        "Told Marisol Quintero (product_owner of the team) that a post-mortem is required"
     ]
 
     # Closing with the post-mortem missing: a 409 naming the reasons, and nothing stored.

@@ -36,8 +36,8 @@ from onwatch.channels.base import GiveUp, Outcome, Retry, Sender, Sent
 from onwatch.core.db import Database
 from onwatch.core.settings import Settings
 from onwatch.directory.models import Person, Runbook, Service
-from onwatch.incidents.timeline import note
 from onwatch.incidents.models import Incident, TimelineEntry
+from onwatch.incidents.timeline import note
 from onwatch.notifications import limits
 from onwatch.notifications.links import LinkMaker
 from onwatch.notifications.messages import Link

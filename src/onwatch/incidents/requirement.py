@@ -19,7 +19,6 @@ from onwatch.incidents.models import (
     Incident,
     IncidentImpact,
     IncidentRole,
-    TimelineEntry,
 )
 from onwatch.incidents.postmortem_config import DEFAULT_NOTIFY, for_team
 from onwatch.incidents.postmortem_rules import (
@@ -31,6 +30,7 @@ from onwatch.incidents.postmortem_rules import (
     required,
 )
 from onwatch.incidents.queries import severity_names
+from onwatch.incidents.timeline import note
 
 ACTOR = "engine:postmortem-rules"
 
@@ -64,8 +64,8 @@ def evaluate(
     session: Session, incident: Incident, *, actor: str, now: datetime, source: str = "system"
 ) -> list[str]:
     """Note the reasons that hold now and were not noted yet; the new ones. A closed incident
-    is left as it is."""
-    if incident.status == "closed":
+    is left as it is, and so is a duplicate (its post-mortem is the other incident's)."""
+    if incident.status == "closed" or incident.duplicate_of_id is not None:
         return []
     rules, notify_role = rules_of(session, incident)
     new = grown(
@@ -106,8 +106,12 @@ def tell(session: Session, incident: Incident, role: str, *, now: datetime) -> l
         session, reached, incident_id=incident.id, kind="notice", urgency="low",
         key=f"notice:postmortem:{incident.id}", words=words, now=now,
     )  # fmt: skip
-    told = f"told {owner.name} ({owner.via})" if owner else f"nobody holds the role {role}"
-    _note(session, incident, f"Post-mortem required: {told}", ACTOR, now, "system", None)
+    told = (
+        f"Told {owner.name} ({owner.via}) that a post-mortem is required"
+        if owner
+        else f"Nobody was told that a post-mortem is required: no one holds the role {role}"
+    )
+    _note(session, incident, told, ACTOR, now, "system", None, kind="postmortem_notice")
     return reached
 
 
@@ -132,19 +136,12 @@ def holder(session: Session, incident: Incident, role: str) -> Reached | None:
 
 def _note(
     session: Session, incident: Incident, text: str, actor: str, now: datetime, source: str,
-    reason: str | None,
+    reason: str | None, *, kind: str = "postmortem_required",
 ) -> None:  # fmt: skip
-    session.add(
-        TimelineEntry(
-            incident_id=incident.id,
-            at=now,
-            kind="postmortem_required",
-            actor=actor,
-            source=source,
-            text=text,
-            data={"reason": reason} if reason else {},
-        )  # fmt: skip
-    )
+    note(
+        session, incident, kind=kind, text=text, actor=actor, now=now, source=source,
+        data={"reason": reason} if reason else {},
+    )  # fmt: skip
 
 
 def _open(session: Session, batch: int, *, lock: bool = False) -> list[Incident]:

@@ -64,7 +64,13 @@ def close(
 
 
 def needs_postmortem(incident: Incident) -> bool:
-    return incident.postmortem_required and incident.postmortem_state is None
+    """A rule holds and the post-mortem is neither published nor waived; a duplicate needs
+    none (the incident it duplicates has it)."""
+    return (
+        incident.postmortem_required
+        and incident.postmortem_state is None
+        and incident.duplicate_of_id is None
+    )
 
 
 def _close(

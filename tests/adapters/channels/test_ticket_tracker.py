@@ -24,6 +24,7 @@ from onwatch.incidents.models import Incident, TimelineEntry
 from onwatch.notifications.models import Notification
 from onwatch.tickets.models import Ticket
 from tests.receivers import IssueTracker, issue_tracker
+from tests.timeline import unruled
 
 REPOSITORY = "acme/incidents"
 TOKEN = "ghp_adapterTrackerToken42"
@@ -90,7 +91,7 @@ def the_incident(db: Database, incident_id: int) -> tuple[str, list[tuple[str, s
             .where(TimelineEntry.incident_id == incident_id)
             .order_by(TimelineEntry.id)
         ).all()
-        return incident.status, [tuple(e) for e in entries]  # type: ignore[misc]
+        return incident.status, unruled(tuple(e) for e in entries)  # type: ignore[misc]
 
 
 def the_ticket(db: Database) -> tuple[Ticket, Notification]:

@@ -15,6 +15,7 @@ from onwatch.incidents.models import IncidentImpact, TimelineEntry
 from tests.adapters.cli.conftest import Onwatch
 from tests.adapters.web.roles_setup import organise
 from tests.adapters.web.test_overview import fire
+from tests.timeline import unruled
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_assign_a_commander_with_a_backup_from_the_shell(
     assert (bad.exit_code, bad.stderr.splitlines()[0]) == (
         3, "error: role: no role 'pilot'; roles are commander, communications, scribe",
     )  # fmt: skip
-    assert sources(db, incident) == [("role", "cli"), ("role", "cli")]
+    assert unruled(sources(db, incident)) == [("role", "cli"), ("role", "cli")]
 
 
 def test_request_impact_and_security_from_the_shell(
@@ -81,6 +82,6 @@ def test_request_impact_and_security_from_the_shell(
     assert flagged.stdout.strip() == f"incident {incident} flagged: security or personal data"
     again = json.loads(onwatch("incidents", "security", str(incident), "--json").stdout)
     assert again["changed"] is False
-    assert sources(db, incident) == [
+    assert unruled(sources(db, incident)) == [
         ("responder_requested", "cli"), ("impact", "cli"), ("security", "cli"),
     ]  # fmt: skip

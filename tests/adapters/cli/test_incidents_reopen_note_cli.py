@@ -11,6 +11,7 @@ from onwatch.audit.models import AuditEntry
 from onwatch.core.db import Database
 from tests.adapters.cli.conftest import Onwatch
 from tests.adapters.cli.test_alerts_incidents_cli import stored  # noqa: F401  (a fixture)
+from tests.timeline import unruled
 
 
 def test_note_and_reopen_from_the_shell(onwatch: Onwatch, stored: None, db: Database) -> None:  # noqa: F811
@@ -38,4 +39,4 @@ def test_note_and_reopen_from_the_shell(onwatch: Onwatch, stored: None, db: Data
     assert note["actor_name"].endswith(" (command line)")
     with db.read() as session:
         actions = list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
-    assert actions[-3:] == ["incident.note", "incident.resolve", "incident.reopen"]
+    assert unruled(actions)[-3:] == ["incident.note", "incident.resolve", "incident.reopen"]

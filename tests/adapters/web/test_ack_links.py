@@ -29,6 +29,7 @@ from onwatch.notifications import links
 from tests.adapters.web.test_overview import fire
 from tests.adapters.web.test_pages import text_of
 from tests.conftest import bearer
+from tests.timeline import unruled
 
 TITLE = "checkout: card payments failing"
 BASE = "http://testserver"
@@ -95,7 +96,7 @@ def state(db: Database, incident: int) -> tuple[str, list[tuple[str, str]], list
         audit = session.scalars(
             select(AuditEntry.action).where(AuditEntry.entity_key == str(incident))
         ).all()
-    return status, [tuple(t) for t in timeline], list(audit)
+    return status, unruled(tuple(t) for t in timeline), unruled(audit)
 
 
 def press(client: TestClient, path: str) -> Any:
