@@ -78,6 +78,7 @@ class Settings(BaseSettings):
         if value:
             secrets.parse(value, "SMTP_PASSWORD")
         return value
+
     # Ack and resolve links in messages (notifications/links.py; the key: core/signing.py).
     secret_key: SecretStr = Field(
         SecretStr(""),
@@ -97,8 +98,11 @@ class Settings(BaseSettings):
 
     # Delivery of outbox rows (engine/delivery.py, docs/delivery.md).
     delivery_lease_seconds: float = Field(
-        120.0, gt=0, le=3600, description="How long an engine holds a message it is sending; "
-        "a message held longer (its engine died) is sent again by another."
+        120.0,
+        gt=0,
+        le=3600,
+        description="How long an engine holds a message it is sending; "
+        "a message held longer (its engine died) is sent again by another.",
     )
     delivery_max_attempts: int = Field(
         10, ge=1, le=100, description="Tries of one message before it is a dead letter."
@@ -114,12 +118,14 @@ class Settings(BaseSettings):
     )
     delivery_threads: int = Field(8, ge=1, le=64, description="Parallel sends per engine.")
     delivery_late_seconds: float = Field(
-        60.0, gt=0, description="A message not sent this long after it was due is late "
-        "(the heartbeat stops)."
+        60.0,
+        gt=0,
+        description="A message not sent this long after it was due is late (the heartbeat stops).",
     )
     heartbeat_url: str = Field(
-        "", description="Pinged (GET) by the engine while nothing due is late: a dead man's "
-        "switch for onwatch itself. Empty: no ping."
+        "",
+        description="Pinged (GET) by the engine while nothing due is late: a dead man's "
+        "switch for onwatch itself. Empty: no ping.",
     )
     heartbeat_interval_seconds: float = Field(
         60.0, gt=0, description="Time between two heartbeat pings."
@@ -134,6 +140,28 @@ class Settings(BaseSettings):
         "product_owner",
         description="The team role (of the affected service's team) told about an upstream "
         "outage and copied on later updates as the incident role of the same name.",
+    )
+
+    # Error tracking's intake (errors/, web/api/errors_intake.py, docs/errors.md).
+    errors_max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest Sentry envelope or event body as sent, compressed or not (413).",
+    )
+    errors_max_decompressed_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        description="Largest Sentry body once decompressed: a "
+        "gzip or deflate body is refused (413) as soon as it expands past this.",
+    )
+    errors_samples: int = Field(
+        10, ge=1, le=1000, description="Latest events kept in full per error issue."
+    )
+    errors_rate_limit: int = Field(
+        30000,
+        ge=0,
+        description="Events per minute one DSN key may send (each process); "
+        "0: unlimited. A key's own rate_limit wins.",
     )
 
     def resolved_database_url(self) -> str:
