@@ -78,7 +78,6 @@ class Settings(BaseSettings):
         if value:
             secrets.parse(value, "SMTP_PASSWORD")
         return value
-
     # Ack and resolve links in messages (notifications/links.py; the key: core/signing.py).
     secret_key: SecretStr = Field(
         SecretStr(""),
@@ -98,11 +97,8 @@ class Settings(BaseSettings):
 
     # Delivery of outbox rows (engine/delivery.py, docs/delivery.md).
     delivery_lease_seconds: float = Field(
-        120.0,
-        gt=0,
-        le=3600,
-        description="How long an engine holds a message it is sending; "
-        "a message held longer (its engine died) is sent again by another.",
+        120.0, gt=0, le=3600, description="How long an engine holds a message it is sending; "
+        "a message held longer (its engine died) is sent again by another."
     )
     delivery_max_attempts: int = Field(
         10, ge=1, le=100, description="Tries of one message before it is a dead letter."
@@ -118,14 +114,12 @@ class Settings(BaseSettings):
     )
     delivery_threads: int = Field(8, ge=1, le=64, description="Parallel sends per engine.")
     delivery_late_seconds: float = Field(
-        60.0,
-        gt=0,
-        description="A message not sent this long after it was due is late (the heartbeat stops).",
+        60.0, gt=0, description="A message not sent this long after it was due is late "
+        "(the heartbeat stops)."
     )
     heartbeat_url: str = Field(
-        "",
-        description="Pinged (GET) by the engine while nothing due is late: a dead man's "
-        "switch for onwatch itself. Empty: no ping.",
+        "", description="Pinged (GET) by the engine while nothing due is late: a dead man's "
+        "switch for onwatch itself. Empty: no ping."
     )
     heartbeat_interval_seconds: float = Field(
         60.0, gt=0, description="Time between two heartbeat pings."
@@ -151,8 +145,8 @@ class Settings(BaseSettings):
     errors_max_decompressed_bytes: int = Field(
         4 * 1024 * 1024,
         ge=1024,
-        description="Largest Sentry body once decompressed: a "
-        "gzip or deflate body is refused (413) as soon as it expands past this.",
+        description="Largest Sentry body once decompressed: a gzip or deflate body is refused "
+        "(413) as soon as it expands past this.",
     )
     errors_samples: int = Field(
         10, ge=1, le=1000, description="Latest events kept in full per error issue."
@@ -160,8 +154,8 @@ class Settings(BaseSettings):
     errors_rate_limit: int = Field(
         30000,
         ge=0,
-        description="Events per minute one DSN key may send (each process); "
-        "0: unlimited. A key's own rate_limit wins.",
+        description="Events per minute one DSN key may send (each process); 0: unlimited. "
+        "A key's own rate_limit wins.",
     )
 
     def resolved_database_url(self) -> str:
