@@ -162,18 +162,19 @@ def _store(
         },
         keep_samples,
     )
-    is_first = issue.event_count == 0
+    before = dict(vars(issue))
     _count(issue, facts, int(new_user), int(new_ip), now)
-    before = issue.status
     _apply(issue, lifecycle.after_event(_state(issue), facts.release, _counts(issue), now))
-    if is_first:
-        hooks.issue_opened(session, issue, now)
-    elif before == "resolved" and issue.substatus == "regressed":
-        hooks.issue_regressed(session, issue, event.event_id, now)
+    changes = {name: value for name, value in vars(issue).items() if before[name] != value}
+    queries.update_issue(session, issue.id, changes)
+    if before["event_count"] == 0:
+        hooks.issue_opened(session, issue.id, now)
+    elif before["status"] == "resolved" and issue.substatus == "regressed":
+        hooks.issue_regressed(session, issue.id, event.event_id, now)
     return True
 
 
-def _count(issue: ErrorIssue, facts: Facts, new_users: int, new_ips: int, now: datetime) -> None:
+def _count(issue: Any, facts: Facts, new_users: int, new_ips: int, now: datetime) -> None:
     issue.event_count += 1
     issue.user_count += new_users
     issue.ip_count += new_ips
@@ -280,17 +281,18 @@ def _event_id(value: Any, where: str) -> str:
         raise Invalid("must be a UUID (32 hex digits)", f"{where}.event_id") from None
 
 
-def _state(issue: ErrorIssue) -> lifecycle.State:
+def _state(issue: Any) -> lifecycle.State:
     return lifecycle.State(
         issue.status, issue.substatus, issue.substatus_at, issue.resolution, issue.silence
     )
 
 
-def _counts(issue: ErrorIssue) -> lifecycle.Counts:
+def _counts(issue: Any) -> lifecycle.Counts:
     return lifecycle.Counts(issue.event_count, issue.user_count)
 
 
-def _apply(issue: ErrorIssue, state: lifecycle.State) -> None:
+def _apply(issue: Any, state: lifecycle.State) -> None:
+    """Set `state` on an issue: an ErrorIssue, or intake's record of its columns."""
     if state.status != issue.status or state.substatus != issue.substatus:
         issue.status, issue.substatus = state.status, state.substatus
         issue.substatus_at = state.substatus_at

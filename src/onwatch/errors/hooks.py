@@ -8,17 +8,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onwatch.errors.models import ErrorIssue
 
-
-def issue_opened(session: Session, issue: ErrorIssue, now: datetime) -> None:
+def issue_opened(session: Session, issue_id: int, now: datetime) -> None:
     """A new issue's first event was stored.
 
     TODO(issue 13, items 4-5): route by service → team → tech lead, apply the service's triage
     rules, open the prod-alert ticket (a tickets job row)."""
 
 
-def issue_regressed(session: Session, issue: ErrorIssue, event_id: str, now: datetime) -> None:
+def issue_regressed(session: Session, issue_id: int, event_id: str, now: datetime) -> None:
     """A resolved issue got an event of a later release and is unresolved (regressed) again.
 
     TODO(issue 13, item 3): notify, as an outbox row to the service's tech lead (and the

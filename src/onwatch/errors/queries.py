@@ -5,9 +5,11 @@ PostgreSQL alike."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, delete, desc, func, select
+from sqlalchemy import Select, bindparam, delete, desc, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,13 +32,9 @@ SORTS = {
 }
 
 
-def _insert(session: Session, model: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-
-
-def key_row(session: Session, public_key: str) -> ErrorKey | None:
-    return session.scalar(select(ErrorKey).where(ErrorKey.public_key == public_key))
+def key_row(session: Session, public_key: str) -> Any:
+    """(id, service_id, disabled_at, rate_limit) of a DSN key, or None."""
+    return _run(session, "key", {"public_key": public_key}).first()
 
 
 def keys_of(session: Session, service_id: int | None = None) -> list[tuple[ErrorKey, str]]:
@@ -47,85 +45,46 @@ def keys_of(session: Session, service_id: int | None = None) -> list[tuple[Error
 
 
 def is_seen(session: Session, service_id: int, event_id: str) -> bool:
-    found = session.scalar(
-        select(ErrorEvent.id).where(
-            ErrorEvent.service_id == service_id, ErrorEvent.event_id == event_id
-        )
-    )
+    found = _run(session, "seen", {"service_id": service_id, "event_id": event_id}).first()
     return found is not None
 
 
-def issue_for(session: Session, values: dict[str, Any]) -> ErrorIssue:
-    """The issue of (service_id, fingerprint), inserted with `values` if there is none; locked
-    for update. A concurrent insert of the same issue makes ours do nothing (the unique index)
-    and we read theirs, which PostgreSQL has by then committed or is waiting on."""
-    statement = (
-        _insert(session, ErrorIssue)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["service_id", "fingerprint"])
-    )
-    session.execute(statement)
-    found = session.scalar(
-        select(ErrorIssue)
-        .where(
-            ErrorIssue.service_id == values["service_id"],
-            ErrorIssue.fingerprint == values["fingerprint"],
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert found is not None  # inserted above, or by the transaction we conflicted with
-    return found
+def issue_for(session: Session, values: dict[str, Any]) -> SimpleNamespace:
+    """The issue of (service_id, fingerprint) as a mutable record of its columns, inserted with
+    `values` if there is none; locked for update. A concurrent insert of the same issue makes
+    ours do nothing (the unique index) and we read theirs, which PostgreSQL has by then
+    committed or is waiting on. Save changes with update_issue."""
+    _run(session, "issue_insert", values)
+    key = {"service_id": values["service_id"], "fingerprint": values["fingerprint"]}
+    row = _run(session, "issue_select", key).one()
+    return SimpleNamespace(**row._mapping)
+
+
+def update_issue(session: Session, issue_id: int, changes: dict[str, Any]) -> None:
+    if changes:
+        _run(session, "issue_update", {**changes, "issue_id_": issue_id})
 
 
 def add_event(session: Session, values: dict[str, Any]) -> bool:
     """Store an event row; False when its (service, event_id) is already stored (a retry)."""
-    statement = (
-        _insert(session, ErrorEvent)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["service_id", "event_id"])
-        .returning(ErrorEvent.id)
-    )
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT here.
-    return session.execute(statement).first() is not None
+    return _run(session, "event_insert", values).first() is not None
 
 
 def add_affected(session: Session, issue_id: int, kind: str, value: str) -> bool:
     """Note that the issue hit this user or IP; True if it had not before."""
-    statement = (
-        _insert(session, ErrorAffected)
-        .values(issue_id=issue_id, kind=kind, value=value)
-        .on_conflict_do_nothing(index_elements=["issue_id", "kind", "value"])
-        .returning(ErrorAffected.issue_id)
-    )
-    return session.execute(statement).first() is not None
+    values = {"issue_id": issue_id, "kind": kind, "value": value}
+    return _run(session, "affected_insert", values).first() is not None
 
 
 def count_hour(session: Session, issue_id: int, hour_at: datetime) -> None:
-    statement = _insert(session, ErrorHour).values(issue_id=issue_id, hour_at=hour_at, count=1)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["issue_id", "hour_at"],
-            set_={"count": ErrorHour.__table__.c.count + 1},
-        )
-    )
+    _run(session, "hour_upsert", {"issue_id": issue_id, "hour_at": hour_at})
 
 
 def add_sample(session: Session, values: dict[str, Any], keep: int) -> None:
     """Store a sample and drop the issue's samples older than the latest `keep`."""
-    session.execute(_insert(session, ErrorSample).values(**values))
-    issue_id = values["issue_id"]
-    oldest_kept = (
-        select(ErrorSample.id)
-        .where(ErrorSample.issue_id == issue_id)
-        .order_by(desc(ErrorSample.id))
-        .offset(keep - 1)
-        .limit(1)
-        .scalar_subquery()
-    )
-    session.execute(
-        delete(ErrorSample).where(ErrorSample.issue_id == issue_id, ErrorSample.id < oldest_kept)
-    )
+    _run(session, "sample_insert", values)
+    _run(session, "sample_trim", {"issue_id_": values["issue_id"], "skip": keep - 1})
 
 
 def count_items(
@@ -133,22 +92,81 @@ def count_items(
 ) -> None:
     """Add {item_type: (items, quantity)} to the service's ingestion counts, in type order (so
     that concurrent requests lock rows in one order)."""
-    table = ErrorIngestion.__table__.c
     for item_type in sorted(counts):
         items, quantity = counts[item_type]
-        statement = _insert(session, ErrorIngestion).values(
-            service_id=service_id, item_type=item_type, count=items, quantity=quantity, last_at=now
+        values = {
+            "service_id": service_id,
+            "item_type": item_type,
+            "count": items,
+            "quantity": quantity,
+            "last_at": now,
+        }
+        _run(session, "ingestion_upsert", values)
+
+
+def _run(session: Session, name: str, params: dict[str, Any]) -> Any:
+    """One of the intake's statements, built once per dialect and run on the session's
+    connection: building and caching a statement per call cost more than SQLite running it."""
+    connection = session.connection()
+    return connection.execute(_statements(connection.dialect.name)[name], params)
+
+
+@cache
+def _statements(dialect: str) -> dict[str, Any]:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key, issue, event = ErrorKey.__table__, ErrorIssue.__table__, ErrorEvent.__table__
+    hour, sample, ingestion = ErrorHour.__table__, ErrorSample.__table__, ErrorIngestion.__table__
+    affected = ErrorAffected.__table__
+    counted = insert(ingestion)
+    return {
+        "key": select(key.c.id, key.c.service_id, key.c.disabled_at, key.c.rate_limit).where(
+            key.c.public_key == bindparam("public_key")
+        ),
+        "seen": select(event.c.id).where(
+            event.c.service_id == bindparam("service_id"),
+            event.c.event_id == bindparam("event_id"),
+        ),
+        "issue_insert": insert(issue).on_conflict_do_nothing(
+            index_elements=["service_id", "fingerprint"]
+        ),
+        "issue_select": select(issue)
+        .where(
+            issue.c.service_id == bindparam("service_id"),
+            issue.c.fingerprint == bindparam("fingerprint"),
         )
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["service_id", "item_type"],
-                set_={
-                    "count": table.count + items,
-                    "quantity": table.quantity + quantity,
-                    "last_at": now,
-                },
-            )
-        )
+        .with_for_update(),
+        "issue_update": update(issue).where(issue.c.id == bindparam("issue_id_")),
+        "event_insert": insert(event)
+        .on_conflict_do_nothing(index_elements=["service_id", "event_id"])
+        .returning(event.c.id),
+        "affected_insert": insert(affected)
+        .on_conflict_do_nothing(index_elements=["issue_id", "kind", "value"])
+        .returning(affected.c.issue_id),
+        "hour_upsert": insert(hour)
+        .values(issue_id=bindparam("issue_id"), hour_at=bindparam("hour_at"), count=1)
+        .on_conflict_do_update(
+            index_elements=["issue_id", "hour_at"], set_={"count": hour.c.count + 1}
+        ),
+        "sample_insert": insert(sample),
+        "sample_trim": delete(sample).where(
+            sample.c.issue_id == bindparam("issue_id_"),
+            sample.c.id
+            < select(sample.c.id)
+            .where(sample.c.issue_id == bindparam("issue_id_"))
+            .order_by(desc(sample.c.id))
+            .offset(bindparam("skip"))
+            .limit(1)
+            .scalar_subquery(),
+        ),
+        "ingestion_upsert": counted.on_conflict_do_update(
+            index_elements=["service_id", "item_type"],
+            set_={
+                "count": ingestion.c.count + counted.excluded.count,
+                "quantity": ingestion.c.quantity + counted.excluded.quantity,
+                "last_at": counted.excluded.last_at,
+            },
+        ),
+    }
 
 
 def ingestion_of(session: Session, service_id: int) -> list[ErrorIngestion]:
