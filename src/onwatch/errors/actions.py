@@ -88,9 +88,6 @@ def receive(
     receipt = Receipt(events[0].event_id if events else None, counts=counts)
     queries.count_items(session, grant.service_id, counts, now)
     for event in events:
-        if queries.is_seen(session, grant.service_id, event.event_id):
-            receipt.duplicates.append(event.event_id)
-            continue
         if _store(session, grant.service_id, event, peer, now, keep_samples):
             receipt.stored.append(event.event_id)
         else:
@@ -145,7 +142,7 @@ def _store(
         },
     )
     if not stored:
-        return False  # a concurrent retry of the same event won the unique index
+        return False  # a retry: the unique index holds the first of this event_id
     new_user = facts.user_key is not None and queries.add_affected(
         session, issue.id, "user", facts.user_key
     )
@@ -155,6 +152,7 @@ def _store(
         session,
         {
             "issue_id": issue.id,
+            "seq": issue.event_count + 1,
             "event_id": event.event_id,
             "received_at": now,
             "url": facts.url,

@@ -89,13 +89,16 @@ class ErrorEvent(Base):
 
 
 class ErrorSample(Base):
-    """The latest events of an issue in full (settings.errors_samples of them)."""
+    """The latest events of an issue in full (settings.errors_samples of them): a ring of
+    slots, the issue's n-th event written over slot n % samples, one upsert per event."""
 
     __tablename__ = "error_sample"
-    __table_args__ = (Index("ix_error_sample_issue_id_id", "issue_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    issue_id: Mapped[int] = mapped_column(ForeignKey("error_issue.id", ondelete="CASCADE"))
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("error_issue.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)  # the issue's event number: latest is highest
     event_id: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime]
     url: Mapped[str | None] = mapped_column(String(2000))

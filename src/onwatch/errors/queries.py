@@ -9,7 +9,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, desc, func, select, update
+from sqlalchemy import Select, bindparam, desc, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,19 +44,16 @@ def keys_of(session: Session, service_id: int | None = None) -> list[tuple[Error
     return [(k, name) for k, name in session.execute(query.order_by(ErrorKey.id))]
 
 
-def is_seen(session: Session, service_id: int, event_id: str) -> bool:
-    found = _run(session, "seen", {"service_id": service_id, "event_id": event_id}).first()
-    return found is not None
-
-
 def issue_for(session: Session, values: dict[str, Any]) -> SimpleNamespace:
     """The issue of (service_id, fingerprint) as a mutable record of its columns, inserted with
     `values` if there is none; locked for update. A concurrent insert of the same issue makes
     ours do nothing (the unique index) and we read theirs, which PostgreSQL has by then
     committed or is waiting on. Save changes with update_issue."""
-    _run(session, "issue_insert", values)
     key = {"service_id": values["service_id"], "fingerprint": values["fingerprint"]}
-    row = _run(session, "issue_select", key).one()
+    row = _run(session, "issue_select", key).first()
+    if row is None:
+        _run(session, "issue_insert", values)
+        row = _run(session, "issue_select", key).one()
     return SimpleNamespace(**row._mapping)
 
 
@@ -82,9 +79,8 @@ def count_hour(session: Session, issue_id: int, hour_at: datetime) -> None:
 
 
 def add_sample(session: Session, values: dict[str, Any], keep: int) -> None:
-    """Store a sample and drop the issue's samples older than the latest `keep`."""
-    _run(session, "sample_insert", values)
-    _run(session, "sample_trim", {"issue_id_": values["issue_id"], "skip": keep - 1})
+    """Store the issue's event number `seq` as a sample, over the one `keep` events older."""
+    _run(session, "sample_upsert", {**values, "slot": values["seq"] % keep})
 
 
 def count_items(
@@ -117,14 +113,10 @@ def _statements(dialect: str) -> dict[str, Any]:
     key, issue, event = ErrorKey.__table__, ErrorIssue.__table__, ErrorEvent.__table__
     hour, sample, ingestion = ErrorHour.__table__, ErrorSample.__table__, ErrorIngestion.__table__
     affected = ErrorAffected.__table__
-    counted = insert(ingestion)
+    counted, sampled = insert(ingestion), insert(sample)
     return {
         "key": select(key.c.id, key.c.service_id, key.c.disabled_at, key.c.rate_limit).where(
             key.c.public_key == bindparam("public_key")
-        ),
-        "seen": select(event.c.id).where(
-            event.c.service_id == bindparam("service_id"),
-            event.c.event_id == bindparam("event_id"),
         ),
         "issue_insert": insert(issue).on_conflict_do_nothing(
             index_elements=["service_id", "fingerprint"]
@@ -147,16 +139,12 @@ def _statements(dialect: str) -> dict[str, Any]:
         .on_conflict_do_update(
             index_elements=["issue_id", "hour_at"], set_={"count": hour.c.count + 1}
         ),
-        "sample_insert": insert(sample),
-        "sample_trim": delete(sample).where(
-            sample.c.issue_id == bindparam("issue_id_"),
-            sample.c.id
-            < select(sample.c.id)
-            .where(sample.c.issue_id == bindparam("issue_id_"))
-            .order_by(desc(sample.c.id))
-            .offset(bindparam("skip"))
-            .limit(1)
-            .scalar_subquery(),
+        "sample_upsert": sampled.on_conflict_do_update(
+            index_elements=["issue_id", "slot"],
+            set_={
+                name: getattr(sampled.excluded, name)
+                for name in ("seq", "event_id", "received_at", "url", "payload")
+            },
         ),
         "ingestion_upsert": counted.on_conflict_do_update(
             index_elements=["service_id", "item_type"],
@@ -211,7 +199,7 @@ def samples(session: Session, issue_id: int) -> list[ErrorSample]:
         session.scalars(
             select(ErrorSample)
             .where(ErrorSample.issue_id == issue_id)
-            .order_by(desc(ErrorSample.id))
+            .order_by(desc(ErrorSample.seq))
         )
     )
 

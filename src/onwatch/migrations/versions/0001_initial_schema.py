@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 11:29:16.538102
+Create Date: 2026-12-07 11:41:27.845605
 """
 
 from collections.abc import Sequence
@@ -763,18 +763,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('issue_id', 'hour_at', name=op.f('pk_error_hour'))
     )
     op.create_table('error_sample',
-    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('event_id', sa.String(length=32), nullable=False),
     sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('url', sa.String(length=2000), nullable=True),
     sa.Column('payload', onwatch.core.db.JSONDoc(), nullable=False),
     sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_sample_issue_id_error_issue'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_sample'))
+    sa.PrimaryKeyConstraint('issue_id', 'slot', name=op.f('pk_error_sample'))
     )
-    with op.batch_alter_table('error_sample', schema=None) as batch_op:
-        batch_op.create_index('ix_error_sample_issue_id_id', ['issue_id', 'id'], unique=False)
-
     op.create_table('evidence_bundle',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -1171,9 +1169,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_evidence_bundle_incident')
 
     op.drop_table('evidence_bundle')
-    with op.batch_alter_table('error_sample', schema=None) as batch_op:
-        batch_op.drop_index('ix_error_sample_issue_id_id')
-
     op.drop_table('error_sample')
     op.drop_table('error_hour')
     with op.batch_alter_table('error_event', schema=None) as batch_op:
