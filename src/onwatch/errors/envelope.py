@@ -18,6 +18,7 @@ COUNTED = frozenset(
     {"transaction", "session", "sessions", "attachment", "check_in", "client_report"}
 )
 _CHUNK = 64 * 1024
+_NUL_ESCAPE = b"\\u0000"
 
 
 class TooLarge(OnwatchError):
@@ -124,6 +125,10 @@ def event_envelope(body: bytes) -> Envelope:
 
 
 def json_payload(payload: bytes, where: str) -> dict[str, Any]:
+    """A JSON object. NUL characters (which PostgreSQL cannot store) become U+FFFD: an SDK may
+    well send one in an exception's value, and the event is worth more than that character."""
+    if _NUL_ESCAPE in payload:
+        payload = payload.replace(_NUL_ESCAPE, b"\\ufffd")
     try:
         value = orjson.loads(payload)
     except orjson.JSONDecodeError as error:

@@ -216,3 +216,13 @@ def test_a_key_over_its_rate_is_429_with_sentry_headers(
     assert answer.headers["retry-after"] == "60"
     assert answer.headers["x-sentry-rate-limits"] == "60::key"
     assert stored(db) == (1, 1, 1)
+
+
+def test_a_nul_character_in_an_event_is_stored_as_a_replacement_character(
+    db: Database, project: Project, client: TestClient
+) -> None:
+    event = exception_event()
+    event["exception"]["values"][0]["value"] = "bad byte \x00 in name"
+    assert _post(client, project, event_envelope(event)).status_code == 200
+    [issue] = issues(db)
+    assert issue.title == "ValueError: bad byte \ufffd in name"
