@@ -68,10 +68,21 @@ def add_event(session: Session, values: dict[str, Any]) -> bool:
     return _run(session, "event_insert", values).first() is not None
 
 
-def add_affected(session: Session, issue_id: int, kind: str, value: str) -> bool:
-    """Note that the issue hit this user or IP; True if it had not before."""
-    values = {"issue_id": issue_id, "kind": kind, "value": value}
-    return _run(session, "affected_insert", values).first() is not None
+def add_affected(
+    session: Session, issue_id: int, user_key: str | None, ip: str | None
+) -> tuple[bool, bool]:
+    """Note that the issue hit this user and client IP (either may be None): whether each is
+    new to it. One statement for both."""
+    if user_key is not None and ip is not None:
+        params = {"issue_id": issue_id, "user_key": user_key, "ip": ip}
+        new = {kind for (kind,) in _run(session, "affected_both", params)}
+        return "user" in new, "ip" in new
+    if user_key is None and ip is None:
+        return False, False
+    kind, value = ("user", user_key) if user_key is not None else ("ip", ip)
+    params = {"issue_id": issue_id, "kind": kind, "value": value}
+    found = _run(session, "affected_insert", params).first() is not None
+    return (found, False) if kind == "user" else (False, found)
 
 
 def count_hour(session: Session, issue_id: int, hour_at: datetime) -> None:
@@ -133,7 +144,16 @@ def _statements(dialect: str) -> dict[str, Any]:
         .returning(event.c.id),
         "affected_insert": insert(affected)
         .on_conflict_do_nothing(index_elements=["issue_id", "kind", "value"])
-        .returning(affected.c.issue_id),
+        .returning(affected.c.kind),
+        "affected_both": insert(affected)
+        .values(
+            [
+                {"issue_id": bindparam("issue_id"), "kind": "user", "value": bindparam("user_key")},
+                {"issue_id": bindparam("issue_id"), "kind": "ip", "value": bindparam("ip")},
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["issue_id", "kind", "value"])
+        .returning(affected.c.kind),
         "hour_upsert": insert(hour)
         .values(issue_id=bindparam("issue_id"), hour_at=bindparam("hour_at"), count=1)
         .on_conflict_do_update(
