@@ -110,7 +110,7 @@ class ErrorsIntake:
                 self._store, project_id, public_key, events, counts, peer
             )
         except OnwatchError as error:
-            return _refusal(error, self.limits)
+            return _refusal(error)
         event_id = receipt.event_id or parsed.headers.get("event_id")
         answer = {"id": event_id} if isinstance(event_id, str) else {}
         return _Answer(orjson.dumps(answer), headers=dict(_text(CORS)))
@@ -147,7 +147,7 @@ def _retry_after(rate: int | None, default: int) -> int:
     return max(1, math.ceil(60 / per_minute)) if per_minute > 0 else 1
 
 
-def _refusal(error: OnwatchError, limits: RateLimits) -> Response:
+def _refusal(error: OnwatchError) -> Response:
     status = next((s for kind, s in STATUS.items() if isinstance(error, kind)), None)
     status = status or status_of(error)
     fields = error.errors if isinstance(error, Invalid) else None
