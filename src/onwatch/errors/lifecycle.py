@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # New and regressed issues read as such for a week, then as ongoing (Sentry's rule).
@@ -112,7 +112,7 @@ def silenced(
     """Silenced until a time, N more events or N more users, whichever comes first (none of
     them: until lifted by hand)."""
     silence: dict[str, Any] = {
-        "until": until.isoformat() if until is not None else None,
+        "until": until.astimezone(UTC).isoformat() if until is not None else None,
         "events": events,
         "users": users,
         "events_at": counts.events,

@@ -93,7 +93,13 @@ def test_list_show_resolve_silence_and_ingestion(
 def test_bad_input_names_the_option(onwatch: Onwatch, db: Database, dsn: dict) -> None:  # type: ignore[type-arg]
     _receive(db, dsn, 1)
     refused = onwatch("errors", "silence", "1", "--events", "0")
-    assert refused.exit_code == 3 and "events: must be at least 1" in refused.stderr
+    assert refused.exit_code == 3 and "error: events:" in refused.stderr
+    refused = onwatch("errors", "silence", "1", "--until", "2026-03-04T09:00")
+    assert refused.exit_code == 3 and "error: until:" in refused.stderr  # no zone: refused
+    silenced = onwatch("errors", "silence", "1", "--until", "2099-03-04T09:00-05:00", "--json")
+    assert json.loads(silenced.stdout)["silence"]["until"] == "2099-03-04T14:00:00+00:00"
+    silenced = onwatch("errors", "silence", "1", "--for", "2h", "--json")
+    assert json.loads(silenced.stdout)["silence"]["until"] is not None
     assert onwatch("errors", "list", "--sort", "loudest").exit_code == 3
     assert onwatch("errors", "show", "999").exit_code == 4
     assert onwatch("errors", "dsn", "nowhere").exit_code == 4
