@@ -20,6 +20,7 @@ from onwatch.integrations.limits import RateLimits
 from onwatch.web.context import AppContext
 from onwatch.web.errors import error_body, status_of
 from onwatch.web.middleware import DirectEndpoint
+from onwatch.web.params import MAX_ID, Id
 
 router = APIRouter(tags=["errors intake"])
 PATH = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
@@ -62,7 +63,8 @@ class ErrorsIntake:
         if not path.startswith("/api/") or path.startswith("/api/v1/"):
             return None
         found = PATH.match(path)
-        if found is None:
+        # An id no service can have is left to the routes below, which refuse it (422).
+        if found is None or not 1 <= int(found.group(1)) <= MAX_ID:
             return None
         return f"/api/{{project_id}}/{found.group(2)}/", self.direct
 
@@ -179,19 +181,19 @@ async def _posted(project_id: int, endpoint: str, request: Request) -> Response:
 
 
 @router.post("/api/{project_id}/envelope/", responses=RESPONSES)
-async def post_envelope(project_id: int, request: Request) -> Response:
+async def post_envelope(project_id: Id, request: Request) -> Response:
     """A Sentry envelope: events are grouped into issues, every other item type is counted."""
     return await _posted(project_id, "envelope", request)
 
 
 @router.post("/api/{project_id}/store/", responses=RESPONSES)
-async def post_store(project_id: int, request: Request) -> Response:
+async def post_store(project_id: Id, request: Request) -> Response:
     """A bare Sentry event (the older endpoint)."""
     return await _posted(project_id, "store", request)
 
 
 @router.options("/api/{project_id}/envelope/", include_in_schema=False)
 @router.options("/api/{project_id}/store/", include_in_schema=False)
-async def preflight(project_id: int) -> Response:
+async def preflight(project_id: Id) -> Response:
     """CORS preflight for browser SDKs."""
     return Response(status_code=204, headers=PREFLIGHT)
