@@ -30,6 +30,8 @@ def test_the_list_and_an_issue_page_say_what_and_why(
     listed = text_of(client.get("/errors?sort=events").text)
     assert "ValueError: order 1234 not found" in listed and "checkout" in listed
     assert "No error issues" in text_of(client.get("/errors?status=resolved").text)
+    received = text_of(client.get("/errors?service=checkout").text)
+    assert "Received from checkout's SDKs" in received and "event processed 2" in received
     [issue] = issues(db)
     shown = text_of(client.get(f"/errors/{issue.id}").text)
     assert "grouped by ValueError at in-app frames: shop.views in checkout" in shown

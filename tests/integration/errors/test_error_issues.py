@@ -62,6 +62,12 @@ def test_an_issue_counts_events_users_ips_hours_and_keeps_the_latest_samples(
         samples = queries.samples(session, issue.id)
         hours = queries.hours(session, issue.id, clock.now() - timedelta(days=1))
     assert len(samples) == 3
+    assert [s.seq for s in samples] == [5, 4, 3]  # the latest three, newest first
+    with db.read() as session:
+        window = queries.events_between(
+            session, issue.id, clock.now() - timedelta(minutes=90), clock.now()
+        )
+    assert window == 2  # 16:00 and 16:40: the window is 15:50 to 17:20
     assert all(s.url == "https://shop.example/cart" for s in samples)
     assert [count for _, count in hours] == [2, 1, 2]  # 14:00, 14:40 | 15:20 | 16:00, 16:40
 

@@ -13,7 +13,7 @@ from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory.queries import get_service
 from onwatch.errors import actions, queries
-from onwatch.web.api.errors import issue_detail, issue_view
+from onwatch.web.api.errors import ingestion_view, issue_detail, issue_view
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.pages.silences import utc_instant
@@ -38,8 +38,14 @@ def issues_page(
             session, service_id=service_id, status=status or None, sort=sort, limit=200
         )
         rows = [issue_view(issue, name) for issue, name in found]
+        # With a service chosen: what its SDKs sent, processed or not (nothing dropped unsaid).
+        received = (
+            [ingestion_view(row) for row in queries.ingestion_of(session, service_id)]
+            if service_id is not None
+            else []
+        )
     filters = {"service": service, "status": status, "sort": sort}
-    return page(request, "errors/list.html", rows=rows, filters=filters)
+    return page(request, "errors/list.html", rows=rows, filters=filters, received=received)
 
 
 def _issue_page(
