@@ -7,6 +7,7 @@ from onwatch.calendars import models as calendar_models
 from onwatch.core import jobs
 from onwatch.core.db import Base
 from onwatch.directory import models as directory_models
+from onwatch.errors import models as error_models
 from onwatch.escalation import models as escalation_models
 from onwatch.incidents import models as incident_models
 from onwatch.integrations import models as integration_models
@@ -25,6 +26,7 @@ __all__ = [
     "auth_models",
     "calendar_models",
     "directory_models",
+    "error_models",
     "escalation_models",
     "integration_models",
     "jobs",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -21,12 +22,17 @@ from onwatch.config.document import load
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.directory.queries import get_service
+from onwatch.errors import actions as error_actions
+from onwatch.errors import keys as error_keys
+from onwatch.errors.envelope import Envelope, Item
+from onwatch.errors.models import ErrorIssue
 from onwatch.incidents import queries as incident_queries
 from onwatch.incidents.escalating import fire_due
 from onwatch.notifications.models import Notification
 from onwatch.notifications.outbox import Outgoing, write
 from onwatch.schedules import actions as schedule_actions
 from onwatch.schedules.specs import NewOverrideSpec
+from tests.adapters.errors.envelopes import exception_event
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PASSWORD = "correct horse battery staple"
@@ -98,6 +104,7 @@ class Seeded:
     service: str
     team: str
     person: str
+    error_issue: int
 
 
 def seed(db: Database, clock: FakeClock) -> Seeded:
@@ -249,7 +256,28 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
         service=long_service,
         team="claims-document-ingestion",
         person="maximiliana",
+        error_issue=_error_issue(db, clock, long_service),
     )
+
+
+def _error_issue(db: Database, clock: FakeClock, service: str) -> int:
+    """An error issue with long names everywhere the issue page shows them."""
+    event = exception_event(
+        module="claims_document_ingestion.workers.ocr_pipeline_batch_scheduler",
+        function="reschedule_partner_upload_batches_after_worker_memory_pressure",
+        request={"url": "https://claims.example/api/v2/partner-uploads/2026-03-02/batches/"
+                 "partner-upload-0042/documents?include=ocr-results,page-images"},
+        tags={"partner_upload_batch_identifier": "partner-upload-0042-eu-west-1-canary"},
+    )  # fmt: skip
+    items = [Item("event", {"type": "event"}, orjson.dumps(event))]
+    events, counts = error_actions.parse_events(Envelope({}, items))
+    with db.transaction() as session:
+        key = error_keys.create_key(session, service=service, actor="test", now=clock.now())
+        grant = error_keys.grant_for(session, key.public_key, key.service_id)
+        error_actions.receive(
+            session, grant, events, counts, peer=None, now=clock.now(), keep_samples=10
+        )
+        return session.scalar(select(func.max(ErrorIssue.id))) or 0
 
 
 def fire(

@@ -32,6 +32,8 @@ PAGES: list[tuple[str, str, bool]] = [
     ("tokens", "/admin/tokens", True),
     ("outbox-all", "/admin/outbox?state=all", True),
     ("silences", "/silences", True),
+    ("error-issue", "/errors/{error_issue}", True),
+    ("errors-of-a-service", "/errors?service={service}&status=", True),
     ("maintenance", "/maintenance", True),
     ("status", "/status", True),
     ("error", "/no-such-page", True),

@@ -76,6 +76,11 @@ COMMANDS = (
         "Maintenance windows: a service's alerts are held and users see a message.",
     ),
     Lazy(
+        "errors",
+        "onwatch.cli.errors:app",
+        "Error tracking: DSNs for Sentry SDKs, error issues.",
+    ),
+    Lazy(
         "heartbeats",
         "onwatch.cli.heartbeats:app",
         "Heartbeats: jobs that must ping onwatch in time.",

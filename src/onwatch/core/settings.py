@@ -136,6 +136,28 @@ class Settings(BaseSettings):
         "outage and copied on later updates as the incident role of the same name.",
     )
 
+    # Error tracking's intake (errors/, web/api/errors_intake.py, docs/errors.md).
+    errors_max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest Sentry envelope or event body as sent, compressed or not (413).",
+    )
+    errors_max_decompressed_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=1024,
+        description="Largest Sentry body once decompressed: a gzip or deflate body is refused "
+        "(413) as soon as it expands past this.",
+    )
+    errors_samples: int = Field(
+        10, ge=1, le=1000, description="Latest events kept in full per error issue."
+    )
+    errors_rate_limit: int = Field(
+        30000,
+        ge=0,
+        description="Events per minute one DSN key may send (each process); 0: unlimited. "
+        "A key's own rate_limit wins.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -18,6 +18,7 @@ from onwatch.web.api import (
     channels,
     declare,
     directory,
+    errors_intake,
     escalation_metrics,
     escalation_policies,
     health,
@@ -37,6 +38,7 @@ from onwatch.web.api import (
     tickets,
     upstream,
 )
+from onwatch.web.api import errors as error_issues
 from onwatch.web.api import roles as incident_roles
 from onwatch.web.api.intake_writer import IntakeWriter
 from onwatch.web.context import AppContext
@@ -50,6 +52,7 @@ from onwatch.web.middleware import (
 from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import declare as declare_pages
 from onwatch.web.pages import directory as directory_pages
+from onwatch.web.pages import errors as error_pages
 from onwatch.web.pages import escalation as escalation_pages
 from onwatch.web.pages import incident_lifecycle as incident_lifecycle_pages
 from onwatch.web.pages import incidents as incidents_pages
@@ -72,16 +75,19 @@ STATIC = Path(__file__).parent / "static"
 
 
 class _App(FastAPI):
-    """FastAPI, with the intake posts answered first by DirectRoutes (see middleware.py)."""
+    """FastAPI, with the intake posts answered first by DirectRoutes (see middleware.py): the
+    alert intake's, then the Sentry SDKs' (their own body limit)."""
 
     direct: DirectRoutes
+    errors_direct: DirectRoutes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            found = self.direct.route(scope)
-            if found is not None:
-                await self.direct.serve(scope, receive, send, *found)
-                return
+            for direct in (self.direct, self.errors_direct):
+                found = direct.route(scope)
+                if found is not None:
+                    await direct.serve(scope, receive, send, *found)
+                    return
         await super().__call__(scope, receive, send)
 
 
@@ -98,6 +104,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.state.ctx = ctx
     errors.install(app)
     app.state.intake_writer = IntakeWriter(ctx, RateLimits())
+    app.state.errors_intake = errors_intake.ErrorsIntake(ctx)
     metrics = RequestMetrics(ctx.registry)
     escalation_metrics.install(ctx)
     alerting = (
@@ -117,6 +124,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         postmortems.router,
         declare.router,
         tickets.router,
+        error_issues.router,
     )
     on_call = (
         calendars.router,
@@ -129,6 +137,7 @@ def create_app(ctx: AppContext) -> FastAPI:
     # Intake first: it takes the most requests, and FastAPI tries routers in order.
     for router in (
         intake.router,
+        errors_intake.router,
         health.router,
         directory.router,
         access.router,
@@ -155,6 +164,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             ticket_pages,
             postmortem_pages,
             alerts_pages,
+            error_pages,
             schedule_pages,
             escalation_pages,
             silence_pages,
@@ -180,5 +190,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         intake.DirectIntake(ctx, app.state.intake_writer).find,
         metrics,
         limit=ctx.settings.intake_max_body_bytes,
+    )
+    app.errors_direct = DirectRoutes(
+        app.state.errors_intake.find, metrics, limit=ctx.settings.errors_max_body_bytes
     )
     return app

@@ -84,6 +84,7 @@ def test_the_app_mounts_the_directory_and_admin_links(ctx: AppContext) -> None:
     assert [link.path for link in nav.visible_to(ROOT)] == [
         "/incidents",
         "/alerts",
+        "/errors",
         "/schedules",
         "/escalation-policies",
         "/silences",

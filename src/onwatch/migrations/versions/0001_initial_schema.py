@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 11:19:22.388306
+Create Date: 2026-12-07 11:41:27.845605
 """
 
 from collections.abc import Sequence
@@ -416,6 +416,61 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_announcement_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_announcement'))
     )
+    op.create_table('error_ingestion',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('item_type', sa.String(length=32), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('last_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_ingestion_service_id_service')),
+    sa.PrimaryKeyConstraint('service_id', 'item_type', name=op.f('pk_error_ingestion'))
+    )
+    op.create_table('error_issue',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('grouping_version', sa.Integer(), nullable=False),
+    sa.Column('grouping_reason', sa.Text(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('culprit', sa.String(length=300), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('substatus', sa.String(length=16), nullable=True),
+    sa.Column('substatus_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('event_count', sa.BigInteger(), nullable=False),
+    sa.Column('user_count', sa.Integer(), nullable=False),
+    sa.Column('ip_count', sa.Integer(), nullable=False),
+    sa.Column('last_release', sa.String(length=200), nullable=True),
+    sa.Column('releases', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('environments', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('tags', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('resolution', onwatch.core.db.JSONDoc(), nullable=True),
+    sa.Column('resolved_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('silence', onwatch.core.db.JSONDoc(), nullable=True),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_issue_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_issue')),
+    sa.UniqueConstraint('service_id', 'fingerprint', name=op.f('uq_error_issue_service_id_fingerprint'))
+    )
+    with op.batch_alter_table('error_issue', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_error_issue_last_seen_at'), ['last_seen_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_error_issue_service_id'), ['service_id'], unique=False)
+
+    op.create_table('error_key',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('public_key', sa.String(length=32), nullable=False),
+    sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('rate_limit', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_key_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_key')),
+    sa.UniqueConstraint('public_key', name=op.f('uq_error_key_public_key'))
+    )
+    with op.batch_alter_table('error_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_error_key_service_id'), ['service_id'], unique=False)
+
     op.create_table('heartbeat',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -675,6 +730,49 @@ def upgrade() -> None:
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_change_event_service_id'), ['service_id'], unique=False)
 
+    op.create_table('error_affected',
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_affected_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('issue_id', 'kind', 'value', name=op.f('pk_error_affected'))
+    )
+    op.create_table('error_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=32), nullable=False),
+    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('release', sa.String(length=200), nullable=True),
+    sa.Column('environment', sa.String(length=64), nullable=True),
+    sa.Column('user_key', sa.String(length=200), nullable=True),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_event_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_event_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_event')),
+    sa.UniqueConstraint('service_id', 'event_id', name=op.f('uq_error_event_service_id_event_id'))
+    )
+    with op.batch_alter_table('error_event', schema=None) as batch_op:
+        batch_op.create_index('ix_error_event_issue_id_received_at', ['issue_id', 'received_at'], unique=False)
+
+    op.create_table('error_hour',
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('hour_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_hour_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('issue_id', 'hour_at', name=op.f('pk_error_hour'))
+    )
+    op.create_table('error_sample',
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('event_id', sa.String(length=32), nullable=False),
+    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=True),
+    sa.Column('payload', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_sample_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('issue_id', 'slot', name=op.f('pk_error_sample'))
+    )
     op.create_table('evidence_bundle',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -1071,6 +1169,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_evidence_bundle_incident')
 
     op.drop_table('evidence_bundle')
+    op.drop_table('error_sample')
+    op.drop_table('error_hour')
+    with op.batch_alter_table('error_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_error_event_issue_id_received_at')
+
+    op.drop_table('error_event')
+    op.drop_table('error_affected')
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_change_event_service_id'))
 
@@ -1124,6 +1229,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_heartbeat_service_id'))
 
     op.drop_table('heartbeat')
+    with op.batch_alter_table('error_key', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_error_key_service_id'))
+
+    op.drop_table('error_key')
+    with op.batch_alter_table('error_issue', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_error_issue_service_id'))
+        batch_op.drop_index(batch_op.f('ix_error_issue_last_seen_at'))
+
+    op.drop_table('error_issue')
+    op.drop_table('error_ingestion')
     op.drop_table('announcement')
     op.drop_table('alert_policy')
     op.drop_table('ticket_tracker')

@@ -1,0 +1,188 @@
+"""`onwatch errors dsn|ingestion|list|show|resolve|silence|reopen`: error tracking from a shell."""
+
+from __future__ import annotations
+
+import typer
+
+from onwatch.cli.output import at_text, emit, emit_items, fields, table
+from onwatch.cli.runtime import actor, open_database, public_url, reported, settings
+from onwatch.cli.silences import checked
+from onwatch.core.clock import SystemClock
+from onwatch.core.durations import parse_duration
+from onwatch.core.errors import Invalid
+from onwatch.directory.queries import get_service
+from onwatch.errors import actions, keys, queries
+
+app = typer.Typer(no_args_is_help=True, help="Error tracking: DSNs for Sentry SDKs, error issues.")
+JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+@app.command("dsn")
+def dsn(
+    service: str = typer.Argument(..., help="The service whose SDKs send with this DSN."),
+    as_json: bool = JSON,
+) -> None:
+    """Issue a new DSN for a service and print it (configure a Sentry SDK with it)."""
+    # The API's views (and FastAPI under them) only for the commands that print them: startup.
+    from onwatch.web.api.errors import key_view
+
+    config = settings()
+    db = open_database(config)
+    with reported(), db.transaction() as session:
+        key = keys.create_key(session, service=service, actor=actor(), now=SystemClock().now())
+        view = key_view(key, service, public_url(config))
+    if as_json:
+        emit(view)
+        return
+    typer.echo(view["dsn"])
+
+
+@app.command("ingestion")
+def ingestion(
+    service: str = typer.Argument(..., help="The service whose envelope items are counted."),
+    as_json: bool = JSON,
+) -> None:
+    """Envelope items received by type: processed, counted, or skipped."""
+    from onwatch.web.api.errors import ingestion_view  # startup speed, as in dsn
+
+    db = open_database(settings())
+    with reported(), db.read() as session:
+        service_id = get_service(session, service).id
+        rows = [ingestion_view(row) for row in queries.ingestion_of(session, service_id)]
+    if as_json:
+        emit_items(rows)
+        return
+    table(
+        ["TYPE", "HANDLING", "COUNT", "LAST"],
+        ([r["item_type"], r["handling"], r["count"], at_text(r["last_at"])] for r in rows),
+        empty=f"Nothing received for {service} yet.",
+    )
+
+
+@app.command("list")
+def list_issues(
+    service: str | None = typer.Option(None, "--service"),
+    status: str | None = typer.Option(None, "--status", help="unresolved, resolved, silenced."),
+    sort: str = typer.Option("last_seen", "--sort", help="last_seen, events or users."),
+    as_json: bool = JSON,
+) -> None:
+    """Error issues, most recently seen first (or by events or users)."""
+    from onwatch.web.api.errors import issue_view  # startup speed, as in dsn
+
+    if sort not in queries.SORTS:
+        with reported():
+            raise Invalid(f"must be one of {', '.join(queries.SORTS)} (got {sort!r})", "sort")
+    db = open_database(settings())
+    with reported(), db.read() as session:
+        service_id = get_service(session, service).id if service else None
+        found = queries.issues(session, service_id=service_id, status=status, sort=sort)
+        rows = [issue_view(issue, name) for issue, name in found]
+    if as_json:
+        emit_items(rows)
+        return
+    table(
+        ["ID", "SERVICE", "STATUS", "EVENTS", "USERS", "LAST SEEN", "TITLE"],
+        (
+            [
+                r["id"],
+                r["service"],
+                _status(r),
+                r["events"],
+                r["users"],
+                at_text(r["last_seen_at"]),
+                r["title"][:60],
+            ]
+            for r in rows
+        ),
+        empty="No error issues.",
+    )
+
+
+@app.command("show")
+def show(issue_id: int = typer.Argument(...), as_json: bool = JSON) -> None:
+    """One issue: why its events were grouped, its counts and its latest samples."""
+    from onwatch.web.api.errors import issue_detail  # startup speed, as in dsn
+
+    db = open_database(settings())
+    with reported(), db.read() as session:
+        detail = issue_detail(session, issue_id, SystemClock().now())
+    if as_json:
+        emit(detail)
+        return
+    _print(detail)
+
+
+@app.command("resolve")
+def resolve(
+    issue_id: int = typer.Argument(...),
+    next_release: bool = typer.Option(False, "--in-next-release"),
+    release: str | None = typer.Option(None, "--in-release", help="Fixed in this release."),
+    as_json: bool = JSON,
+) -> None:
+    """Resolve an issue now, in the next release, or in a given release."""
+    mode = "release" if release else "next_release" if next_release else "now"
+    _change(
+        as_json,
+        lambda session, now: actions.resolve(
+            session, issue_id, mode=mode, release=release, actor=actor(), now=now
+        ),
+    )
+
+
+@app.command("silence")
+def silence(
+    issue_id: int = typer.Argument(...),
+    until: str | None = typer.Option(None, "--until", help="When it ends (ISO 8601 with zone)."),
+    duration: str | None = typer.Option(None, "--for", help="Or how long: 30m, 2h, 1d."),
+    events: int | None = typer.Option(None, "--events", help="Or until this many more events."),
+    users: int | None = typer.Option(None, "--users", help="Or until this many more users."),
+    as_json: bool = JSON,
+) -> None:
+    """Silence an issue until a time, N more events or N more users (whichever comes first)."""
+    from onwatch.web.api.errors import SilenceIn  # startup speed, as in dsn
+
+    def silenced(session, now):  # type: ignore[no-untyped-def]
+        body = checked(SilenceIn, until=until, events=events, users=users)
+        ends = now + parse_duration(duration) if duration else body.until
+        return actions.silence(
+            session, issue_id, until=ends, events=body.events, users=body.users, actor=actor(),
+            now=now,
+        )  # fmt: skip
+
+    _change(as_json, silenced)
+
+
+@app.command("reopen")
+def reopen(issue_id: int = typer.Argument(...), as_json: bool = JSON) -> None:
+    """Back to unresolved, lifting a resolution or a silence."""
+    _change(as_json, lambda session, now: actions.reopen(session, issue_id, actor=actor(), now=now))
+
+
+def _change(as_json: bool, change) -> None:  # type: ignore[no-untyped-def]
+    from onwatch.web.api.errors import issue_detail  # startup speed, as in dsn
+
+    db = open_database(settings())
+    now = SystemClock().now()
+    with reported(), db.transaction() as session:
+        issue = change(session, now)
+        detail = issue_detail(session, issue.id, now)
+    if as_json:
+        emit(detail)
+        return
+    _print(detail)
+
+
+def _status(view: dict) -> str:  # type: ignore[type-arg]
+    return f"{view['status']}/{view['substatus']}" if view["substatus"] else view["status"]
+
+
+def _print(detail: dict) -> None:  # type: ignore[type-arg]
+    typer.echo(f"#{detail['id']} {detail['title']}")
+    fields(
+        {**detail, "status": _status(detail), "grouping": detail["grouping"]["reason"]},
+        ["service", "status", "culprit", "level", "events", "users", "client_ips",
+         "first_seen_at", "last_seen_at", "last_release", "grouping"],
+    )  # fmt: skip
+    for sample in detail["samples"][:3]:
+        typer.echo(f"  sample {sample['event_id']}  {at_text(sample['received_at'])}  "
+                   f"{sample['url'] or ''}".rstrip())  # fmt: skip

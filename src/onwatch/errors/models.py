@@ -1,0 +1,143 @@
+"""Tables of error tracking: the keys SDKs send with (DSNs), error issues, the events that touched
+them (a row each, for dedup and counting; the payload only on the latest samples), and counts by
+hour, by affected user or IP, and by envelope item type."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from onwatch.core.db import Base
+
+STATUSES = ("unresolved", "resolved", "silenced")
+SUBSTATUSES = ("new", "ongoing", "regressed")
+
+
+class ErrorKey(Base):
+    """A DSN's public key. In Sentry's model it is not a secret (browser SDKs ship it), so it is
+    stored as is; its project id is the id of the service it belongs to."""
+
+    __tablename__ = "error_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+    # Events per minute this key may send (a token bucket per process); None: the default.
+    rate_limit: Mapped[int | None]
+
+
+class ErrorIssue(Base):
+    """One problem of one service: every event whose grouping hash is `fingerprint`."""
+
+    __tablename__ = "error_issue"
+    # One issue per service and hash: concurrent first events of a new problem both insert, the
+    # index lets one win and the other reads the winner's row (queries.issue_for).
+    __table_args__ = (UniqueConstraint("service_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    grouping_version: Mapped[int]
+    grouping_reason: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(300))
+    culprit: Mapped[str] = mapped_column(String(300), default="")
+    level: Mapped[str] = mapped_column(String(16), default="error")
+    status: Mapped[str] = mapped_column(String(16), default="unresolved")
+    substatus: Mapped[str | None] = mapped_column(String(16))
+    # When substatus last changed: new and regressed turn ongoing a while after it.
+    substatus_at: Mapped[datetime]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+    event_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    user_count: Mapped[int] = mapped_column(default=0)
+    ip_count: Mapped[int] = mapped_column(default=0)
+    last_release: Mapped[str | None] = mapped_column(String(200))
+    releases: Mapped[list[str]] = mapped_column(default=list)
+    environments: Mapped[list[str]] = mapped_column(default=list)
+    # {tag: {value: count}}, the first values seen of each tag (lifecycle.TAG_VALUES).
+    tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # While resolved: {"mode": now|next_release|release, "release", "releases_before"}.
+    resolution: Mapped[dict[str, Any] | None]
+    resolved_at: Mapped[datetime | None]
+    # While silenced: {"until", "events", "users", "events_at", "users_at"} (lifecycle.py).
+    silence: Mapped[dict[str, Any] | None]
+
+
+class ErrorEvent(Base):
+    """Every event stored: what counting and dedup need. A retried event_id is one row."""
+
+    __tablename__ = "error_event"
+    __table_args__ = (
+        UniqueConstraint("service_id", "event_id"),
+        Index("ix_error_event_issue_id_received_at", "issue_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    issue_id: Mapped[int] = mapped_column(ForeignKey("error_issue.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime]
+    release: Mapped[str | None] = mapped_column(String(200))
+    environment: Mapped[str | None] = mapped_column(String(64))
+    user_key: Mapped[str | None] = mapped_column(String(200))
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class ErrorSample(Base):
+    """The latest events of an issue in full (settings.errors_samples of them): a ring of
+    slots, the issue's n-th event written over slot n % samples, one upsert per event."""
+
+    __tablename__ = "error_sample"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("error_issue.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)  # the issue's event number: latest is highest
+    event_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime]
+    url: Mapped[str | None] = mapped_column(String(2000))
+    payload: Mapped[dict[str, Any]]
+
+
+class ErrorHour(Base):
+    """Events of an issue by hour (UTC), upserted by every event."""
+
+    __tablename__ = "error_hour"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("error_issue.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour_at: Mapped[datetime] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ErrorAffected(Base):
+    """A user (kind `user`: id, e-mail, username or IP) or client IP (kind `ip`) an issue hit;
+    the key makes counting distinct ones an insert that either adds a row or does nothing."""
+
+    __tablename__ = "error_affected"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("error_issue.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class ErrorIngestion(Base):
+    """Envelope items received per service and item type, processed or not: nothing an SDK
+    sends is dropped without a count. `quantity` is what a client_report says it dropped."""
+
+    __tablename__ = "error_ingestion"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), primary_key=True)
+    item_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_at: Mapped[datetime]

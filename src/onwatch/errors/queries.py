@@ -1,0 +1,249 @@
+"""SQL of error tracking. Takes a session, never commits. The inserts that race (a new issue, a
+retried event, a new affected user) lean on unique indexes with ON CONFLICT, on SQLite and
+PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Select, bindparam, desc, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from onwatch.core.errors import NotFound
+from onwatch.directory.models import Service
+from onwatch.errors.models import (
+    ErrorAffected,
+    ErrorEvent,
+    ErrorHour,
+    ErrorIngestion,
+    ErrorIssue,
+    ErrorKey,
+    ErrorSample,
+)
+
+SORTS = {
+    "last_seen": ErrorIssue.last_seen_at,
+    "events": ErrorIssue.event_count,
+    "users": ErrorIssue.user_count,
+}
+
+
+def key_row(session: Session, public_key: str) -> Any:
+    """(id, service_id, disabled_at, rate_limit) of a DSN key, or None."""
+    return _run(session, "key", {"public_key": public_key}).first()
+
+
+def keys_of(session: Session, service_id: int | None = None) -> list[tuple[ErrorKey, str]]:
+    query = select(ErrorKey, Service.name).join(Service, Service.id == ErrorKey.service_id)
+    if service_id is not None:
+        query = query.where(ErrorKey.service_id == service_id)
+    return [(k, name) for k, name in session.execute(query.order_by(ErrorKey.id))]
+
+
+def issue_for(session: Session, values: dict[str, Any]) -> SimpleNamespace:
+    """The issue of (service_id, fingerprint) as a mutable record of its columns, inserted with
+    `values` if there is none; locked for update. A concurrent insert of the same issue makes
+    ours do nothing (the unique index) and we read theirs, which PostgreSQL has by then
+    committed or is waiting on. Save changes with update_issue."""
+    key = {"service_id": values["service_id"], "fingerprint": values["fingerprint"]}
+    row = _run(session, "issue_select", key).first()
+    if row is None:
+        _run(session, "issue_insert", values)
+        row = _run(session, "issue_select", key).one()
+    return SimpleNamespace(**row._mapping)
+
+
+def update_issue(session: Session, issue_id: int, changes: dict[str, Any]) -> None:
+    if changes:
+        _run(session, "issue_update", {**changes, "issue_id_": issue_id})
+
+
+def add_event(session: Session, values: dict[str, Any]) -> bool:
+    """Store an event row; False when its (service, event_id) is already stored (a retry)."""
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT here.
+    return _run(session, "event_insert", values).first() is not None
+
+
+def add_affected(
+    session: Session, issue_id: int, user_key: str | None, ip: str | None
+) -> tuple[bool, bool]:
+    """Note that the issue hit this user and client IP (either may be None): whether each is
+    new to it. One statement for both."""
+    if user_key is not None and ip is not None:
+        params = {"issue_id": issue_id, "user_key": user_key, "ip": ip}
+        new = {kind for (kind,) in _run(session, "affected_both", params)}
+        return "user" in new, "ip" in new
+    if user_key is None and ip is None:
+        return False, False
+    kind, value = ("user", user_key) if user_key is not None else ("ip", ip)
+    params = {"issue_id": issue_id, "kind": kind, "value": value}
+    found = _run(session, "affected_insert", params).first() is not None
+    return (found, False) if kind == "user" else (False, found)
+
+
+def count_hour(session: Session, issue_id: int, hour_at: datetime) -> None:
+    _run(session, "hour_upsert", {"issue_id": issue_id, "hour_at": hour_at})
+
+
+def add_sample(session: Session, values: dict[str, Any], keep: int) -> None:
+    """Store the issue's event number `seq` as a sample, over the one `keep` events older."""
+    _run(session, "sample_upsert", {**values, "slot": values["seq"] % keep})
+
+
+def count_items(
+    session: Session, service_id: int, counts: dict[str, tuple[int, int]], now: datetime
+) -> None:
+    """Add {item_type: (items, quantity)} to the service's ingestion counts, in type order (so
+    that concurrent requests lock rows in one order)."""
+    for item_type in sorted(counts):
+        items, quantity = counts[item_type]
+        values = {
+            "service_id": service_id,
+            "item_type": item_type,
+            "count": items,
+            "quantity": quantity,
+            "last_at": now,
+        }
+        _run(session, "ingestion_upsert", values)
+
+
+def _run(session: Session, name: str, params: dict[str, Any]) -> Any:
+    """One of the intake's statements, built once per dialect and run on the session's
+    connection: building and caching a statement per call cost more than SQLite running it."""
+    connection = session.connection()
+    return connection.execute(_statements(connection.dialect.name)[name], params)
+
+
+@cache
+def _statements(dialect: str) -> dict[str, Any]:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key, issue, event = ErrorKey.__table__, ErrorIssue.__table__, ErrorEvent.__table__
+    hour, sample, ingestion = ErrorHour.__table__, ErrorSample.__table__, ErrorIngestion.__table__
+    affected = ErrorAffected.__table__
+    counted, sampled = insert(ingestion), insert(sample)
+    return {
+        "key": select(key.c.id, key.c.service_id, key.c.disabled_at, key.c.rate_limit).where(
+            key.c.public_key == bindparam("public_key")
+        ),
+        "issue_insert": insert(issue).on_conflict_do_nothing(
+            index_elements=["service_id", "fingerprint"]
+        ),
+        "issue_select": select(issue)
+        .where(
+            issue.c.service_id == bindparam("service_id"),
+            issue.c.fingerprint == bindparam("fingerprint"),
+        )
+        .with_for_update(),
+        "issue_update": update(issue).where(issue.c.id == bindparam("issue_id_")),
+        "event_insert": insert(event)
+        .on_conflict_do_nothing(index_elements=["service_id", "event_id"])
+        .returning(event.c.id),
+        "affected_insert": insert(affected)
+        .on_conflict_do_nothing(index_elements=["issue_id", "kind", "value"])
+        .returning(affected.c.kind),
+        "affected_both": insert(affected)
+        .values(
+            [
+                {"issue_id": bindparam("issue_id"), "kind": "user", "value": bindparam("user_key")},
+                {"issue_id": bindparam("issue_id"), "kind": "ip", "value": bindparam("ip")},
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["issue_id", "kind", "value"])
+        .returning(affected.c.kind),
+        "hour_upsert": insert(hour)
+        .values(issue_id=bindparam("issue_id"), hour_at=bindparam("hour_at"), count=1)
+        .on_conflict_do_update(
+            index_elements=["issue_id", "hour_at"], set_={"count": hour.c.count + 1}
+        ),
+        "sample_upsert": sampled.on_conflict_do_update(
+            index_elements=["issue_id", "slot"],
+            set_={
+                name: getattr(sampled.excluded, name)
+                for name in ("seq", "event_id", "received_at", "url", "payload")
+            },
+        ),
+        "ingestion_upsert": counted.on_conflict_do_update(
+            index_elements=["service_id", "item_type"],
+            set_={
+                "count": ingestion.c.count + counted.excluded.count,
+                "quantity": ingestion.c.quantity + counted.excluded.quantity,
+                "last_at": counted.excluded.last_at,
+            },
+        ),
+    }
+
+
+def ingestion_of(session: Session, service_id: int) -> list[ErrorIngestion]:
+    return list(
+        session.scalars(
+            select(ErrorIngestion)
+            .where(ErrorIngestion.service_id == service_id)
+            .order_by(ErrorIngestion.item_type)
+        )
+    )
+
+
+def issues(
+    session: Session,
+    *,
+    service_id: int | None = None,
+    status: str | None = None,
+    sort: str = "last_seen",
+    limit: int = 100,
+) -> list[tuple[ErrorIssue, str]]:
+    query: Select[Any] = select(ErrorIssue, Service.name).join(
+        Service, Service.id == ErrorIssue.service_id
+    )
+    if service_id is not None:
+        query = query.where(ErrorIssue.service_id == service_id)
+    if status is not None:
+        query = query.where(ErrorIssue.status == status)
+    query = query.order_by(desc(SORTS[sort]), desc(ErrorIssue.id)).limit(limit)
+    return [(issue, name) for issue, name in session.execute(query)]
+
+
+def issue(session: Session, issue_id: int, *, lock: bool = False) -> ErrorIssue:
+    query = select(ErrorIssue).where(ErrorIssue.id == issue_id)
+    found = session.scalar(query.with_for_update() if lock else query)
+    if found is None:
+        raise NotFound(f"no error issue {issue_id}")
+    return found
+
+
+def samples(session: Session, issue_id: int) -> list[ErrorSample]:
+    return list(
+        session.scalars(
+            select(ErrorSample)
+            .where(ErrorSample.issue_id == issue_id)
+            .order_by(desc(ErrorSample.seq))
+        )
+    )
+
+
+def hours(session: Session, issue_id: int, since: datetime) -> list[tuple[datetime, int]]:
+    rows = session.execute(
+        select(ErrorHour.hour_at, ErrorHour.count)
+        .where(ErrorHour.issue_id == issue_id, ErrorHour.hour_at >= since)
+        .order_by(ErrorHour.hour_at)
+    )
+    return [(at, count) for at, count in rows]
+
+
+def events_between(session: Session, issue_id: int, start: datetime, end: datetime) -> int:
+    """Events of an issue received in [start, end): for evidence bundles and deploy watches."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ErrorEvent)
+            .where(
+                ErrorEvent.issue_id == issue_id,
+                ErrorEvent.received_at >= start,
+                ErrorEvent.received_at < end,
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,248 @@
+"""Error tracking's API: DSN keys (listing needs viewer, issuing admin), ingestion counts, error
+issues (viewer) and resolving or silencing them (responder, audited)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from onwatch.auth.roles import Principal
+from onwatch.directory.models import Service
+from onwatch.directory.queries import get_service
+from onwatch.errors import actions, keys, queries
+from onwatch.errors.envelope import COUNTED, PROCESSED
+from onwatch.errors.grouping import innermost_exception
+from onwatch.errors.models import ErrorIngestion, ErrorIssue, ErrorKey
+from onwatch.web.params import Id
+from onwatch.web.security import admin, context, responder, viewer
+
+router = APIRouter(prefix="/api/v1/errors", tags=["errors"])
+HOURS_SHOWN = timedelta(hours=48)
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service: str = Field(description="The service whose events the DSN sends.")
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["now", "next_release", "release"] = "now"
+    release: str | None = Field(None, max_length=200, description="For mode `release`.")
+
+
+class SilenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    until: AwareDatetime | None = Field(None, description="Silenced until this time…")
+    events: int | None = Field(None, ge=1, description="…or until this many more events…")
+    users: int | None = Field(None, ge=1, description="…or this many more users, first wins.")
+
+
+def key_view(key: ErrorKey, service: str, base_url: str) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "service": service,
+        "project_id": key.service_id,
+        "dsn": keys.dsn(base_url, key.public_key, key.service_id),
+        "created_at": key.created_at,
+        "disabled_at": key.disabled_at,
+        "rate_limit": key.rate_limit,
+    }
+
+
+def ingestion_view(row: ErrorIngestion) -> dict[str, Any]:
+    handling = (
+        "processed"
+        if row.item_type in PROCESSED
+        else "counted"
+        if row.item_type in COUNTED
+        else "skipped"
+    )
+    view = {"item_type": row.item_type, "handling": handling, "count": row.count}
+    if row.item_type == "client_report":
+        view["dropped_events"] = row.quantity
+    return {**view, "last_at": row.last_at}
+
+
+def issue_view(issue: ErrorIssue, service: str) -> dict[str, Any]:
+    return {
+        "id": issue.id,
+        "service": service,
+        "title": issue.title,
+        "culprit": issue.culprit,
+        "level": issue.level,
+        "status": issue.status,
+        "substatus": issue.substatus,
+        "first_seen_at": issue.first_seen_at,
+        "last_seen_at": issue.last_seen_at,
+        "events": issue.event_count,
+        "users": issue.user_count,
+        "client_ips": issue.ip_count,
+        "grouping": {
+            "version": issue.grouping_version,
+            "reason": issue.grouping_reason,
+            "hash": issue.fingerprint,
+        },
+    }
+
+
+def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, Any]:
+    issue = queries.issue(session, issue_id)
+    service = session.get_one(Service, issue.service_id)
+    samples = queries.samples(session, issue.id)
+    return {
+        **issue_view(issue, service.name),
+        "releases": issue.releases,
+        "last_release": issue.last_release,
+        "environments": issue.environments,
+        "tags": issue.tags,
+        "resolution": issue.resolution,
+        "resolved_at": issue.resolved_at,
+        "silence": issue.silence,
+        "hours": [
+            {"hour_at": at, "events": count}
+            for at, count in queries.hours(session, issue.id, now - HOURS_SHOWN)
+        ],
+        "samples": [
+            {
+                "event_id": s.event_id,
+                "received_at": s.received_at,
+                "url": s.url,
+                "stacktrace": _stacktrace(s.payload),
+                "payload": s.payload,
+            }
+            for s in samples
+        ],
+    }
+
+
+def _stacktrace(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The innermost exception's frames, innermost first, with what a reader needs."""
+    exception = innermost_exception(payload)
+    stack = (exception or {}).get("stacktrace")
+    frames = stack.get("frames") if isinstance(stack, dict) else None
+    if not isinstance(frames, list):
+        return []
+    return [
+        {
+            "where": f.get("module") or f.get("filename"),
+            "function": f.get("function"),
+            "line": f.get("lineno"),
+            "in_app": f.get("in_app") is True,
+            "context_line": f.get("context_line"),
+        }
+        for f in reversed(frames)
+        if isinstance(f, dict)
+    ]
+
+
+def _service_id(session: Session, service: str | None) -> int | None:
+    return get_service(session, service).id if service else None
+
+
+@router.get("/keys")
+def list_keys(
+    request: Request,
+    service: str | None = Query(None, description="Only this service's keys."),
+    _: Principal = Depends(viewer),
+) -> list[dict[str, Any]]:
+    """DSN keys and their DSNs (a DSN's public key is not a secret: browser SDKs ship it)."""
+    ctx = context(request)
+    base = ctx.settings.resolved_base_url()
+    with ctx.db.read() as session:
+        found = queries.keys_of(session, _service_id(session, service))
+        return [key_view(key, name, base) for key, name in found]
+
+
+@router.post("/keys", status_code=201)
+def create_key(body: KeyIn, request: Request, who: Principal = Depends(admin)) -> dict[str, Any]:
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        key = keys.create_key(session, service=body.service, actor=who.actor, now=ctx.clock.now())
+        return key_view(key, body.service, ctx.settings.resolved_base_url())
+
+
+@router.get("/ingestion")
+def ingestion(
+    request: Request,
+    service: str = Query(description="The service whose envelope items are counted."),
+    _: Principal = Depends(viewer),
+) -> list[dict[str, Any]]:
+    """Envelope items received by type: processed (events), counted (transactions, sessions,
+    attachments, check-ins, client reports) or skipped (any other type)."""
+    with context(request).db.read() as session:
+        service_id = get_service(session, service).id
+        return [ingestion_view(row) for row in queries.ingestion_of(session, service_id)]
+
+
+@router.get("/issues")
+def list_issues(
+    request: Request,
+    service: str | None = Query(None),
+    status: Literal["unresolved", "resolved", "silenced"] | None = Query(None),
+    sort: Literal["last_seen", "events", "users"] = Query("last_seen"),
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(viewer),
+) -> list[dict[str, Any]]:
+    with context(request).db.read() as session:
+        found = queries.issues(
+            session,
+            service_id=_service_id(session, service),
+            status=status,
+            sort=sort,
+            limit=limit,
+        )
+        return [issue_view(issue, name) for issue, name in found]
+
+
+@router.get("/issues/{issue_id}")
+def get_issue(issue_id: Id, request: Request, _: Principal = Depends(viewer)) -> dict[str, Any]:
+    """An issue with why its events were grouped, counts by hour and its latest samples."""
+    ctx = context(request)
+    with ctx.db.read() as session:
+        return issue_detail(session, issue_id, ctx.clock.now())
+
+
+@router.post("/issues/{issue_id}/resolve")
+def resolve(
+    issue_id: Id, body: ResolveIn, request: Request, who: Principal = Depends(responder)
+) -> dict[str, Any]:
+    ctx = context(request)
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        actions.resolve(
+            session, issue_id, mode=body.mode, release=body.release, actor=who.actor, now=now
+        )
+        return issue_detail(session, issue_id, now)
+
+
+@router.post("/issues/{issue_id}/silence")
+def silence(
+    issue_id: Id, body: SilenceIn, request: Request, who: Principal = Depends(responder)
+) -> dict[str, Any]:
+    ctx = context(request)
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        actions.silence(
+            session,
+            issue_id,
+            until=body.until,
+            events=body.events,
+            users=body.users,
+            actor=who.actor,
+            now=now,
+        )
+        return issue_detail(session, issue_id, now)
+
+
+@router.post("/issues/{issue_id}/reopen")
+def reopen(issue_id: Id, request: Request, who: Principal = Depends(responder)) -> dict[str, Any]:
+    ctx = context(request)
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        actions.reopen(session, issue_id, actor=who.actor, now=now)
+        return issue_detail(session, issue_id, now)
