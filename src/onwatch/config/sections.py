@@ -23,6 +23,7 @@ from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import actions as directory
 from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.errors.rules import error_rule_sections
 from onwatch.escalation import policies as escalation_policies
 from onwatch.escalation.specs import PolicySpec
 from onwatch.incidents import report_forms, role_config, severity_levels
@@ -553,6 +554,7 @@ def sections() -> list[Section]:
             warn=report_forms.warnings,
         ),
         *ticket_sections(),
+        *error_rule_sections(Section),
     ]
 
 

@@ -17,6 +17,7 @@ from onwatch.engine.delivery import Delivery
 from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
+from onwatch.errors.tickets import ErrorTickets
 from onwatch.incidents import requirement, role_reminders
 from onwatch.incidents.escalating import fire_due, late_count, next_due
 from onwatch.notifications import deliveries
@@ -113,11 +114,13 @@ def build_engine(
         # Tickets need onwatch's address for the incident's link; written just before
         # delivery, so an issue is opened in the tick that saw its incident.
         steps.append(Step("tickets", IncidentTickets(settings.resolved_base_url())))
+        comment_every = timedelta(minutes=settings.errors_ticket_comment_minutes)
+        steps.append(
+            Step("error_tickets", ErrorTickets(settings.resolved_base_url(), comment_every))
+        )
         delivery = build_delivery(db, settings, senders)
         # Last: what the steps before it wrote in this tick goes out in this tick.
-        steps.append(
-            Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due)
-        )
+        steps.append(Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due))
         if settings.heartbeat_url:
             beat = self_heartbeat(db, settings)
             steps.append(Step("heartbeat", beat, own_transactions=True, next_due=beat.next_due))

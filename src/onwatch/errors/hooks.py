@@ -8,12 +8,32 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from onwatch.directory.models import Service
+from onwatch.errors import queries, rules, triage
+from onwatch.errors.grouping import innermost_exception
+from onwatch.errors.models import ErrorIssue
+
 
 def issue_opened(session: Session, issue_id: int, now: datetime) -> None:
-    """A new issue's first event was stored.
-
-    TODO(issue 13, items 4-5): route by service → team → tech lead, apply the service's triage
-    rules, open the prod-alert ticket (a tickets job row)."""
+    """A new issue's first event was stored: the service's `error_rules` may pre-set its
+    impact, which acts as a person's triage would (an urgent one opens the incident). Its
+    prod-alert ticket is opened by the engine's error_tickets step (errors/tickets.py), which
+    knows onwatch's address for the issue's link."""
+    issue = session.get_one(ErrorIssue, issue_id)
+    found = rules.rules_of(session, issue.service_id)
+    if not found:
+        return
+    samples = queries.samples(session, issue_id)
+    exception = innermost_exception(samples[0].payload) if samples else None
+    seen = rules.Seen(
+        title=issue.title,
+        exception=str(exception.get("type")) if exception and exception.get("type") else None,
+        tags=issue.tags,
+    )
+    impact = rules.impact_for(found, seen)
+    if impact is not None:
+        service = session.get_one(Service, issue.service_id)
+        triage.triage(session, issue_id, impact, actor=f"rule:{service.name}", now=now)
 
 
 def issue_regressed(session: Session, issue_id: int, event_id: str, now: datetime) -> None:

@@ -13,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from onwatch.core.db import Base
 
 STATUSES = ("unresolved", "resolved", "silenced")
+# Triage by impact (seed 003): noise is silenced or fixed in code, annoying goes into the tech
+# lead's daily digest, data-corrupting and work-stopping open an incident that pages at once.
+IMPACTS = ("noise", "annoying", "data_corrupting", "work_stopping")
+URGENT_IMPACTS = ("data_corrupting", "work_stopping")
 SUBSTATUSES = ("new", "ongoing", "regressed")
 
 
@@ -66,6 +70,30 @@ class ErrorIssue(Base):
     resolved_at: Mapped[datetime | None]
     # While silenced: {"until", "events", "users", "events_at", "users_at"} (lifecycle.py).
     silence: Mapped[dict[str, Any] | None]
+    # Triage (triage.py): the impact, who set it (a person, or `rule:<service>` at intake) and
+    # when; noise may be marked to be fixed in code (caught and logged, not sent).
+    impact: Mapped[str | None] = mapped_column(String(16))
+    impact_by: Mapped[str | None] = mapped_column(String(200))
+    impact_at: Mapped[datetime | None]
+    fix_in_code: Mapped[bool] = mapped_column(default=False)
+    # The incident an urgent triage opened: one per issue, whatever the triage says later.
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident.id", ondelete="SET NULL"), unique=True
+    )
+    # When the issue went into its tech lead's digest (annoying ones, once each).
+    digested_at: Mapped[datetime | None]
+
+
+class ErrorRule(Base):
+    """A service's triage rules (config `error_rules:`): [{match: {tag|message|exception},
+    impact}], first match wins, applied when an issue opens."""
+
+    __tablename__ = "error_rule"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    rules: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class ErrorEvent(Base):

@@ -69,3 +69,6 @@ class Ticket(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[datetime | None]
+    # The last comment written: a subject that comments on repeats (an error issue) waits a
+    # while between two.
+    commented_at: Mapped[datetime | None]

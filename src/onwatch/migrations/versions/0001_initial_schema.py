@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 11:41:27.845605
+Create Date: 2026-12-07 12:07:03.040155
 """
 
 from collections.abc import Sequence
@@ -425,38 +425,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_ingestion_service_id_service')),
     sa.PrimaryKeyConstraint('service_id', 'item_type', name=op.f('pk_error_ingestion'))
     )
-    op.create_table('error_issue',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('service_id', sa.Integer(), nullable=False),
-    sa.Column('fingerprint', sa.String(length=64), nullable=False),
-    sa.Column('grouping_version', sa.Integer(), nullable=False),
-    sa.Column('grouping_reason', sa.Text(), nullable=False),
-    sa.Column('title', sa.String(length=300), nullable=False),
-    sa.Column('culprit', sa.String(length=300), nullable=False),
-    sa.Column('level', sa.String(length=16), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('substatus', sa.String(length=16), nullable=True),
-    sa.Column('substatus_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('first_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('event_count', sa.BigInteger(), nullable=False),
-    sa.Column('user_count', sa.Integer(), nullable=False),
-    sa.Column('ip_count', sa.Integer(), nullable=False),
-    sa.Column('last_release', sa.String(length=200), nullable=True),
-    sa.Column('releases', onwatch.core.db.JSONDoc(), nullable=False),
-    sa.Column('environments', onwatch.core.db.JSONDoc(), nullable=False),
-    sa.Column('tags', onwatch.core.db.JSONDoc(), nullable=False),
-    sa.Column('resolution', onwatch.core.db.JSONDoc(), nullable=True),
-    sa.Column('resolved_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('silence', onwatch.core.db.JSONDoc(), nullable=True),
-    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_issue_service_id_service')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_issue')),
-    sa.UniqueConstraint('service_id', 'fingerprint', name=op.f('uq_error_issue_service_id_fingerprint'))
-    )
-    with op.batch_alter_table('error_issue', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_error_issue_last_seen_at'), ['last_seen_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_error_issue_service_id'), ['service_id'], unique=False)
-
     op.create_table('error_key',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -471,6 +439,12 @@ def upgrade() -> None:
     with op.batch_alter_table('error_key', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_error_key_service_id'), ['service_id'], unique=False)
 
+    op.create_table('error_rule',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('rules', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_rule_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_error_rule'))
+    )
     op.create_table('heartbeat',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -665,6 +639,7 @@ def upgrade() -> None:
     sa.Column('created_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=False),
     sa.Column('opened_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('commented_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("state <> 'open' OR number IS NOT NULL", name=op.f('ck_ticket_open_has_number')),
     sa.CheckConstraint("state IN ('opening', 'open', 'failed')", name=op.f('ck_ticket_state')),
     sa.CheckConstraint("subject_kind IN ('incident', 'error_issue')", name=op.f('ck_ticket_subject_kind')),
@@ -730,49 +705,46 @@ def upgrade() -> None:
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_change_event_service_id'), ['service_id'], unique=False)
 
-    op.create_table('error_affected',
-    sa.Column('issue_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=8), nullable=False),
-    sa.Column('value', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_affected_issue_id_error_issue'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('issue_id', 'kind', 'value', name=op.f('pk_error_affected'))
-    )
-    op.create_table('error_event',
+    op.create_table('error_issue',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
-    sa.Column('issue_id', sa.Integer(), nullable=False),
-    sa.Column('event_id', sa.String(length=32), nullable=False),
-    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('release', sa.String(length=200), nullable=True),
-    sa.Column('environment', sa.String(length=64), nullable=True),
-    sa.Column('user_key', sa.String(length=200), nullable=True),
-    sa.Column('ip', sa.String(length=45), nullable=True),
-    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_event_issue_id_error_issue'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_event_service_id_service')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_event')),
-    sa.UniqueConstraint('service_id', 'event_id', name=op.f('uq_error_event_service_id_event_id'))
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('grouping_version', sa.Integer(), nullable=False),
+    sa.Column('grouping_reason', sa.Text(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('culprit', sa.String(length=300), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('substatus', sa.String(length=16), nullable=True),
+    sa.Column('substatus_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('event_count', sa.BigInteger(), nullable=False),
+    sa.Column('user_count', sa.Integer(), nullable=False),
+    sa.Column('ip_count', sa.Integer(), nullable=False),
+    sa.Column('last_release', sa.String(length=200), nullable=True),
+    sa.Column('releases', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('environments', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('tags', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.Column('resolution', onwatch.core.db.JSONDoc(), nullable=True),
+    sa.Column('resolved_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('silence', onwatch.core.db.JSONDoc(), nullable=True),
+    sa.Column('impact', sa.String(length=16), nullable=True),
+    sa.Column('impact_by', sa.String(length=200), nullable=True),
+    sa.Column('impact_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('fix_in_code', sa.Boolean(), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=True),
+    sa.Column('digested_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_error_issue_incident_id_incident'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_issue_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_issue')),
+    sa.UniqueConstraint('incident_id', name=op.f('uq_error_issue_incident_id')),
+    sa.UniqueConstraint('service_id', 'fingerprint', name=op.f('uq_error_issue_service_id_fingerprint'))
     )
-    with op.batch_alter_table('error_event', schema=None) as batch_op:
-        batch_op.create_index('ix_error_event_issue_id_received_at', ['issue_id', 'received_at'], unique=False)
+    with op.batch_alter_table('error_issue', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_error_issue_last_seen_at'), ['last_seen_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_error_issue_service_id'), ['service_id'], unique=False)
 
-    op.create_table('error_hour',
-    sa.Column('issue_id', sa.Integer(), nullable=False),
-    sa.Column('hour_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('count', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_hour_issue_id_error_issue'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('issue_id', 'hour_at', name=op.f('pk_error_hour'))
-    )
-    op.create_table('error_sample',
-    sa.Column('issue_id', sa.Integer(), nullable=False),
-    sa.Column('slot', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.Column('event_id', sa.String(length=32), nullable=False),
-    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('url', sa.String(length=2000), nullable=True),
-    sa.Column('payload', onwatch.core.db.JSONDoc(), nullable=False),
-    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_sample_issue_id_error_issue'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('issue_id', 'slot', name=op.f('pk_error_sample'))
-    )
     op.create_table('evidence_bundle',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
@@ -1084,6 +1056,49 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_alert_tally_alert_id_alert'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('alert_id', name=op.f('pk_alert_tally'))
     )
+    op.create_table('error_affected',
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_affected_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('issue_id', 'kind', 'value', name=op.f('pk_error_affected'))
+    )
+    op.create_table('error_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=32), nullable=False),
+    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('release', sa.String(length=200), nullable=True),
+    sa.Column('environment', sa.String(length=64), nullable=True),
+    sa.Column('user_key', sa.String(length=200), nullable=True),
+    sa.Column('ip', sa.String(length=45), nullable=True),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_event_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_event_service_id_service')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_event')),
+    sa.UniqueConstraint('service_id', 'event_id', name=op.f('uq_error_event_service_id_event_id'))
+    )
+    with op.batch_alter_table('error_event', schema=None) as batch_op:
+        batch_op.create_index('ix_error_event_issue_id_received_at', ['issue_id', 'received_at'], unique=False)
+
+    op.create_table('error_hour',
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('hour_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_hour_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('issue_id', 'hour_at', name=op.f('pk_error_hour'))
+    )
+    op.create_table('error_sample',
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('event_id', sa.String(length=32), nullable=False),
+    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=True),
+    sa.Column('payload', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_sample_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('issue_id', 'slot', name=op.f('pk_error_sample'))
+    )
     op.create_table('review_meeting',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('postmortem_id', sa.Integer(), nullable=False),
@@ -1111,6 +1126,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table('review_meeting')
+    op.drop_table('error_sample')
+    op.drop_table('error_hour')
+    with op.batch_alter_table('error_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_error_event_issue_id_received_at')
+
+    op.drop_table('error_event')
+    op.drop_table('error_affected')
     op.drop_table('alert_tally')
     with op.batch_alter_table('alert_event', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_event_alert_id')
@@ -1169,13 +1191,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_evidence_bundle_incident')
 
     op.drop_table('evidence_bundle')
-    op.drop_table('error_sample')
-    op.drop_table('error_hour')
-    with op.batch_alter_table('error_event', schema=None) as batch_op:
-        batch_op.drop_index('ix_error_event_issue_id_received_at')
+    with op.batch_alter_table('error_issue', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_error_issue_service_id'))
+        batch_op.drop_index(batch_op.f('ix_error_issue_last_seen_at'))
 
-    op.drop_table('error_event')
-    op.drop_table('error_affected')
+    op.drop_table('error_issue')
     with op.batch_alter_table('change_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_change_event_service_id'))
 
@@ -1229,15 +1249,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_heartbeat_service_id'))
 
     op.drop_table('heartbeat')
+    op.drop_table('error_rule')
     with op.batch_alter_table('error_key', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_error_key_service_id'))
 
     op.drop_table('error_key')
-    with op.batch_alter_table('error_issue', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_error_issue_service_id'))
-        batch_op.drop_index(batch_op.f('ix_error_issue_last_seen_at'))
-
-    op.drop_table('error_issue')
     op.drop_table('error_ingestion')
     op.drop_table('announcement')
     op.drop_table('alert_policy')
