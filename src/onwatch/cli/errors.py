@@ -1,4 +1,5 @@
-"""`onwatch errors dsn|ingestion|list|show|resolve|silence|reopen`: error tracking from a shell."""
+"""`onwatch errors dsn|ingestion|list|show|resolve|silence|reopen|triage`: error tracking from a
+shell."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from onwatch.core.clock import SystemClock
 from onwatch.core.durations import parse_duration
 from onwatch.core.errors import Invalid
 from onwatch.directory.queries import get_service
-from onwatch.errors import actions, keys, queries
+from onwatch.errors import actions, keys, queries, triage
 
 app = typer.Typer(no_args_is_help=True, help="Error tracking: DSNs for Sentry SDKs, error issues.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -158,6 +159,24 @@ def reopen(issue_id: int = typer.Argument(...), as_json: bool = JSON) -> None:
     _change(as_json, lambda session, now: actions.reopen(session, issue_id, actor=actor(), now=now))
 
 
+@app.command("triage")
+def triage_issue(
+    issue_id: int = typer.Argument(...),
+    impact: str = typer.Argument(
+        ..., help="noise, annoying, data_corrupting (opens a paging incident) or work_stopping."
+    ),
+    fix_in_code: bool = typer.Option(False, "--fix-in-code", help="Noise to catch in code."),
+    as_json: bool = JSON,
+) -> None:
+    """Triage an issue by impact."""
+    _change(
+        as_json,
+        lambda session, now: triage.triage(
+            session, issue_id, impact, fix_in_code=fix_in_code, actor=actor(), now=now
+        ),
+    )
+
+
 def _change(as_json: bool, change) -> None:  # type: ignore[no-untyped-def]
     from onwatch.web.api.errors import issue_detail  # startup speed, as in dsn
 
@@ -180,8 +199,9 @@ def _print(detail: dict) -> None:  # type: ignore[type-arg]
     typer.echo(f"#{detail['id']} {detail['title']}")
     fields(
         {**detail, "status": _status(detail), "grouping": detail["grouping"]["reason"]},
-        ["service", "status", "culprit", "level", "events", "users", "client_ips",
-         "first_seen_at", "last_seen_at", "last_release", "grouping"],
+        ["service", "team", "tech_lead", "status", "impact", "incident_id", "culprit", "level",
+         "events", "users", "client_ips", "first_seen_at", "last_seen_at", "last_release",
+         "grouping"],
     )  # fmt: skip
     for sample in detail["samples"][:3]:
         typer.echo(f"  sample {sample['event_id']}  {at_text(sample['received_at'])}  "

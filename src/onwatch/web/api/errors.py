@@ -1,5 +1,5 @@
 """Error tracking's API: DSN keys (listing needs viewer, issuing admin), ingestion counts, error
-issues (viewer) and resolving or silencing them (responder, audited)."""
+issues (viewer) and resolving, silencing or triaging them (responder, audited)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal
-from onwatch.directory.models import Service
+from onwatch.directory.models import Service, Team
 from onwatch.directory.queries import get_service
-from onwatch.errors import actions, keys, queries
+from onwatch.errors import actions, keys, queries, triage
 from onwatch.errors.envelope import COUNTED, PROCESSED
 from onwatch.errors.grouping import innermost_exception
 from onwatch.errors.models import ErrorIngestion, ErrorIssue, ErrorKey
+from onwatch.incidents.notices import tech_lead
 from onwatch.web.params import Id
 from onwatch.web.security import admin, context, responder, viewer
 
@@ -40,6 +41,17 @@ class SilenceIn(BaseModel):
     until: AwareDatetime | None = Field(None, description="Silenced until this time…")
     events: int | None = Field(None, ge=1, description="…or until this many more events…")
     users: int | None = Field(None, ge=1, description="…or this many more users, first wins.")
+
+
+class TriageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    impact: Literal["noise", "annoying", "data_corrupting", "work_stopping"] = Field(
+        description="noise: nobody is told; annoying: the tech lead's daily digest; "
+        "data_corrupting or work_stopping: a sev1 incident that pages at once."
+    )
+    fix_in_code: bool = Field(
+        False, description="With noise: to be caught and logged in the code, not sent."
+    )
 
 
 def key_view(key: ErrorKey, service: str, base_url: str) -> dict[str, Any]:
@@ -82,6 +94,11 @@ def issue_view(issue: ErrorIssue, service: str) -> dict[str, Any]:
         "events": issue.event_count,
         "users": issue.user_count,
         "client_ips": issue.ip_count,
+        "impact": issue.impact,
+        "impact_by": issue.impact_by,
+        "impact_at": issue.impact_at,
+        "fix_in_code": issue.fix_in_code,
+        "incident_id": issue.incident_id,
         "grouping": {
             "version": issue.grouping_version,
             "reason": issue.grouping_reason,
@@ -94,8 +111,12 @@ def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, An
     issue = queries.issue(session, issue_id)
     service = session.get_one(Service, issue.service_id)
     samples = queries.samples(session, issue.id)
+    lead = tech_lead(session, service)
+    team = session.get(Team, service.team_id) if service.team_id is not None else None
     return {
         **issue_view(issue, service.name),
+        "team": team.name if team else None,
+        "tech_lead": lead.name if lead else None,
         "releases": issue.releases,
         "last_release": issue.last_release,
         "environments": issue.environments,
@@ -245,4 +266,20 @@ def reopen(issue_id: Id, request: Request, who: Principal = Depends(responder)) 
     now = ctx.clock.now()
     with ctx.db.transaction() as session:
         actions.reopen(session, issue_id, actor=who.actor, now=now)
+        return issue_detail(session, issue_id, now)
+
+
+@router.post("/issues/{issue_id}/triage")
+def triage_issue(
+    issue_id: Id, body: TriageIn, request: Request, who: Principal = Depends(responder)
+) -> dict[str, Any]:
+    """Triage by impact. data_corrupting or work_stopping opens a sev1 incident on the issue's
+    service (once per issue), paging its on-call and telling its tech lead and the urgent
+    contacts at once; its id is the issue's `incident_id`."""
+    ctx = context(request)
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        triage.triage(
+            session, issue_id, body.impact, fix_in_code=body.fix_in_code, actor=who.actor, now=now
+        )
         return issue_detail(session, issue_id, now)

@@ -1,6 +1,6 @@
 """The error issues pages: the list (filters by service and status, sorted by last seen, events
 or users) and an issue's page (why its events were grouped, counts, the latest sample's stack
-trace, samples) with resolve and silence forms for responders (CSRF)."""
+trace, samples) with resolve, silence and triage forms for responders (CSRF)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from onwatch.auth.roles import Principal, Role, has_role
 from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory.queries import get_service
-from onwatch.errors import actions, queries
+from onwatch.errors import actions, queries, triage
+from onwatch.errors.models import IMPACTS
 from onwatch.web.api.errors import ingestion_view, issue_detail, issue_view
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
@@ -64,6 +65,7 @@ def _issue_page(
         # In-app frames first, then the rest, each innermost first.
         frames=[f for f in frames if f["in_app"]] + [f for f in frames if not f["in_app"]],
         can_change=has_role(who.role, Role.responder),
+        impacts=IMPACTS,
         errors=[str(e) for e in errors or []],
     )
 
@@ -120,6 +122,26 @@ def silence(
                 now=ctx.clock.now(),
                 **counts,
             )
+    except Invalid as error:
+        return _issue_page(request, issue_id, 422, error.errors)
+    return RedirectResponse(f"/errors/{issue_id}", status_code=303)
+
+
+@router.post("/errors/{issue_id}/triage", response_class=HTMLResponse)
+def triage_issue(
+    issue_id: Id,
+    request: Request,
+    impact: str = Form(""),
+    fix_in_code: str = Form(""),
+    who: Principal = Depends(responder),
+) -> Response:
+    ctx = context(request)
+    try:
+        with ctx.db.transaction() as session:
+            triage.triage(
+                session, issue_id, impact, fix_in_code=bool(fix_in_code), actor=who.actor,
+                now=ctx.clock.now(),
+            )  # fmt: skip
     except Invalid as error:
         return _issue_page(request, issue_id, 422, error.errors)
     return RedirectResponse(f"/errors/{issue_id}", status_code=303)
