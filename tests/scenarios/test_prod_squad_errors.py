@@ -61,7 +61,8 @@ class Squad:
 
     def error(self, **event: Any) -> str:
         """One event as case intake's Python SDK sends it; its id."""
-        sent = exception_event(function="attach_upload", module="case_intake.uploads", **event)
+        where = {"function": "attach_upload", "module": "case_intake.uploads"}
+        sent = exception_event(**{**where, **event})
         answer = self.client.post(
             f"/api/{self.project_id}/envelope/", content=event_envelope(sent),
             headers=auth(self.public_key),
@@ -214,3 +215,32 @@ def test_the_examples_rule_triages_an_integrity_error_by_itself(squad: Squad) ->
     squad.hook.take(1)
     labels = sorted(tuple(t.json()["labels"]) for t in squad.tracker.take(2))
     assert labels == [("prod-alert",), ("prod-alert", "high")]  # the error's and the incident's
+
+
+def test_annoying_errors_reach_the_tech_lead_in_one_digest_at_the_end_of_the_day(
+    squad: Squad,
+) -> None:
+    squad.error()
+    squad.error(function="list_cases", exception={"values": [{"type": "TimeoutError"}]})
+    first, second = (i["id"] for i in squad.client.get(
+        "/api/v1/errors/issues", headers=squad.responder).json())  # fmt: skip
+    squad.tick(AT)
+    squad.tracker.take(2)
+    for issue_id in (first, second):
+        triaged = squad.client.post(
+            f"/api/v1/errors/issues/{issue_id}/triage", json={"impact": "annoying"},
+            headers=squad.responder,
+        )  # fmt: skip
+        assert triaged.status_code == 200 and triaged.json()["incident_id"] is None
+    squad.tick(AT.replace(hour=16, minute=59))  # nobody is told before the end of the day
+    quiet(squad.mailer, squad.hook, squad.chat)
+    # oskar is in Chicago: his day ends an hour after New York's.
+    squad.tick(AT.replace(hour=18, minute=0))
+    [digest] = squad.mailer.take(1)
+    assert digest.envelope_to == ["oskar@example.org"]
+    assert digest.message["Subject"].endswith("Annoying errors to look at: 2")
+    body = digest.message.get_body(("plain",)).get_content()
+    assert f"http://testserver/errors/{first}" in body
+    assert f"http://testserver/errors/{second}" in body
+    squad.tick(AT.replace(hour=18, minute=30))  # once a day, each issue once
+    quiet(squad.mailer)

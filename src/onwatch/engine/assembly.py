@@ -17,6 +17,7 @@ from onwatch.engine.delivery import Delivery
 from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
+from onwatch.errors.digest import AnnoyingDigest
 from onwatch.errors.tickets import ErrorTickets
 from onwatch.incidents import requirement, role_reminders
 from onwatch.incidents.escalating import fire_due, late_count, next_due
@@ -118,6 +119,7 @@ def build_engine(
         steps.append(
             Step("error_tickets", ErrorTickets(settings.resolved_base_url(), comment_every))
         )
+        steps.append(Step("error_digest", AnnoyingDigest(settings.resolved_base_url())))
         delivery = build_delivery(db, settings, senders)
         # Last: what the steps before it wrote in this tick goes out in this tick.
         steps.append(Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due))

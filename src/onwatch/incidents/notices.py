@@ -38,7 +38,7 @@ class Words:
 def to_person(
     person: Person,
     *,
-    incident_id: int,
+    incident_id: int | None,
     kind: str,
     urgency: str,
     key: str,
@@ -46,7 +46,8 @@ def to_person(
     now: datetime,
 ) -> list[Outgoing]:
     """The rows that tell the person now: each of their rules for the urgency due at once (the
-    first rule when none is), or their e-mail when they have no rule."""
+    first rule when none is), or their e-mail when they have no rule. Without an incident (an
+    error digest) the words are the whole message."""
     reaches = rules.reaches(person, urgency)
     first = [r for r in reaches if not r.delay] or reaches[:1]
     return [
