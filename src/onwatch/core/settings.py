@@ -78,6 +78,7 @@ class Settings(BaseSettings):
         if value:
             secrets.parse(value, "SMTP_PASSWORD")
         return value
+
     # Ack and resolve links in messages (notifications/links.py; the key: core/signing.py).
     secret_key: SecretStr = Field(
         SecretStr(""),
@@ -97,8 +98,11 @@ class Settings(BaseSettings):
 
     # Delivery of outbox rows (engine/delivery.py, docs/delivery.md).
     delivery_lease_seconds: float = Field(
-        120.0, gt=0, le=3600, description="How long an engine holds a message it is sending; "
-        "a message held longer (its engine died) is sent again by another."
+        120.0,
+        gt=0,
+        le=3600,
+        description="How long an engine holds a message it is sending; "
+        "a message held longer (its engine died) is sent again by another.",
     )
     delivery_max_attempts: int = Field(
         10, ge=1, le=100, description="Tries of one message before it is a dead letter."
@@ -114,12 +118,14 @@ class Settings(BaseSettings):
     )
     delivery_threads: int = Field(8, ge=1, le=64, description="Parallel sends per engine.")
     delivery_late_seconds: float = Field(
-        60.0, gt=0, description="A message not sent this long after it was due is late "
-        "(the heartbeat stops)."
+        60.0,
+        gt=0,
+        description="A message not sent this long after it was due is late (the heartbeat stops).",
     )
     heartbeat_url: str = Field(
-        "", description="Pinged (GET) by the engine while nothing due is late: a dead man's "
-        "switch for onwatch itself. Empty: no ping."
+        "",
+        description="Pinged (GET) by the engine while nothing due is late: a dead man's "
+        "switch for onwatch itself. Empty: no ping.",
     )
     heartbeat_interval_seconds: float = Field(
         60.0, gt=0, description="Time between two heartbeat pings."
@@ -150,6 +156,14 @@ class Settings(BaseSettings):
     )
     errors_samples: int = Field(
         10, ge=1, le=1000, description="Latest events kept in full per error issue."
+    )
+    # The watch after each deploy (deploys/, docs/deploys.md).
+    deploys_watch_minutes: int = Field(
+        120,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long after a deploy its release's errors are watched, unless the "
+        "deploy says otherwise (its watch_minutes).",
     )
     errors_rate_limit: int = Field(
         30000,

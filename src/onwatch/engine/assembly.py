@@ -13,6 +13,7 @@ from onwatch.core.clock import Clock
 from onwatch.core.db import Database
 from onwatch.core.settings import Settings
 from onwatch.core.signing import signing_key
+from onwatch.deploys.actions import Watch
 from onwatch.engine.delivery import Delivery
 from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
@@ -88,6 +89,15 @@ def incident_steps() -> list[Step]:
     ]
 
 
+def deploy_steps(settings: Settings | None) -> list[Step]:
+    """The watch after each deploy: its release's new, regressed and rising errors told to its
+    deployer (the issue's link needs onwatch's address, so the settings when there are some)."""
+    if settings is None:
+        return [Step("deploy_watch", Watch())]
+    window = timedelta(minutes=settings.deploys_watch_minutes)
+    return [Step("deploy_watch", Watch(window, settings.resolved_base_url()))]
+
+
 def build_engine(
     db: Database,
     clock: Clock,
@@ -107,6 +117,7 @@ def build_engine(
     steps += [
         Step("escalations", fire_due, next_due=next_due),
         *incident_steps(),
+        *deploy_steps(settings),
         *default_steps(),
     ]
     if settings is not None:
@@ -115,9 +126,7 @@ def build_engine(
         steps.append(Step("tickets", IncidentTickets(settings.resolved_base_url())))
         delivery = build_delivery(db, settings, senders)
         # Last: what the steps before it wrote in this tick goes out in this tick.
-        steps.append(
-            Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due)
-        )
+        steps.append(Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due))
         if settings.heartbeat_url:
             beat = self_heartbeat(db, settings)
             steps.append(Step("heartbeat", beat, own_transactions=True, next_due=beat.next_due))
