@@ -17,6 +17,7 @@ from onwatch.web.api import (
     calendars,
     channels,
     declare,
+    deploys,
     directory,
     errors_intake,
     escalation_metrics,
@@ -125,6 +126,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         declare.router,
         tickets.router,
         error_issues.router,
+        deploys.router,
     )
     on_call = (
         calendars.router,
