@@ -66,7 +66,7 @@ def activity(session: Session, deploy: Deploy, until: datetime) -> list[Activity
         )
         .group_by(ErrorEvent.issue_id)
     )
-    counts = dict(session.execute(in_window).tuples().all())
+    counts: dict[int, int] = {i: n for i, n in session.execute(in_window).all()}
     if not counts:
         return []
     before = dict(
@@ -78,9 +78,7 @@ def activity(session: Session, deploy: Deploy, until: datetime) -> list[Activity
                 ErrorEvent.received_at < deploy.deployed_at,
             )
             .group_by(ErrorEvent.issue_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     issues = session.scalars(
         select(ErrorIssue).where(ErrorIssue.id.in_(counts)).order_by(ErrorIssue.id)
