@@ -77,3 +77,16 @@ def test_a_pagerduty_change_event_naming_a_release_records_a_deploy(
         "v2.4.1", "dev@example.org", "pagerduty",
     )  # fmt: skip
     assert deploy["at"].startswith("2026-03-02T13:55:00")
+
+
+def test_the_deploys_pages_list_a_deploy_and_show_its_findings(
+    db: Database, client: TestClient, clock: FakeClock, tokens: dict[str, str]
+) -> None:
+    _service(db, clock)
+    body = {"service": "shop", "release": "shop@2.0.0", "environment": "production"}
+    made = client.post("/api/v1/deploys", json=body, headers=bearer(tokens["responder"])).json()
+    viewer = bearer(tokens["viewer"])
+    listed = client.get("/deploys", params={"service": "shop"}, headers=viewer)
+    assert listed.status_code == 200 and f'href="/deploys/{made["id"]}"' in listed.text
+    shown = client.get(f"/deploys/{made['id']}", headers=viewer)
+    assert shown.status_code == 200 and "Nothing so far." in shown.text
