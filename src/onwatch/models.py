@@ -6,6 +6,7 @@ from onwatch.auth import models as auth_models
 from onwatch.calendars import models as calendar_models
 from onwatch.core import jobs
 from onwatch.core.db import Base
+from onwatch.deploys import models as deploy_models
 from onwatch.directory import models as directory_models
 from onwatch.errors import models as error_models
 from onwatch.escalation import models as escalation_models
@@ -25,6 +26,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "calendar_models",
+    "deploy_models",
     "directory_models",
     "error_models",
     "escalation_models",

@@ -21,6 +21,7 @@ from onwatch.config.apply import apply
 from onwatch.config.document import load
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
+from onwatch.deploys.actions import DeploySpec, Watch, record
 from onwatch.directory.queries import get_service
 from onwatch.errors import actions as error_actions
 from onwatch.errors import keys as error_keys
@@ -105,6 +106,7 @@ class Seeded:
     team: str
     person: str
     error_issue: int
+    deploy: int
 
 
 def seed(db: Database, clock: FakeClock) -> Seeded:
@@ -257,7 +259,21 @@ def seed(db: Database, clock: FakeClock) -> Seeded:
         team="claims-document-ingestion",
         person="maximiliana",
         error_issue=_error_issue(db, clock, long_service),
+        deploy=_deploy(db, clock, long_service),
     )
+
+
+def _deploy(db: Database, clock: FakeClock, service: str) -> int:
+    """A deploy of the error issue's release just before its event, watched: one finding."""
+    spec = DeploySpec(
+        service=service, release="shop@2.0.0", deployed_at=clock.now() - timedelta(minutes=1),
+        source="api", environment="production-eu-west-1-canary",
+        deployer="release-automation-for-claims-document-ingestion-pipeline",
+    )  # fmt: skip
+    with db.transaction() as session:
+        deploy = record(session, spec, clock.now())
+        Watch()(session, clock.now())
+        return deploy.id
 
 
 def _error_issue(db: Database, clock: FakeClock, service: str) -> int:

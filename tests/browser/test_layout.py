@@ -34,6 +34,8 @@ PAGES: list[tuple[str, str, bool]] = [
     ("silences", "/silences", True),
     ("error-issue", "/errors/{error_issue}", True),
     ("errors-of-a-service", "/errors?service={service}&status=", True),
+    ("deploys", "/deploys", True),
+    ("deploy", "/deploys/{deploy}", True),
     ("maintenance", "/maintenance", True),
     ("status", "/status", True),
     ("error", "/no-such-page", True),

@@ -3,6 +3,8 @@ shell."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 
 from onwatch.cli.output import at_text, emit, emit_items, fields, table
@@ -206,3 +208,28 @@ def _print(detail: dict) -> None:  # type: ignore[type-arg]
     for sample in detail["samples"][:3]:
         typer.echo(f"  sample {sample['event_id']}  {at_text(sample['received_at'])}  "
                    f"{sample['url'] or ''}".rstrip())  # fmt: skip
+
+
+@app.command("evidence")
+def evidence_command(
+    issue_id: int = typer.Argument(...),
+    since: str | None = typer.Option(None, "--since", help="ISO 8601; default first event."),
+    until: str | None = typer.Option(None, "--until", help="ISO 8601; default now."),
+    format: str = typer.Option("md", "--format", help="md (Markdown) or json."),
+) -> None:
+    """The evidence bundle of an issue's events: samples, the event total, unique client IPs."""
+    from onwatch.upstream import bundles, error_evidence, evidence
+
+    if format not in ("md", "json"):
+        raise typer.BadParameter("md or json", param_hint="--format")
+    db = open_database(settings())
+    with reported(), db.read() as session:
+        found = error_evidence.issue_evidence(
+            session, issue_id,
+            since=datetime.fromisoformat(since) if since else None,
+            until=datetime.fromisoformat(until) if until else None,
+            now=SystemClock().now(),
+        )  # fmt: skip
+    document = evidence.to_document(found)
+    markdown = format == "md"
+    typer.echo(evidence.to_markdown(document) if markdown else bundles.evidence_json(document))

@@ -80,6 +80,7 @@ COMMANDS = (
         "onwatch.cli.errors:app",
         "Error tracking: DSNs for Sentry SDKs, error issues.",
     ),
+    Lazy("deploys", "onwatch.cli.deploys:app", "Deploys and the watch of errors after each."),
     Lazy(
         "heartbeats",
         "onwatch.cli.heartbeats:app",

@@ -157,6 +157,14 @@ class Settings(BaseSettings):
     errors_samples: int = Field(
         10, ge=1, le=1000, description="Latest events kept in full per error issue."
     )
+    # The watch after each deploy (deploys/, docs/deploys.md).
+    deploys_watch_minutes: int = Field(
+        120,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long after a deploy its release's errors are watched, unless the "
+        "deploy says otherwise (its watch_minutes).",
+    )
     errors_rate_limit: int = Field(
         30000,
         ge=0,

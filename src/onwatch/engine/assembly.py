@@ -13,6 +13,7 @@ from onwatch.core.clock import Clock
 from onwatch.core.db import Database
 from onwatch.core.settings import Settings
 from onwatch.core.signing import signing_key
+from onwatch.deploys.actions import Watch
 from onwatch.engine.delivery import Delivery
 from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
@@ -90,6 +91,15 @@ def incident_steps() -> list[Step]:
     ]
 
 
+def deploy_steps(settings: Settings | None) -> list[Step]:
+    """The watch after each deploy: its release's new, regressed and rising errors told to its
+    deployer (the issue's link needs onwatch's address, so the settings when there are some)."""
+    if settings is None:
+        return [Step("deploy_watch", Watch())]
+    window = timedelta(minutes=settings.deploys_watch_minutes)
+    return [Step("deploy_watch", Watch(window, settings.resolved_base_url()))]
+
+
 def build_engine(
     db: Database,
     clock: Clock,
@@ -109,6 +119,7 @@ def build_engine(
     steps += [
         Step("escalations", fire_due, next_due=next_due),
         *incident_steps(),
+        *deploy_steps(settings),
         *default_steps(),
     ]
     if settings is not None:

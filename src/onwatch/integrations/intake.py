@@ -21,6 +21,7 @@ from onwatch.alerts.models import Alert, ChangeRecord
 from onwatch.alerts.repeats import event_hash
 from onwatch.alerts.routing import Route, RoutingSpec, service_for
 from onwatch.core.errors import OnwatchError, RateLimited, Unauthorized
+from onwatch.deploys import actions as deploys
 from onwatch.directory.models import Service
 from onwatch.integrations import alertmanager, datadog, generic, grafana, pagerduty
 from onwatch.integrations.keys import Grant, grant_for, note_events
@@ -195,6 +196,8 @@ def receive_change(session: Session, body: Any, *, now: datetime, limits: RateLi
     )
     session.add(record)
     session.flush()
+    # A change naming a release (custom_details.release or version) is a deploy to watch.
+    deploys.from_change(session, grant.service, change.details, change.occurred_at, now)
     note_events(session, [(grant.integration_id, grant.last_event_at)], now)
     return record.id
 

@@ -48,6 +48,9 @@ class Failure:
     summary: str = ""
     origin: str = ""
     times: int = 1
+    # The client's address when the reporter stored it apart (an error event's); else read
+    # from the payload.
+    client_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,15 @@ class Sample:
 
 @dataclass(frozen=True)
 class Subject:
-    """What the bundle is about."""
+    """What the bundle is about: an incident, or (kind `error_issue`) an error issue, whose id
+    is then `incident_id`."""
 
     incident_id: int
     title: str
     service: str
     upstream_service: str | None = None
     upstream_url: str | None = None
+    kind: str = "incident"
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,7 @@ def bundle(
 ) -> Bundle:
     """The bundle of the failures received from `since` to `until`, both included."""
     inside = [f for f in failures if since <= f.at <= until]
-    ips = {ip for ip in (client_ip_of(f.payload) for f in inside) if ip is not None}
+    ips = {ip for ip in (f.client_ip or client_ip_of(f.payload) for f in inside) if ip}
     said = list(notes)
     if len(inside) < MIN_SAMPLES:
         said.append(
@@ -251,8 +256,9 @@ def bundle(
 def to_document(found: Bundle, url: str | None = None) -> dict[str, Any]:
     """The bundle as JSON (what the API's format=json returns and a snapshot keeps)."""
     s = found.subject
+    about = {"id": s.incident_id, "title": s.title, "service": s.service}
     return {
-        "incident": {"id": s.incident_id, "title": s.title, "service": s.service},
+        **({"error_issue": about} if s.kind == "error_issue" else {"incident": about}),
         "upstream": {"service": s.upstream_service, "url": s.upstream_url},
         "window": {"since": found.since.isoformat(), "until": found.until.isoformat()},
         "generated_at": found.generated_at.isoformat(),
@@ -281,10 +287,11 @@ def _cell(text: str | None) -> str:
 
 def to_markdown(document: Mapping[str, Any]) -> str:
     """The bundle as Markdown, from its JSON document (so a snapshot renders the same)."""
-    incident, upstream = document["incident"], document["upstream"]
-    window = document["window"]
+    upstream, window = document["upstream"], document["window"]
+    incident = document.get("incident") or document["error_issue"]
+    what = "incident" if document.get("incident") else "error issue"
     lines = [
-        f"# Evidence: incident #{incident['id']} {incident['title']}",
+        f"# Evidence: {what} #{incident['id']} {incident['title']}",
         "",
         f"- Service: {incident['service']}",
         f"- Upstream service: {upstream['service'] or '—'}",

@@ -17,6 +17,7 @@ from onwatch.web.api import (
     calendars,
     channels,
     declare,
+    deploys,
     directory,
     errors_intake,
     escalation_metrics,
@@ -51,6 +52,7 @@ from onwatch.web.middleware import (
 )
 from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import declare as declare_pages
+from onwatch.web.pages import deploys as deploy_pages
 from onwatch.web.pages import directory as directory_pages
 from onwatch.web.pages import errors as error_pages
 from onwatch.web.pages import escalation as escalation_pages
@@ -125,6 +127,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         declare.router,
         tickets.router,
         error_issues.router,
+        deploys.router,
     )
     on_call = (
         calendars.router,
@@ -165,6 +168,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             postmortem_pages,
             alerts_pages,
             error_pages,
+            deploy_pages,
             schedule_pages,
             escalation_pages,
             silence_pages,

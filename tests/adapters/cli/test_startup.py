@@ -50,7 +50,7 @@ def test_help_imports_neither_the_web_stack_nor_the_orm() -> None:
 
 
 @pytest.mark.parametrize(
-    "group", ["incidents", "alerts", "silences", "maintenance", "heartbeats", "errors"]
+    "group", ["incidents", "alerts", "silences", "maintenance", "heartbeats", "errors", "deploys"]
 )
 def test_a_group_help_imports_no_web_stack(group: str) -> None:
     shown, imported = imported_by(group, "--help", heavy=HEAVY[:4] + ("onwatch.web",))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 12:07:03.040155
+Create Date: 2026-12-07 12:21:09.185722
 """
 
 from collections.abc import Sequence
@@ -416,6 +416,27 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_announcement_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_announcement'))
     )
+    op.create_table('deploy',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('release', sa.String(length=200), nullable=False),
+    sa.Column('environment', sa.String(length=64), nullable=True),
+    sa.Column('deployer', sa.String(length=320), nullable=True),
+    sa.Column('deployer_id', sa.Integer(), nullable=True),
+    sa.Column('deployed_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('watch_minutes', sa.Integer(), nullable=True),
+    sa.Column('watched_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('summary', onwatch.core.db.JSONDoc(), nullable=True),
+    sa.ForeignKeyConstraint(['deployer_id'], ['person.id'], name=op.f('fk_deploy_deployer_id_person'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_deploy_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deploy'))
+    )
+    with op.batch_alter_table('deploy', schema=None) as batch_op:
+        batch_op.create_index('ix_deploy_service_id_deployed_at', ['service_id', 'deployed_at'], unique=False)
+        batch_op.create_index('ix_deploy_watched_at', ['watched_at'], unique=False)
+
     op.create_table('error_ingestion',
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('item_type', sa.String(length=32), nullable=False),
@@ -1056,6 +1077,23 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['alert_id'], ['alert.id'], name=op.f('fk_alert_tally_alert_id_alert'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('alert_id', name=op.f('pk_alert_tally'))
     )
+    op.create_table('deploy_finding',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('deploy_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('found_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('detail', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['deploy_id'], ['deploy.id'], name=op.f('fk_deploy_finding_deploy_id_deploy'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_deploy_finding_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deploy_finding')),
+    sa.UniqueConstraint('deploy_id', 'kind', 'issue_id', name=op.f('uq_deploy_finding_deploy_id_kind_issue_id'))
+    )
+    with op.batch_alter_table('deploy_finding', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deploy_finding_deploy_id'), ['deploy_id'], unique=False)
+
     op.create_table('error_affected',
     sa.Column('issue_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=False),
@@ -1133,6 +1171,10 @@ def downgrade() -> None:
 
     op.drop_table('error_event')
     op.drop_table('error_affected')
+    with op.batch_alter_table('deploy_finding', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deploy_finding_deploy_id'))
+
+    op.drop_table('deploy_finding')
     op.drop_table('alert_tally')
     with op.batch_alter_table('alert_event', schema=None) as batch_op:
         batch_op.drop_index('ix_alert_event_alert_id')
@@ -1255,6 +1297,11 @@ def downgrade() -> None:
 
     op.drop_table('error_key')
     op.drop_table('error_ingestion')
+    with op.batch_alter_table('deploy', schema=None) as batch_op:
+        batch_op.drop_index('ix_deploy_watched_at')
+        batch_op.drop_index('ix_deploy_service_id_deployed_at')
+
+    op.drop_table('deploy')
     op.drop_table('announcement')
     op.drop_table('alert_policy')
     op.drop_table('ticket_tracker')

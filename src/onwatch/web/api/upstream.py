@@ -18,7 +18,7 @@ from onwatch.calendars.instants import Instant
 from onwatch.core.errors import NotFound
 from onwatch.core.settings import Settings
 from onwatch.incidents import actions as incidents
-from onwatch.upstream import actions, bundles, evidence, queries
+from onwatch.upstream import actions, bundles, error_evidence, evidence, queries
 from onwatch.upstream.models import EvidenceBundle
 from onwatch.upstream.requests import EvidenceAsk, MaintenanceAsk, UpstreamAsk
 from onwatch.web.params import Id
@@ -175,6 +175,32 @@ def get_evidence(
     with ctx.db.read() as session:
         found = bundles.build_evidence(
             session, incident_id, since=since, until=until, samples=samples, now=now
+        )
+    return _as(evidence.to_document(found), format)
+
+
+@router.get(
+    "/errors/issues/{issue_id}/evidence",
+    responses={200: {"content": {"application/json": {}, "text/markdown": {}}}},
+)
+def get_issue_evidence(
+    issue_id: Id,
+    request: Request,
+    since: Instant | None = Query(None, description="ISO 8601 with zone; default first event."),
+    until: Instant | None = Query(None, description="ISO 8601 with zone; default now."),
+    samples: int = Query(
+        evidence.DEFAULT_SAMPLES, ge=evidence.MIN_SAMPLES, le=evidence.MAX_SAMPLES
+    ),
+    format: Format = Query("json", description="json or md (Markdown)."),
+    _: Principal = Depends(viewer),
+) -> Response:
+    """The evidence bundle of an error issue's events in the window: sample events (timestamp,
+    URL, payload, event id), the total events and the unique client IPs."""
+    ctx = context(request)
+    now = ctx.clock.now()
+    with ctx.db.read() as session:
+        found = error_evidence.issue_evidence(
+            session, issue_id, since=since, until=until, samples=samples, now=now
         )
     return _as(evidence.to_document(found), format)
 
