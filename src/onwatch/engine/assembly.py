@@ -17,6 +17,7 @@ from onwatch.engine.delivery import Delivery
 from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
+from onwatch.errors.morning import MorningReviews
 from onwatch.incidents import requirement, role_reminders
 from onwatch.incidents.escalating import fire_due, late_count, next_due
 from onwatch.notifications import deliveries
@@ -107,6 +108,7 @@ def build_engine(
     steps += [
         Step("escalations", fire_due, next_due=next_due),
         *incident_steps(),
+        Step("error_reviews", MorningReviews(settings.resolved_base_url() if settings else "")),
         *default_steps(),
     ]
     if settings is not None:
@@ -115,9 +117,7 @@ def build_engine(
         steps.append(Step("tickets", IncidentTickets(settings.resolved_base_url())))
         delivery = build_delivery(db, settings, senders)
         # Last: what the steps before it wrote in this tick goes out in this tick.
-        steps.append(
-            Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due)
-        )
+        steps.append(Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due))
         if settings.heartbeat_url:
             beat = self_heartbeat(db, settings)
             steps.append(Step("heartbeat", beat, own_transactions=True, next_due=beat.next_due))
