@@ -1,6 +1,7 @@
 """The morning review as an engine step: when a team's business day opens, its tech lead gets one
 e-mail (an outbox row keyed by team and date) listing the team's new and regressed error issues
-since close of business. A team's calendar is the one its services name (the first by name)."""
+since close of business, if there are any. A team's calendar is the one its services name (the
+first by name)."""
 
 from __future__ import annotations
 
@@ -96,6 +97,8 @@ class MorningReviews:
             if found is None:
                 continue
             morning, issues = found
+            if not issues:  # a quiet night sends nothing: the review is worth a read each time
+                continue
             key = review_key(team, morning)
             if session.scalar(select(Notification.id).where(Notification.idempotency_key == key)):
                 continue
