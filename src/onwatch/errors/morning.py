@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from onwatch.calendars import queries as calendars
+from onwatch.calendars.hours import Calendar
 from onwatch.directory.models import Person, Service, Team
 from onwatch.errors.models import ErrorEvent, ErrorIssue
 from onwatch.errors.review import Morning, Reviewed, morning_of, text_of
@@ -65,15 +66,25 @@ def reviewed(session: Session, service_ids: Collection[int], since: datetime) ->
     return sorted(found, key=lambda r: (r.why != "new", -r.events, r.issue_id))
 
 
-def review_of(session: Session, team: Team, now: datetime) -> tuple[Morning, list[Reviewed]] | None:
-    """The team's morning review at `now`, or None outside the first business day's opening."""
+def calendar_of(session: Session, team: Team) -> tuple[str, Calendar] | None:
+    """The team's calendar, by name, if its services name one that is stored."""
     name = team_calendars(session).get(team.id)
     calendar = calendars.calendars(session, [name]).get(name) if name else None
-    morning = morning_of(calendar, now) if calendar is not None else None
+    return (name, calendar) if name and calendar is not None else None
+
+
+def team_issues(session: Session, team: Team, since: datetime) -> list[Reviewed]:
+    service_ids = session.scalars(select(Service.id).where(Service.team_id == team.id)).all()
+    return reviewed(session, service_ids, since)
+
+
+def review_of(session: Session, team: Team, now: datetime) -> tuple[Morning, list[Reviewed]] | None:
+    """The team's morning review at `now`, or None outside the first business day's opening."""
+    found = calendar_of(session, team)
+    morning = morning_of(found[1], now) if found is not None else None
     if morning is None:
         return None
-    service_ids = session.scalars(select(Service.id).where(Service.team_id == team.id)).all()
-    return morning, reviewed(session, service_ids, morning.since)
+    return morning, team_issues(session, team, morning.since)
 
 
 def review_key(team: Team, morning: Morning) -> str:

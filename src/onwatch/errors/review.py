@@ -50,6 +50,17 @@ def morning_of(calendar: Calendar, now: datetime) -> Morning | None:
     return Morning(today.isoformat(), opened_at, before[-1])
 
 
+def review_since(calendar: Calendar, now: datetime) -> datetime | None:
+    """What the review shown at `now` counts from: this morning's close of business before, while
+    the day that opened today runs; otherwise the latest close (what the next review will hold).
+    None for a calendar that has not closed within LOOKBACK."""
+    morning = morning_of(calendar, now)
+    if morning is not None:
+        return morning.since
+    ends = [end for _, end in open_intervals(calendar, now - LOOKBACK, now) if end < now]
+    return ends[-1] if ends else None
+
+
 def text_of(team: str, morning: Morning, found: Sequence[Reviewed], link: str) -> str:
     """The e-mail body: new first, then regressed, each with its events since close."""
     since = morning.since.strftime("%Y-%m-%d %H:%M UTC")

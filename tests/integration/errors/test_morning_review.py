@@ -1,5 +1,6 @@
 """The morning review with a fake clock: when the team's business day opens, its tech lead gets
-one e-mail listing the error issues new or regressed since close of business the day before."""
+one e-mail listing the error issues new or regressed since close of business the day before; and
+the review page that lists them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from onwatch.calendars.actions import put_calendar
@@ -22,6 +24,7 @@ from onwatch.errors.keys import KeyGrant
 from onwatch.errors.models import ErrorIssue
 from onwatch.notifications.models import Notification
 from tests.adapters.errors.envelopes import exception_event
+from tests.adapters.web.test_pages import sign_in, text_of
 
 OFFICE = {
     "name": "office",
@@ -133,3 +136,19 @@ def test_a_quiet_night_sends_nothing_and_weekends_wait_for_monday(
     assert key == "errors-review:payments:2026-03-09"
     assert "since close of business (2026-03-06 22:00 UTC)" in text
     assert "New (1):" in text
+
+
+def test_the_review_page_shows_a_teams_issues_since_close_of_business(
+    db: Database, clock: FakeClock, grants: dict[str, KeyGrant], client: TestClient
+) -> None:
+    _send(db, grants["shop"], _at("2026-03-02 15:00"), "checkout")  # in hours: not shown
+    _send(db, grants["shop"], _at("2026-03-02 23:00"), "invoice")
+    _send(db, grants["finder"], _at("2026-03-02 23:30"), "lookup")
+    clock.advance(_at("2026-03-03 14:30") - clock.now())
+    sign_in(client, db, clock)
+    shown = text_of(client.get("/errors/review?team=payments").text)
+    assert "Since close of business" in shown and "New (1)" in shown
+    assert "Regressed (0)" in shown and "None." in shown
+    assert "shop" in shown and "finder" not in shown
+    assert client.get("/errors/review?team=nobody").status_code == 404
+    assert "choose" in text_of(client.get("/errors/review").text)
