@@ -117,7 +117,9 @@ def build_engine(
         steps.append(Step("tickets", IncidentTickets(settings.resolved_base_url())))
         delivery = build_delivery(db, settings, senders)
         # Last: what the steps before it wrote in this tick goes out in this tick.
-        steps.append(Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due))
+        steps.append(
+            Step("delivery", delivery, own_transactions=True, next_due=delivery.next_due)
+        )
         if settings.heartbeat_url:
             beat = self_heartbeat(db, settings)
             steps.append(Step("heartbeat", beat, own_transactions=True, next_due=beat.next_due))
