@@ -19,6 +19,7 @@ from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
 from onwatch.engine.steps import Step, default_steps
 from onwatch.errors.digest import AnnoyingDigest
+from onwatch.errors.morning import MorningReviews
 from onwatch.errors.tickets import ErrorTickets
 from onwatch.incidents import requirement, role_reminders
 from onwatch.incidents.escalating import fire_due, late_count, next_due
@@ -120,6 +121,7 @@ def build_engine(
         Step("escalations", fire_due, next_due=next_due),
         *incident_steps(),
         *deploy_steps(settings),
+        Step("error_reviews", MorningReviews(settings.resolved_base_url() if settings else "")),
         *default_steps(),
     ]
     if settings is not None:

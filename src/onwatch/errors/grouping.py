@@ -53,7 +53,7 @@ def group(event: dict[str, Any]) -> Grouping:
 
 
 def title_of(event: dict[str, Any]) -> str:
-    exception = innermost_exception(event)
+    exception = _problem(event)
     if exception is not None:
         kind = _text(exception.get("type")) or "Error"
         value = _text(exception.get("value"))
@@ -104,8 +104,20 @@ def normalise(value: str) -> str:
     return value
 
 
-def _default(event: dict[str, Any]) -> tuple[list[str], str]:
+def _problem(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The innermost exception, unless it is the synthetic one a JavaScript SDK attaches to a
+    message (attachStacktrace, on by default in @sentry/node): that stack says where the message
+    was logged, so the event is a message, titled and grouped by its text."""
     exception = innermost_exception(event)
+    if exception is None or _text(exception.get("type")) or not message_of(event):
+        return exception
+    mechanism = exception.get("mechanism")
+    is_synthetic = isinstance(mechanism, dict) and mechanism.get("synthetic") is True
+    return None if is_synthetic else exception
+
+
+def _default(event: dict[str, Any]) -> tuple[list[str], str]:
+    exception = _problem(event)
     if exception is not None:
         kind = _text(exception.get("type")) or "Error"
         frames = _frames(exception)

@@ -54,6 +54,7 @@ from onwatch.web.pages import alerts as alerts_pages
 from onwatch.web.pages import declare as declare_pages
 from onwatch.web.pages import deploys as deploy_pages
 from onwatch.web.pages import directory as directory_pages
+from onwatch.web.pages import error_review as error_review_pages
 from onwatch.web.pages import errors as error_pages
 from onwatch.web.pages import escalation as escalation_pages
 from onwatch.web.pages import incident_lifecycle as incident_lifecycle_pages
@@ -167,6 +168,7 @@ def create_app(ctx: AppContext) -> FastAPI:
             ticket_pages,
             postmortem_pages,
             alerts_pages,
+            error_review_pages,  # before error_pages: /errors/review is no issue id
             error_pages,
             deploy_pages,
             schedule_pages,

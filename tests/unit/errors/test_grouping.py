@@ -145,3 +145,30 @@ def test_the_innermost_exception_of_a_chain_groups() -> None:
 
 def test_an_event_with_nothing_to_group_by_has_one_issue() -> None:
     assert group({}).fingerprint == group({"level": "error"}).fingerprint
+
+
+def test_a_message_with_the_synthetic_stack_a_js_sdk_attaches_is_a_message() -> None:
+    # What @sentry/node sends for captureMessage: attachStacktrace is on by default there.
+    event = {
+        "message": "payment provider timed out after 3000 ms",
+        "exception": {
+            "values": [
+                {
+                    "value": "payment provider timed out after 3000 ms",
+                    "stacktrace": {"frames": [_frame("send", "charge", 12, True)]},
+                    "mechanism": {"type": "generic", "handled": True, "synthetic": True},
+                }
+            ]
+        },
+    }
+    found = group(event)
+    assert found.components == ("message", "payment provider timed out after <int> ms")
+    assert title_of(event) == "payment provider timed out after 3000 ms"
+    assert culprit_of(event) == "send in charge"
+
+
+def test_a_synthetic_exception_with_a_type_still_groups_by_its_frames() -> None:
+    event = _event(VIEW, kind="Error", value="boom")
+    event["exception"]["values"][0]["mechanism"] = {"type": "generic", "synthetic": True}
+    event["message"] = "boom"
+    assert group(event).components[:2] == ("frames", "Error")
