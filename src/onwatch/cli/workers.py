@@ -171,6 +171,8 @@ class Supervisor:
             if code != 0:
                 self._status = 1
             return
+        if self._gave_up:  # another child gave up in this same reap: onwatch stops once
+            return
         now = time.monotonic()
         if now - child.started_at >= self.STEADY:
             child.streak = 0
