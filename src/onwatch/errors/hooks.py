@@ -8,10 +8,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from onwatch.directory.models import Service
+from onwatch.directory.models import Person, Service
 from onwatch.errors import queries, rules, triage
 from onwatch.errors.grouping import innermost_exception
 from onwatch.errors.models import ErrorIssue
+from onwatch.errors.triage import issue_path
+from onwatch.incidents import notices
+from onwatch.notifications.outbox import write
 
 
 def issue_opened(session: Session, issue_id: int, now: datetime) -> None:
@@ -37,7 +40,25 @@ def issue_opened(session: Session, issue_id: int, now: datetime) -> None:
 
 
 def issue_regressed(session: Session, issue_id: int, event_id: str, now: datetime) -> None:
-    """A resolved issue got an event of a later release and is unresolved (regressed) again.
-
-    TODO(issue 13, item 3): notify, as an outbox row to the service's tech lead (and the
-    deployer of the release, item 7)."""
+    """A resolved issue got an event of a later release and is unresolved (regressed) again:
+    the service's tech lead is told at once (a low-urgency notice, an outbox row in intake's
+    transaction, keyed by the issue and the event, so a retried envelope tells nobody twice).
+    A service with no tech lead has nobody to tell; a watched deploy's deployer hears of it
+    from the deploy watch (deploys/)."""
+    issue = session.get_one(ErrorIssue, issue_id)
+    service = session.get_one(Service, issue.service_id)
+    lead = notices.tech_lead(session, service)
+    if lead is None:
+        return
+    release = f" in release {issue.last_release}" if issue.last_release else ""
+    words = notices.Words(
+        title=f"Error regressed: {issue.title}"[:300],
+        text=f"Error issue #{issue.id} of {service.name} ({issue.title}) was resolved and "
+        f"happened again{release}. See {issue_path(issue.id)}.",
+    )
+    person = session.get_one(Person, lead.id)
+    rows = notices.to_person(
+        person, incident_id=None, kind="notice", urgency="low",
+        key=f"errors-regressed:{issue.id}:{event_id}", words=words, now=now,
+    )  # fmt: skip
+    write(session, rows, now)

@@ -14,12 +14,13 @@ from onwatch.audit.models import AuditEntry
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.core.errors import Invalid
-from onwatch.directory.actions import put_service
-from onwatch.directory.specs import ServiceSpec
+from onwatch.directory.actions import put_person, put_service
+from onwatch.directory.specs import PersonSpec, ServiceSpec
 from onwatch.errors import actions, keys, queries
 from onwatch.errors.envelope import Envelope, Item
 from onwatch.errors.keys import KeyGrant
 from onwatch.errors.models import ErrorAffected, ErrorIssue
+from onwatch.notifications.models import Notification
 from tests.adapters.errors.envelopes import exception_event
 
 
@@ -92,6 +93,43 @@ def test_an_event_in_a_later_release_reopens_an_issue_resolved_in_the_next_relea
             select(AuditEntry.action).where(AuditEntry.entity_type == "error_issue")
         )
         assert list(audited) == ["error_issue.resolve"]
+        # The service has no tech lead: nobody to tell of the regression.
+        assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_a_regression_tells_the_services_tech_lead_once(
+    db: Database, grant: KeyGrant, clock: FakeClock
+) -> None:
+    with db.transaction() as session:
+        put_person(
+            session,
+            PersonSpec(handle="lea", name="Lea Lind", email="lea@example.org"),
+            actor="test",
+            now=clock.now(),
+        )
+        put_service(
+            session, ServiceSpec(name="shop", tech_lead="lea"), actor="test", now=clock.now()
+        )
+    _send(db, grant, clock, exception_event(release="shop@2.0.0"))
+    issue_id = _issue(db).id
+    with db.transaction() as session:
+        actions.resolve(
+            session, issue_id, mode="next_release", release=None, actor="user:ann", now=clock.now()
+        )
+    clock.advance(timedelta(hours=1))
+    regressed = exception_event(release="shop@2.1.0")
+    _send(db, grant, clock, regressed)
+    _send(db, grant, clock, regressed)  # the SDK retries it: stored once, told once
+    _send(db, grant, clock, exception_event(release="shop@2.1.0"))  # unresolved: no news
+    with db.read() as session:
+        told = session.execute(
+            select(Notification.kind, Notification.urgency, Notification.payload)
+        ).all()
+    assert [(kind, urgency) for kind, urgency, _ in told] == [("notice", "low")]
+    [(_, _, payload)] = told
+    assert payload["title"].startswith("Error regressed: ")
+    assert f"Error issue #{issue_id} of shop" in payload["text"]
+    assert "in release shop@2.1.0" in payload["text"] and f"/errors/{issue_id}" in payload["text"]
 
 
 def test_silenced_until_n_more_events_holds_then_lets_go(
