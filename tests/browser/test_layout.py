@@ -34,6 +34,7 @@ PAGES: list[tuple[str, str, bool]] = [
     ("silences", "/silences", True),
     ("error-issue", "/errors/{error_issue}", True),
     ("errors-of-a-service", "/errors?service={service}&status=", True),
+    ("errors-review", "/errors/review?team={team}", True),
     ("deploys", "/deploys", True),
     ("deploy", "/deploys/{deploy}", True),
     ("maintenance", "/maintenance", True),
