@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
 from onwatch.core.errors import Invalid
-from onwatch.errors import hooks, lifecycle, queries
+from onwatch.errors import hooks, items, lifecycle, queries
 from onwatch.errors.envelope import (
     COUNTED,
     PROCESSED,
@@ -82,9 +83,11 @@ def receive(
     peer: str | None,
     now: datetime,
     keep_samples: int,
+    kept: Sequence[items.Kept] = (),
 ) -> Receipt:
-    """Count the envelope's items and store its events into their issues. An event_id stored
-    before (a retry) is counted as an item but stored once."""
+    """Count the envelope's items, store its events into their issues and keep its other
+    items that a module keeps (items.py). An event_id stored before (a retry) is counted as an
+    item but stored once."""
     receipt = Receipt(events[0].event_id if events else None, counts=counts)
     # Issues in hash order, then the service's ingestion counts: every request takes its row
     # locks in one order (no deadlock between two envelopes), and the counts, which every
@@ -94,6 +97,7 @@ def receive(
             receipt.stored.append(event.event_id)
         else:
             receipt.duplicates.append(event.event_id)
+    items.keep(session, grant, kept, now)
     queries.count_items(session, grant.service_id, counts, now)
     return receipt
 

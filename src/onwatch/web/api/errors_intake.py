@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from onwatch.core.errors import Invalid, OnwatchError, RateLimited
-from onwatch.errors import actions, envelope, keys
+from onwatch.errors import actions, envelope, items, keys
 from onwatch.integrations.limits import RateLimits
 from onwatch.web.context import AppContext
 from onwatch.web.errors import error_body, status_of
@@ -108,8 +108,9 @@ class ErrorsIntake:
             fallback = query_key or envelope.dsn_key(parsed.headers)
             public_key = envelope.sentry_key(auth, fallback)
             events, counts = actions.parse_events(parsed)
+            kept = items.read(parsed)
             receipt = await run_in_threadpool(
-                self._store, project_id, public_key, events, counts, peer
+                self._store, project_id, public_key, events, counts, kept, peer
             )
         except OnwatchError as error:
             return _refusal(error)
@@ -123,6 +124,7 @@ class ErrorsIntake:
         public_key: str,
         events: list[actions.ParsedEvent],
         counts: dict[str, tuple[int, int]],
+        kept: list[items.Kept],
         peer: str | None,
     ) -> actions.Receipt:
         now = self.ctx.clock.now()
@@ -141,6 +143,7 @@ class ErrorsIntake:
                 peer=peer,
                 now=now,
                 keep_samples=self.ctx.settings.errors_samples,
+                kept=kept,
             )
 
 

@@ -1,0 +1,19 @@
+"""Attachments sent with events (not yet kept: counted only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from onwatch.errors.envelope import Item
+from onwatch.errors.keys import KeyGrant
+
+
+def read(item: Item, headers: dict[str, Any], where: str) -> Any:
+    return None
+
+
+def keep(session: Session, grant: KeyGrant, value: Any, now: datetime) -> None:
+    return None
