@@ -23,6 +23,7 @@ from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory import actions as directory
 from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.errors.health_rules import health_rule_sections
 from onwatch.errors.rules import error_rule_sections
 from onwatch.escalation import policies as escalation_policies
 from onwatch.escalation.specs import PolicySpec
@@ -555,6 +556,7 @@ def sections() -> list[Section]:
         ),
         *ticket_sections(),
         *error_rule_sections(Section),
+        *health_rule_sections(Section),
     ]
 
 

@@ -17,6 +17,7 @@ from onwatch.deploys.actions import Watch
 from onwatch.engine.delivery import Delivery
 from onwatch.engine.heartbeat import LatenessCheck, SelfHeartbeat
 from onwatch.engine.loop import Engine
+from onwatch.engine.release_health import evaluate_release_health
 from onwatch.engine.steps import Step, default_steps
 from onwatch.errors.digest import AnnoyingDigest
 from onwatch.errors.morning import MorningReviews
@@ -122,6 +123,7 @@ def build_engine(
         *incident_steps(),
         *deploy_steps(settings),
         Step("error_reviews", MorningReviews(settings.resolved_base_url() if settings else "")),
+        Step("release_health", evaluate_release_health),
         *default_steps(),
     ]
     if settings is not None:

@@ -169,3 +169,83 @@ class ErrorIngestion(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)
     last_at: Mapped[datetime]
+
+
+class ErrorSession(Base):
+    """A session an SDK sent updates of (`session` items): its status so far, so that an update
+    sent again, or its terminal update after the first, is counted once (errors/health.py)."""
+
+    __tablename__ = "error_session"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release: Mapped[str] = mapped_column(String(200))
+    environment: Mapped[str] = mapped_column(String(64))
+    hour_at: Mapped[datetime]  # the hour (UTC) it started: its counts go there
+    status: Mapped[str] = mapped_column(String(16))  # ok until a terminal status
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ErrorReleaseHour(Base):
+    """Sessions of a service's release and environment by the hour they started, and how they
+    ended: crashed, abnormal, errored (with errors, neither crashed nor abnormal); the rest
+    exited well or are under way."""
+
+    __tablename__ = "error_release_hour"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    release: Mapped[str] = mapped_column(String(200), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour_at: Mapped[datetime] = mapped_column(primary_key=True)
+    sessions: Mapped[int] = mapped_column(BigInteger, default=0)
+    crashed: Mapped[int] = mapped_column(BigInteger, default=0)
+    abnormal: Mapped[int] = mapped_column(BigInteger, default=0)
+    errored: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ErrorReleaseUser(Base):
+    """A distinct id (`did`) that had sessions of a release and environment: whether one of them
+    crashed, and the hour of the first (so a rule's window counts users as it counts sessions)."""
+
+    __tablename__ = "error_release_user"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    release: Mapped[str] = mapped_column(String(200), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    did: Mapped[str] = mapped_column(String(200), primary_key=True)
+    first_hour_at: Mapped[datetime]
+    crashed: Mapped[bool] = mapped_column(default=False)
+
+
+class ErrorHealthRule(Base):
+    """A service's release health rules (config `release_health_rules:`), evaluated by the
+    engine (engine/release_health.py)."""
+
+    __tablename__ = "error_health_rule"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    rules: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ErrorHealthFiring(Base):
+    """A release health rule firing for a release and environment: its alert was triggered and
+    is resolved (and the row deleted) when the rate recovers or the rule goes away."""
+
+    __tablename__ = "error_health_firing"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release: Mapped[str] = mapped_column(String(200), primary_key=True)
+    environment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fired_at: Mapped[datetime]
+    rate: Mapped[float]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 12:21:09.185722
+Create Date: 2026-12-07 13:33:33.970005
 """
 
 from collections.abc import Sequence
@@ -437,6 +437,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_deploy_service_id_deployed_at', ['service_id', 'deployed_at'], unique=False)
         batch_op.create_index('ix_deploy_watched_at', ['watched_at'], unique=False)
 
+    op.create_table('error_health_firing',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('rule', sa.String(length=64), nullable=False),
+    sa.Column('release', sa.String(length=200), nullable=False),
+    sa.Column('environment', sa.String(length=64), nullable=False),
+    sa.Column('fired_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rate', sa.Double(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_health_firing_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', 'rule', 'release', 'environment', name=op.f('pk_error_health_firing'))
+    )
+    op.create_table('error_health_rule',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('rules', onwatch.core.db.JSONDoc(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_health_rule_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_error_health_rule'))
+    )
     op.create_table('error_ingestion',
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('item_type', sa.String(length=32), nullable=False),
@@ -460,12 +476,48 @@ def upgrade() -> None:
     with op.batch_alter_table('error_key', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_error_key_service_id'), ['service_id'], unique=False)
 
+    op.create_table('error_release_hour',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('release', sa.String(length=200), nullable=False),
+    sa.Column('environment', sa.String(length=64), nullable=False),
+    sa.Column('hour_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sessions', sa.BigInteger(), nullable=False),
+    sa.Column('crashed', sa.BigInteger(), nullable=False),
+    sa.Column('abnormal', sa.BigInteger(), nullable=False),
+    sa.Column('errored', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_release_hour_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', 'release', 'environment', 'hour_at', name=op.f('pk_error_release_hour'))
+    )
+    op.create_table('error_release_user',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('release', sa.String(length=200), nullable=False),
+    sa.Column('environment', sa.String(length=64), nullable=False),
+    sa.Column('did', sa.String(length=200), nullable=False),
+    sa.Column('first_hour_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('crashed', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_release_user_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', 'release', 'environment', 'did', name=op.f('pk_error_release_user'))
+    )
     op.create_table('error_rule',
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('rules', onwatch.core.db.JSONDoc(), nullable=False),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_rule_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_id', name=op.f('pk_error_rule'))
     )
+    op.create_table('error_session',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('sid', sa.String(length=64), nullable=False),
+    sa.Column('release', sa.String(length=200), nullable=False),
+    sa.Column('environment', sa.String(length=64), nullable=False),
+    sa.Column('hour_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('updated_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_session_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', 'sid', name=op.f('pk_error_session'))
+    )
+    with op.batch_alter_table('error_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_error_session_updated_at'), ['updated_at'], unique=False)
+
     op.create_table('heartbeat',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -1291,12 +1343,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_heartbeat_service_id'))
 
     op.drop_table('heartbeat')
+    with op.batch_alter_table('error_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_error_session_updated_at'))
+
+    op.drop_table('error_session')
     op.drop_table('error_rule')
+    op.drop_table('error_release_user')
+    op.drop_table('error_release_hour')
     with op.batch_alter_table('error_key', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_error_key_service_id'))
 
     op.drop_table('error_key')
     op.drop_table('error_ingestion')
+    op.drop_table('error_health_rule')
+    op.drop_table('error_health_firing')
     with op.batch_alter_table('deploy', schema=None) as batch_op:
         batch_op.drop_index('ix_deploy_watched_at')
         batch_op.drop_index('ix_deploy_service_id_deployed_at')
