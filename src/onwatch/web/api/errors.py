@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from onwatch.auth.roles import Principal
 from onwatch.directory.models import Service, Team
 from onwatch.directory.queries import get_service
-from onwatch.errors import actions, keys, queries, triage
+from onwatch.errors import actions, keys, queries, releases, triage
 from onwatch.errors.envelope import COUNTED, PROCESSED
 from onwatch.errors.grouping import innermost_exception
+from onwatch.errors.health import crash_free_sessions, crash_free_users
 from onwatch.errors.models import ErrorIngestion, ErrorIssue, ErrorKey
 from onwatch.incidents.notices import tech_lead
 from onwatch.web.params import Id
@@ -78,6 +79,31 @@ def ingestion_view(row: ErrorIngestion) -> dict[str, Any]:
     if row.item_type == "client_report":
         view["dropped_events"] = row.quantity
     return {**view, "last_at": row.last_at}
+
+
+def release_view(health: releases.ReleaseHealth) -> dict[str, Any]:
+    counts = health.counts
+    rates = (crash_free_sessions(counts), crash_free_users(counts))
+    sessions_rate, users_rate = (None if r is None else round(r, 2) for r in rates)
+    return {
+        "release": health.release,
+        "environment": health.environment,
+        "sessions": counts.sessions,
+        "crashed": counts.crashed,
+        "abnormal": counts.abnormal,
+        "errored": counts.errored,
+        "users": counts.users,
+        "crashed_users": counts.crashed_users,
+        "crash_free_sessions": sessions_rate,
+        "crash_free_users": users_rate,
+        "first_hour_at": health.first_hour_at,
+        "last_hour_at": health.last_hour_at,
+    }
+
+
+def release_views(session: Session, service: str, limit: int = 100) -> list[dict[str, Any]]:
+    service_id = get_service(session, service).id
+    return [release_view(h) for h in releases.release_health(session, service_id, limit=limit)]
 
 
 def issue_view(issue: ErrorIssue, service: str) -> dict[str, Any]:
@@ -198,6 +224,20 @@ def ingestion(
     with context(request).db.read() as session:
         service_id = get_service(session, service).id
         return [ingestion_view(row) for row in queries.ingestion_of(session, service_id)]
+
+
+@router.get("/releases")
+def list_releases(
+    request: Request,
+    service: str = Query(description="The service whose releases' health is shown."),
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(viewer),
+) -> list[dict[str, Any]]:
+    """Release health per release and environment, latest first: sessions (crashed, abnormal,
+    errored), distinct users, and the crash-free sessions and users percentages (null with
+    no sessions or users)."""
+    with context(request).db.read() as session:
+        return release_views(session, service, limit)
 
 
 @router.get("/issues")
