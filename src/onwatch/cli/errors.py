@@ -1,5 +1,5 @@
-"""`onwatch errors dsn|ingestion|list|show|resolve|silence|reopen|triage`: error tracking from a
-shell."""
+"""`onwatch errors dsn|ingestion|releases|list|show|resolve|silence|reopen|triage`: error
+tracking from a shell."""
 
 from __future__ import annotations
 
@@ -59,6 +59,38 @@ def ingestion(
         ["TYPE", "HANDLING", "COUNT", "LAST"],
         ([r["item_type"], r["handling"], r["count"], at_text(r["last_at"])] for r in rows),
         empty=f"Nothing received for {service} yet.",
+    )
+
+
+@app.command("releases")
+def releases(
+    service: str = typer.Option(..., "--service", help="The service whose releases."),
+    as_json: bool = JSON,
+) -> None:
+    """Release health: sessions, crash-free sessions and users per release and environment."""
+    from onwatch.web.api.errors import release_views  # startup speed, as in dsn
+
+    db = open_database(settings())
+    with reported(), db.read() as session:
+        rows = release_views(session, service)
+    if as_json:
+        emit_items(rows)
+        return
+    table(
+        ["RELEASE", "ENVIRONMENT", "SESSIONS", "CRASHED", "CRASH-FREE %", "USERS", "USERS OK %"],
+        (
+            [
+                r["release"],
+                r["environment"],
+                r["sessions"],
+                r["crashed"],
+                r["crash_free_sessions"],
+                r["users"],
+                r["crash_free_users"],
+            ]
+            for r in rows
+        ),
+        empty=f"No sessions from {service}'s SDKs yet.",
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from onwatch.audit.models import AuditEntry
 from onwatch.core.db import Database
-from onwatch.errors import actions, keys
+from onwatch.errors import actions, items, keys
 from onwatch.errors.envelope import Envelope, Item
 from tests.adapters.cli.conftest import Onwatch
 from tests.adapters.errors.envelopes import exception_event
@@ -103,3 +103,31 @@ def test_bad_input_names_the_option(onwatch: Onwatch, db: Database, dsn: dict) -
     assert onwatch("errors", "list", "--sort", "loudest").exit_code == 3
     assert onwatch("errors", "show", "999").exit_code == 4
     assert onwatch("errors", "dsn", "nowhere").exit_code == 4
+
+
+def test_releases_show_crash_free_rates_as_a_table_and_json(
+    onwatch: Onwatch,
+    db: Database,
+    dsn: dict,  # type: ignore[type-arg]
+) -> None:
+    public_key = dsn["dsn"].split("//")[1].split("@")[0]
+    aggregates = {
+        "attrs": {"release": "shop@3.0.0", "environment": "production"},
+        "aggregates": [{"started": "2026-03-02T14:00:00Z", "exited": 197, "crashed": 3}],
+    }
+    parsed = Envelope({}, [Item("sessions", {"type": "sessions"}, orjson.dumps(aggregates))])
+    kept = items.read(parsed)
+    with db.transaction() as session:
+        grant = keys.grant_for(session, public_key, dsn["project_id"])
+        actions.receive(
+            session, grant, [], {}, peer=None, now=datetime.now(UTC), keep_samples=10, kept=kept
+        )
+    listed = json.loads(onwatch("errors", "releases", "--service", "shop", "--json").stdout)
+    [release] = listed["items"]
+    assert (release["release"], release["sessions"], release["crashed"]) == ("shop@3.0.0", 200, 3)
+    assert release["crash_free_sessions"] == 98.5
+    plain = onwatch("errors", "releases", "--service", "shop")
+    assert plain.exit_code == 0
+    assert "shop@3.0.0  production   200       3        98.5" in plain.stdout
+    missing = onwatch("errors", "releases", "--service", "nope")
+    assert missing.exit_code != 0 and "nope" in missing.output

@@ -3,13 +3,14 @@ grouped, its in-app frames first and its samples; a responder silences and resol
 
 from __future__ import annotations
 
+import orjson
 from fastapi.testclient import TestClient
 
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.web.security import csrf_token_for
 from tests.adapters.errors.conftest import Project, issues
-from tests.adapters.errors.envelopes import auth, event_envelope, exception_event
+from tests.adapters.errors.envelopes import auth, envelope, event_envelope, exception_event
 from tests.adapters.web.test_pages import sign_in, text_of
 
 
@@ -32,6 +33,7 @@ def test_the_list_and_an_issue_page_say_what_and_why(
     assert "No error issues" in text_of(client.get("/errors?status=resolved").text)
     received = text_of(client.get("/errors?service=checkout").text)
     assert "Received from checkout's SDKs" in received and "event processed 2" in received
+    assert "Release health" in received and "No sessions yet" in received
     [issue] = issues(db)
     shown = text_of(client.get(f"/errors/{issue.id}").text)
     assert "grouped by ValueError at in-app frames: shop.views in checkout" in shown
@@ -57,3 +59,22 @@ def test_a_responder_silences_and_resolves_from_the_page(
     [issue] = issues(db)
     assert issue.status == "resolved"
     assert client.post(f"/errors/{issue.id}/resolve", data={"mode": "now"}).status_code == 403
+
+
+def test_the_service_list_shows_release_health(
+    db: Database, clock: FakeClock, project: Project, client: TestClient
+) -> None:
+    aggregates = {
+        "attrs": {"release": "checkout@9.1", "environment": "production"},
+        "aggregates": [
+            {"started": "2026-03-02T14:00:00Z", "did": "ann", "exited": 3, "crashed": 1}
+        ],
+    }
+    body = envelope(({"type": "sessions"}, orjson.dumps(aggregates)))
+    answer = client.post(
+        f"/api/{project.project_id}/envelope/", content=body, headers=auth(project.public_key)
+    )
+    assert answer.status_code == 200
+    sign_in(client, db, clock)
+    shown = text_of(client.get("/errors?service=checkout").text)
+    assert "checkout@9.1 production 4 (1 crashed) 75.00 % 0.00 % of 1" in shown

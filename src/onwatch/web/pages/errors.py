@@ -14,7 +14,7 @@ from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory.queries import get_service
 from onwatch.errors import actions, queries, triage
 from onwatch.errors.models import IMPACTS
-from onwatch.web.api.errors import ingestion_view, issue_detail, issue_view
+from onwatch.web.api.errors import ingestion_view, issue_detail, issue_view, release_views
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.pages.silences import utc_instant
@@ -45,8 +45,16 @@ def issues_page(
             if service_id is not None
             else []
         )
+        health = release_views(session, service, limit=50) if service_id is not None else []
     filters = {"service": service, "status": status, "sort": sort}
-    return page(request, "errors/list.html", rows=rows, filters=filters, received=received)
+    return page(
+        request,
+        "errors/list.html",
+        rows=rows,
+        filters=filters,
+        received=received,
+        releases=health,
+    )
 
 
 def _issue_page(
