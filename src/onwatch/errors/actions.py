@@ -102,7 +102,8 @@ def receive(
             receipt.duplicates.append(event.event_id)
     items.keep(session, grant, kept, now)
     named = queries.skipped_types(session, grant.service_id) if _skipped(counts) else set()
-    queries.count_items(session, grant.service_id, bounded_names(counts, named), now)
+    counted = bounded_names(items.with_drops(counts, kept), named)
+    queries.count_items(session, grant.service_id, counted, now)
     return receipt
 
 

@@ -108,7 +108,13 @@ class ErrorsIntake:
             fallback = query_key or envelope.dsn_key(parsed.headers)
             public_key = envelope.sentry_key(auth, fallback)
             events, counts = actions.parse_events(parsed)
-            kept = items.read(parsed)
+            kept = items.read(
+                parsed,
+                items.Limits(
+                    settings.errors_attachment_max_bytes,
+                    settings.errors_envelope_attachments_max_bytes,
+                ),
+            )
             receipt = await run_in_threadpool(
                 self._store, project_id, public_key, events, counts, kept, peer
             )
