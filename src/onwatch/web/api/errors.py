@@ -80,6 +80,8 @@ def ingestion_view(row: ErrorIngestion) -> dict[str, Any]:
         view["dropped_events"] = row.quantity
     elif row.item_type == "attachment":
         view["dropped_over_cap"] = row.quantity
+    elif row.item_type == "check_in":
+        view["unknown_monitor"] = row.quantity
     return {**view, "last_at": row.last_at}
 
 
