@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -164,17 +164,38 @@ def delete_heartbeat(session: Session, name: str, *, actor: str, now: datetime) 
 def ping(session: Session, key: str, now: datetime) -> Heartbeat:
     """Record a ping: the heartbeat is up and due again after interval + grace; if its alert
     was open, it resolves. Unauthorized for a key no heartbeat has."""
-    stmt = select(Heartbeat).where(Heartbeat.key_hash == hash_secret(key))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # a ping and the engine's "missed" must not interleave
-    row = session.scalar(stmt)
+    row = _locked(session, select(Heartbeat).where(Heartbeat.key_hash == hash_secret(key)))
     if row is None:
         raise Unauthorized("unknown heartbeat key")
+    return beat(session, row, now)
+
+
+def locked(session: Session, name: str) -> Heartbeat | None:
+    """The heartbeat named `name`, locked for a beat (PostgreSQL), or None."""
+    return _locked(session, select(Heartbeat).where(Heartbeat.name == name))
+
+
+def beat(session: Session, row: Heartbeat, now: datetime) -> Heartbeat:
+    """A ping of `row` (locked): up, and due again after interval + grace; an open alert of
+    it resolves."""
     if row.state == "down":
         _resolve(session, row, "pinged again", now)
     row.state, row.last_ping_at = "up", now
     row.due_at = late_at(now, timedelta(seconds=row.interval_seconds), _grace(row))
     return row
+
+
+def fail(session: Session, row: Heartbeat, why: str, now: datetime) -> None:
+    """The job `row` watches reported a failure (a Sentry check-in with status error): its
+    alert opens at once, or takes the report if open, and the next good ping resolves it."""
+    row.state, row.last_ping_at, row.due_at = "down", now, None
+    _trigger(session, row, _service_name(session, row.service_id), f"{row.name} {why}", now)
+
+
+def _locked(session: Session, stmt: Any) -> Heartbeat | None:
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # a ping and the engine's "missed" must not interleave
+    return session.scalar(stmt)
 
 
 def check_heartbeats(session: Session, now: datetime, batch: int = BATCH) -> int:
@@ -195,26 +216,35 @@ def check_heartbeats(session: Session, now: datetime, batch: int = BATCH) -> int
         row.state = "down"
         interval = duration_text(timedelta(seconds=row.interval_seconds))
         last = f"{row.last_ping_at:%Y-%m-%d %H:%M:%S} UTC" if row.last_ping_at else "never"
-        event = AlertEvent(
-            action="trigger",
-            dedup_key=dedup_key(row.name),
-            summary=f"Heartbeat {row.name} missed: no ping since {last} (expected every "
-            f"{interval}, grace {duration_text(_grace(row))})",
-            severity=row.severity,  # type: ignore[arg-type]
-            source="onwatch heartbeat",
-            occurred_at=now,
-            labels={"alertname": "heartbeat", "heartbeat": row.name, "service": service_name},
-            details={"last_ping_at": row.last_ping_at.isoformat() if row.last_ping_at else None},
+        summary = (
+            f"{row.name} missed: no ping since {last} (expected every {interval}, grace "
+            f"{duration_text(_grace(row))})"
         )
-        ingest(
-            session,
-            [Routed(row.service_id, service_name, event)],
-            integration_id=None,
-            now=now,
-            actor=ACTOR,
-        )
+        _trigger(session, row, service_name, summary, now)
         missed += 1
     return missed
+
+
+def _trigger(
+    session: Session, row: Heartbeat, service_name: str, summary: str, now: datetime
+) -> None:
+    event = AlertEvent(
+        action="trigger",
+        dedup_key=dedup_key(row.name),
+        summary=f"Heartbeat {summary}",
+        severity=row.severity,  # type: ignore[arg-type]
+        source="onwatch heartbeat",
+        occurred_at=now,
+        labels={"alertname": "heartbeat", "heartbeat": row.name, "service": service_name},
+        details={"last_ping_at": row.last_ping_at.isoformat() if row.last_ping_at else None},
+    )
+    ingest(
+        session,
+        [Routed(row.service_id, service_name, event)],
+        integration_id=None,
+        now=now,
+        actor=ACTOR,
+    )
 
 
 def dedup_key(name: str) -> str:

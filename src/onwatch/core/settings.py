@@ -154,6 +154,18 @@ class Settings(BaseSettings):
         description="Largest Sentry body once decompressed: a gzip or deflate body is refused "
         "(413) as soon as it expands past this.",
     )
+    errors_attachment_max_bytes: int = Field(
+        1024 * 1024,
+        ge=0,
+        description="Largest attachment kept with an event; a larger one is not stored but "
+        "counted as dropped on the service's ingestion counts (0: keep none).",
+    )
+    errors_envelope_attachments_max_bytes: int = Field(
+        2 * 1024 * 1024,
+        ge=0,
+        description="Most attachment bytes kept from one envelope, in the order sent; those "
+        "past it are counted as dropped.",
+    )
     errors_samples: int = Field(
         10, ge=1, le=1000, description="Latest events kept in full per error issue."
     )

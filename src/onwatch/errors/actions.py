@@ -30,6 +30,9 @@ from onwatch.errors.models import ErrorIssue
 TAG_KEYS, TAG_VALUES = 20, 10
 MAX_RELEASES, MAX_ENVIRONMENTS = 100, 20
 _TYPE_NAME = re.compile(r"[a-z0-9_.-]{1,32}")
+# Skipped item types counted under their own name, per service; later new names are counted
+# as "other", so a client cannot grow error_ingestion without bound.
+SKIPPED_NAMES = 20
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,31 @@ def receive(
         else:
             receipt.duplicates.append(event.event_id)
     items.keep(session, grant, kept, now)
-    queries.count_items(session, grant.service_id, counts, now)
+    named = queries.skipped_types(session, grant.service_id) if _skipped(counts) else set()
+    counted = bounded_names(items.with_drops(counts, kept), named)
+    queries.count_items(session, grant.service_id, counted, now)
     return receipt
+
+
+def bounded_names(
+    counts: dict[str, tuple[int, int]], named: set[str], limit: int = SKIPPED_NAMES
+) -> dict[str, tuple[int, int]]:
+    """`counts` with the skipped types that would make more than `limit` named ones for the
+    service (which has `named` already) folded into "other". Two envelopes bringing new names
+    at once may each add one past the limit: the bound is loose by the requests in flight."""
+    room = limit - len(named)
+    new_names = sorted(_skipped(counts) - named)
+    kept_names = set(new_names[: max(room, 0)])
+    bounded: dict[str, tuple[int, int]] = {}
+    for name, (count, quantity) in counts.items():
+        key = "other" if name in new_names and name not in kept_names else name
+        before = bounded.get(key, (0, 0))
+        bounded[key] = (before[0] + count, before[1] + quantity)
+    return bounded
+
+
+def _skipped(counts: dict[str, tuple[int, int]]) -> set[str]:
+    return {name for name in counts if name not in PROCESSED | COUNTED and name != "other"}
 
 
 def _store(

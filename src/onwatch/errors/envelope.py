@@ -73,7 +73,11 @@ def decompress(body: bytes, encoding: str, limit: int) -> bytes:
             out.append(chunk)
             data = decoder.unconsumed_tail
             if decoder.eof:
-                break
+                # A gzip body may be several members, one after another (RFC 1952 2.2), each
+                # read in turn under the same cap; what follows a deflate stream is ignored.
+                data = decoder.unused_data if wbits > zlib.MAX_WBITS else b""
+                if data:
+                    decoder = zlib.decompressobj(wbits)
         if not decoder.eof:
             raise Invalid(f"truncated {encoding} data", "body")
     except zlib.error as error:

@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onwatch.core.db import Base
@@ -249,3 +257,23 @@ class ErrorHealthFiring(Base):
     environment: Mapped[str] = mapped_column(String(64), primary_key=True)
     fired_at: Mapped[datetime]
     rate: Mapped[float]
+
+
+class ErrorAttachment(Base):
+    """A file an SDK sent with an event (an `attachment` item), under the size caps
+    (settings.errors_attachment_max_bytes, errors_envelope_attachments_max_bytes). Kept while
+    its event is one of its issue's samples (attachments.py prunes the rest)."""
+
+    __tablename__ = "error_attachment"
+    # A retried envelope stores its attachments once: one file of a name per event.
+    __table_args__ = (UniqueConstraint("service_id", "event_id", "filename"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    attachment_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime]

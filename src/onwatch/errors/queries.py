@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.core.errors import NotFound
 from onwatch.directory.models import Service
+from onwatch.errors.envelope import COUNTED, PROCESSED
 from onwatch.errors.models import (
     ErrorAffected,
     ErrorEvent,
@@ -175,6 +176,18 @@ def _statements(dialect: str) -> dict[str, Any]:
             },
         ),
     }
+
+
+def skipped_types(session: Session, service_id: int) -> set[str]:
+    """The item types the service's ingestion counts under a name of their own, though onwatch
+    neither processes nor counts them by design (envelope.PROCESSED, COUNTED)."""
+    rows = session.scalars(
+        select(ErrorIngestion.item_type).where(
+            ErrorIngestion.service_id == service_id,
+            ErrorIngestion.item_type.not_in([*PROCESSED, *COUNTED, "other"]),
+        )
+    )
+    return set(rows)
 
 
 def ingestion_of(session: Session, service_id: int) -> list[ErrorIngestion]:

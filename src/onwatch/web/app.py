@@ -198,6 +198,9 @@ def create_app(ctx: AppContext) -> FastAPI:
         limit=ctx.settings.intake_max_body_bytes,
     )
     app.errors_direct = DirectRoutes(
-        app.state.errors_intake.find, metrics, limit=ctx.settings.errors_max_body_bytes
+        app.state.errors_intake.find,
+        metrics,
+        limit=ctx.settings.errors_max_body_bytes,
+        headers=errors_intake.CORS,
     )
     return app

@@ -210,8 +210,17 @@ class DirectRoutes:
     is done here the same way: the body limit, metrics by route template, the security
     headers, and the bare 500 of an unexpected error, which goes on to the server's log."""
 
-    def __init__(self, find: DirectFinder, metrics: RequestMetrics, limit: int) -> None:
+    def __init__(
+        self,
+        find: DirectFinder,
+        metrics: RequestMetrics,
+        limit: int,
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         self.find, self.metrics, self.limit = find, metrics, limit
+        # The 413 decided here carries the routes' own headers too (the errors intake's CORS,
+        # without which a browser SDK cannot read it), then the security headers.
+        self.headers = [*(headers or ()), *SECURITY_HEADERS]
 
     def route(self, scope: Scope) -> tuple[str, DirectEndpoint] | None:
         # Behind a root path the app's router matches what is left of the path; leave it that.
@@ -233,7 +242,7 @@ class DirectRoutes:
             body = await self._body(scope, receive)
             if body is None:
                 status, responded = 413, True
-                await _refuse(send, self.limit, SECURITY_HEADERS)
+                await _refuse(send, self.limit, self.headers)
                 return
             route = template
             response = await endpoint(scope, body)

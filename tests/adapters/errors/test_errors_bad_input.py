@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
+from onwatch.errors.actions import SKIPPED_NAMES
 from onwatch.errors.models import ErrorKey
 from onwatch.web.app import create_app
 from onwatch.web.context import AppContext
@@ -116,6 +117,10 @@ def test_a_body_over_the_limit_is_413_and_stores_nothing(
     event = exception_event(extra={"blob": "x" * 5000})
     answer = _post(small, project, event_envelope(event))
     assert answer.status_code == 413
+    # Decided from Content-Length alone, before the body is read; still readable by a browser.
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert "x-sentry-rate-limits" in answer.headers["access-control-expose-headers"]
+    assert answer.headers["x-content-type-options"] == "nosniff"
     assert stored(db) == NOTHING
 
 
@@ -169,6 +174,22 @@ def test_an_unknown_item_type_is_skipped_and_counted_and_the_rest_stored(
         "profile_chunk": "skipped",
     }
     assert next(v for v in views if v["item_type"] == "client_report")["dropped_events"] == 3
+
+
+def test_unknown_type_names_are_bounded_per_service(
+    db: Database, project: Project, client: TestClient
+) -> None:
+    for batch in range(3):
+        names = [f"kind-{batch}-{n}" for n in range(9)]
+        body = envelope(*[({"type": name}, b"{}") for name in names])
+        assert _post(client, project, body).status_code == 200
+    counts = ingestion(db)
+    assert len(counts) == SKIPPED_NAMES + 1
+    assert counts["other"] == 27 - SKIPPED_NAMES
+    assert counts["kind-0-0"] == 1
+    # A name counted before keeps its own row once the bound is reached.
+    assert _post(client, project, envelope(({"type": "kind-0-0"}, b"{}"))).status_code == 200
+    assert ingestion(db)["kind-0-0"] == 2
 
 
 def test_a_retried_event_id_is_stored_once(

@@ -66,6 +66,28 @@ def test_decompress_reads_gzip_deflate_raw_deflate_and_plain() -> None:
         decompress(gzip.compress(data)[:-12], "gzip", 2000)
 
 
+def test_every_member_of_a_gzip_body_is_read() -> None:
+    first, second, third = b'{"event_id":"ab"}\n', b'{"type":"session"}\n', b'{"s":1}'
+    body = gzip.compress(first) + gzip.compress(second) + gzip.compress(third)
+    assert decompress(body, "gzip", 2000) == first + second + third
+    assert [i.type for i in parse_envelope(decompress(body, "gzip", 2000)).items] == ["session"]
+
+
+def test_the_cap_counts_all_members_together() -> None:
+    member = gzip.compress(b"x" * 600)
+    assert len(decompress(member * 3, "gzip", 1800)) == 1800
+    with pytest.raises(TooLarge):
+        decompress(member * 4, "gzip", 1800)
+
+
+def test_a_truncated_or_broken_later_member_is_refused() -> None:
+    member = gzip.compress(b"x" * 100)
+    with pytest.raises(Invalid, match="truncated"):
+        decompress(member + member[:-12], "gzip", 2000)
+    with pytest.raises(Invalid, match="not valid gzip"):
+        decompress(member + b"garbage!", "gzip", 2000)
+
+
 def test_a_bomb_is_refused_without_decompressing_past_the_limit() -> None:
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)  # 64 MiB in about 64 KB
     limit = 256 * 1024

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 13:33:33.970005
+Create Date: 2026-12-07 13:40:40.689614
 """
 
 from collections.abc import Sequence
@@ -437,6 +437,20 @@ def upgrade() -> None:
         batch_op.create_index('ix_deploy_service_id_deployed_at', ['service_id', 'deployed_at'], unique=False)
         batch_op.create_index('ix_deploy_watched_at', ['watched_at'], unique=False)
 
+    op.create_table('error_attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=32), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('attachment_type', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('received_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_attachment_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_error_attachment')),
+    sa.UniqueConstraint('service_id', 'event_id', 'filename', name=op.f('uq_error_attachment_service_id_event_id_filename'))
+    )
     op.create_table('error_health_firing',
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('rule', sa.String(length=64), nullable=False),
@@ -1357,6 +1371,7 @@ def downgrade() -> None:
     op.drop_table('error_ingestion')
     op.drop_table('error_health_rule')
     op.drop_table('error_health_firing')
+    op.drop_table('error_attachment')
     with op.batch_alter_table('deploy', schema=None) as batch_op:
         batch_op.drop_index('ix_deploy_watched_at')
         batch_op.drop_index('ix_deploy_service_id_deployed_at')

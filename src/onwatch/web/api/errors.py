@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal
 from onwatch.directory.models import Service, Team
 from onwatch.directory.queries import get_service
-from onwatch.errors import actions, keys, queries, releases, triage
+from onwatch.errors import actions, attachments, keys, queries, releases, triage
 from onwatch.errors.envelope import COUNTED, PROCESSED
 from onwatch.errors.grouping import innermost_exception
 from onwatch.errors.health import crash_free_sessions, crash_free_users
@@ -78,6 +79,10 @@ def ingestion_view(row: ErrorIngestion) -> dict[str, Any]:
     view = {"item_type": row.item_type, "handling": handling, "count": row.count}
     if row.item_type == "client_report":
         view["dropped_events"] = row.quantity
+    elif row.item_type == "attachment":
+        view["dropped_over_cap"] = row.quantity
+    elif row.item_type == "check_in":
+        view["unknown_monitor"] = row.quantity
     return {**view, "last_at": row.last_at}
 
 
@@ -137,6 +142,9 @@ def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, An
     issue = queries.issue(session, issue_id)
     service = session.get_one(Service, issue.service_id)
     samples = queries.samples(session, issue.id)
+    files: dict[str, list[dict[str, Any]]] = {}
+    for row in attachments.of_events(session, issue.service_id, [s.event_id for s in samples]):
+        files.setdefault(row.event_id, []).append(attachment_view(row))
     lead = tech_lead(session, service)
     team = session.get(Team, service.team_id) if service.team_id is not None else None
     return {
@@ -161,9 +169,21 @@ def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, An
                 "url": s.url,
                 "stacktrace": _stacktrace(s.payload),
                 "payload": s.payload,
+                "attachments": files.get(s.event_id, []),
             }
             for s in samples
         ],
+    }
+
+
+def attachment_view(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "attachment_type": row.attachment_type,
+        "size": row.size,
+        "url": f"/api/v1/errors/attachments/{row.id}",
     }
 
 
@@ -266,6 +286,26 @@ def get_issue(issue_id: Id, request: Request, _: Principal = Depends(viewer)) ->
     ctx = context(request)
     with ctx.db.read() as session:
         return issue_detail(session, issue_id, ctx.clock.now())
+
+
+@router.get("/attachments/{attachment_id}", response_class=Response)
+def download_attachment(
+    attachment_id: Id, request: Request, _: Principal = Depends(viewer)
+) -> Response:
+    """An attachment's bytes with the content type it was sent with, always as a download
+    (Content-Disposition: attachment, sandboxed): a file an SDK sent is never shown inline."""
+    with context(request).db.read() as session:
+        found = attachments.attachment(session, attachment_id)
+        content, media_type, filename = found.content, found.content_type, found.filename
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.post("/issues/{issue_id}/resolve")

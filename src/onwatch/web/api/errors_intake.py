@@ -16,6 +16,7 @@ from starlette.types import Scope
 
 from onwatch.core.errors import Invalid, OnwatchError, RateLimited
 from onwatch.errors import actions, envelope, items, keys
+from onwatch.integrations import sentry_checkins
 from onwatch.integrations.limits import RateLimits
 from onwatch.web.context import AppContext
 from onwatch.web.errors import error_body, status_of
@@ -108,9 +109,16 @@ class ErrorsIntake:
             fallback = query_key or envelope.dsn_key(parsed.headers)
             public_key = envelope.sentry_key(auth, fallback)
             events, counts = actions.parse_events(parsed)
-            kept = items.read(parsed)
+            kept = items.read(
+                parsed,
+                items.Limits(
+                    settings.errors_attachment_max_bytes,
+                    settings.errors_envelope_attachments_max_bytes,
+                ),
+            )
+            checkins = sentry_checkins.read(parsed)
             receipt = await run_in_threadpool(
-                self._store, project_id, public_key, events, counts, kept, peer
+                self._store, project_id, public_key, events, counts, kept, checkins, peer
             )
         except OnwatchError as error:
             return _refusal(error)
@@ -125,6 +133,7 @@ class ErrorsIntake:
         events: list[actions.ParsedEvent],
         counts: dict[str, tuple[int, int]],
         kept: list[items.Kept],
+        checkins: list[sentry_checkins.CheckIn],
         peer: str | None,
     ) -> actions.Receipt:
         now = self.ctx.clock.now()
@@ -135,7 +144,7 @@ class ErrorsIntake:
                     "this DSN key is over its rate limit",
                     _retry_after(grant.rate_limit, self.limits.default_per_minute),
                 )
-            return actions.receive(
+            receipt = actions.receive(
                 session,
                 grant,
                 events,
@@ -145,6 +154,9 @@ class ErrorsIntake:
                 keep_samples=self.ctx.settings.errors_samples,
                 kept=kept,
             )
+            # Check-ins beat heartbeats (alerts/), which errors/ may not import: kept here.
+            sentry_checkins.keep(session, grant, checkins, now)
+            return receipt
 
 
 def _retry_after(rate: int | None, default: int) -> int:
