@@ -20,6 +20,7 @@ from onwatch.config import people
 from onwatch.config.ordering import cycles, dependencies_first
 from onwatch.core.changes import Change, Outcome
 from onwatch.core.errors import FieldError, Invalid
+from onwatch.deploys.config import deploy_watch_sections
 from onwatch.directory import actions as directory
 from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
@@ -555,6 +556,7 @@ def sections() -> list[Section]:
         ),
         *ticket_sections(),
         *error_rule_sections(Section),
+        *deploy_watch_sections(Section),
     ]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 12:21:09.185722
+Create Date: 2026-12-07 13:36:04.224801
 """
 
 from collections.abc import Sequence
@@ -437,6 +437,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_deploy_service_id_deployed_at', ['service_id', 'deployed_at'], unique=False)
         batch_op.create_index('ix_deploy_watched_at', ['watched_at'], unique=False)
 
+    op.create_table('deploy_watch',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.CheckConstraint('minutes >= 1 AND minutes <= 10080', name=op.f('ck_deploy_watch_minutes_bounded')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_deploy_watch_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_deploy_watch'))
+    )
     op.create_table('error_ingestion',
     sa.Column('service_id', sa.Integer(), nullable=False),
     sa.Column('item_type', sa.String(length=32), nullable=False),
@@ -1297,6 +1304,7 @@ def downgrade() -> None:
 
     op.drop_table('error_key')
     op.drop_table('error_ingestion')
+    op.drop_table('deploy_watch')
     with op.batch_alter_table('deploy', schema=None) as batch_op:
         batch_op.drop_index('ix_deploy_watched_at')
         batch_op.drop_index('ix_deploy_service_id_deployed_at')
