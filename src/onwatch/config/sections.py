@@ -24,6 +24,7 @@ from onwatch.deploys.config import deploy_watch_sections
 from onwatch.directory import actions as directory
 from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.errors.digest_config import error_digest_sections
 from onwatch.errors.rules import error_rule_sections
 from onwatch.escalation import policies as escalation_policies
 from onwatch.escalation.specs import PolicySpec
@@ -556,6 +557,7 @@ def sections() -> list[Section]:
         ),
         *ticket_sections(),
         *error_rule_sections(Section),
+        *error_digest_sections(Section),
         *deploy_watch_sections(Section),
     ]
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 13:36:04.224801
+Create Date: 2026-12-07 13:38:08.576573
 """
 
 from collections.abc import Sequence
@@ -443,6 +443,13 @@ def upgrade() -> None:
     sa.CheckConstraint('minutes >= 1 AND minutes <= 10080', name=op.f('ck_deploy_watch_minutes_bounded')),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_deploy_watch_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_id', name=op.f('pk_deploy_watch'))
+    )
+    op.create_table('error_digest',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('every', sa.String(length=8), nullable=False),
+    sa.CheckConstraint("every IN ('daily', 'weekly')", name=op.f('ck_error_digest_every_known')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_digest_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_error_digest'))
     )
     op.create_table('error_ingestion',
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -1304,6 +1311,7 @@ def downgrade() -> None:
 
     op.drop_table('error_key')
     op.drop_table('error_ingestion')
+    op.drop_table('error_digest')
     op.drop_table('deploy_watch')
     with op.batch_alter_table('deploy', schema=None) as batch_op:
         batch_op.drop_index('ix_deploy_watched_at')
