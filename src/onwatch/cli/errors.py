@@ -1,5 +1,5 @@
-"""`onwatch errors dsn|ingestion|releases|list|show|resolve|silence|reopen|triage`: error
-tracking from a shell."""
+"""`onwatch errors dsn|keys|ingestion|releases|list|show|resolve|silence|reopen|triage`: error
+tracking from a shell (`keys`: cli/error_keys.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 
 import typer
 
+from onwatch.cli import error_keys
 from onwatch.cli.output import at_text, emit, emit_items, fields, table
 from onwatch.cli.runtime import actor, open_database, public_url, reported, settings
 from onwatch.cli.silences import checked
@@ -18,6 +19,7 @@ from onwatch.errors import actions, keys, queries, triage
 
 app = typer.Typer(no_args_is_help=True, help="Error tracking: DSNs for Sentry SDKs, error issues.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
+app.add_typer(error_keys.app, name="keys")
 
 
 @app.command("dsn")

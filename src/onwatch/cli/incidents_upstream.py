@@ -134,8 +134,8 @@ def evidence_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="The same as --format json."),
 ) -> None:
-    """The evidence bundle of an incident's alerts: sample failures, total events, unique
-    client IPs, as Markdown or JSON; --attach keeps and sends it."""
+    """The evidence bundle of an incident's alerts and linked error issues: sample failures,
+    total events, unique client IPs, as Markdown or JSON; --attach keeps and sends it."""
     config = settings()
     db = open_database(config)
     now = SystemClock().now()

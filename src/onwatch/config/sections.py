@@ -20,9 +20,11 @@ from onwatch.config import people
 from onwatch.config.ordering import cycles, dependencies_first
 from onwatch.core.changes import Change, Outcome
 from onwatch.core.errors import FieldError, Invalid
+from onwatch.deploys.config import deploy_watch_sections
 from onwatch.directory import actions as directory
 from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
+from onwatch.errors.digest_config import error_digest_sections
 from onwatch.errors.health_rules import health_rule_sections
 from onwatch.errors.rules import error_rule_sections
 from onwatch.escalation import policies as escalation_policies
@@ -557,6 +559,8 @@ def sections() -> list[Section]:
         *ticket_sections(),
         *error_rule_sections(Section),
         *health_rule_sections(Section),
+        *error_digest_sections(Section),
+        *deploy_watch_sections(Section),
     ]
 
 

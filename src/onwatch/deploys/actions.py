@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from onwatch.core.errors import FieldError, Invalid
-from onwatch.deploys import queries
+from onwatch.deploys import config, queries
 from onwatch.deploys.models import SOURCES, Deploy, DeployFinding
 from onwatch.deploys.watch import DEFAULT_WINDOW, Found, findings, is_over, window_end
 from onwatch.directory.models import Person
@@ -120,7 +120,8 @@ def _person_id(session: Session, deployer: str | None) -> int | None:
 @dataclass
 class Watch:
     """The engine step: every deploy not yet watched, its findings so far recorded and told;
-    those whose window has ended marked watched. `window`: the default length of a watch;
+    those whose window has ended marked watched. `window`: the default length of a watch (a
+    service may set its own, a deploy too);
     `base_url`: onwatch's address, for the issue's link in a notice."""
 
     window: timedelta = DEFAULT_WINDOW
@@ -131,7 +132,7 @@ class Watch:
         for deploy in queries.unwatched(session):
             if deploy.deployed_at > now:
                 continue
-            window = self.window_of(deploy)
+            window = self.window_of(session, deploy)
             until = min(now, window_end(deploy.deployed_at, window))
             activity = queries.activity(session, deploy, until)
             found = findings(deploy.deployed_at, window, activity, now)
@@ -142,8 +143,11 @@ class Watch:
                 done += 1
         return done
 
-    def window_of(self, deploy: Deploy) -> timedelta:
-        return timedelta(minutes=deploy.watch_minutes) if deploy.watch_minutes else self.window
+    def window_of(self, session: Session, deploy: Deploy) -> timedelta:
+        """The deploy's own window, else its service's (`deploy_watches:`), else the default."""
+        if deploy.watch_minutes:
+            return timedelta(minutes=deploy.watch_minutes)
+        return config.window_of(session, deploy.service_id) or self.window
 
     def record_findings(
         self, session: Session, deploy: Deploy, found: list[Found], now: datetime

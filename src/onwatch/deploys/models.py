@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onwatch.core.db import Base
@@ -55,3 +55,16 @@ class DeployFinding(Base):
     title: Mapped[str] = mapped_column(String(300))
     count: Mapped[int]  # events of the issue in the release inside the window when found
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DeployWatch(Base):
+    """A service's post-deploy watch window (config `deploy_watches:`); without a row, the
+    engine's default (settings.deploys_watch_minutes)."""
+
+    __tablename__ = "deploy_watch"
+    __table_args__ = (CheckConstraint("minutes >= 1 AND minutes <= 10080", name="minutes_bounded"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    minutes: Mapped[int]

@@ -1,37 +1,36 @@
-"""The tech lead's end-of-day digest of annoying errors (seed 003: "batch up all such errors, and
-tell the relevant tech leads at the end of the day"). An engine step: from DIGEST_AT in a tech
-lead's own time zone, the issues triaged annoying since their last digest go out as one notice
-(an outbox row, e-mail or whatever their low-urgency rules say), once a day; each issue is in one
-digest. Issues triaged after the day's digest wait for the next day's."""
+"""The tech lead's digest of annoying errors (seed 003: "batch up all such errors, and tell the
+relevant tech leads at the end of the day or week"). An engine step: at close of business by each
+service's calendar (errors/closing.py; without one from DIGEST_AT in the lead's own zone), daily
+or weekly as the service's `error_digests:` entry says (daily by default), the issues triaged
+annoying since their last digest go out as one notice per lead, calendar and cadence (an outbox
+row, e-mail or whatever their low-urgency rules say); each issue is in one digest. Issues triaged
+after a day's digest wait for the next one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onwatch.calendars import queries as calendars
 from onwatch.directory.models import Person, Service
-from onwatch.errors.models import ErrorIssue
+from onwatch.errors.closing import DIGEST_AT, digest_day, due_day
+from onwatch.errors.models import ErrorDigest, ErrorIssue
 from onwatch.errors.triage import issue_path
 from onwatch.incidents import notices
 from onwatch.notifications.models import Notification
 from onwatch.notifications.outbox import write
 
-DIGEST_AT = time(17, 0)  # the end of a working day, in the tech lead's time zone
 KIND = "notice"
+__all__ = ["DIGEST_AT", "AnnoyingDigest", "digest_day", "digest_key"]
 
 
-def digest_day(local_now: datetime, at: time = DIGEST_AT) -> date | None:
-    """The day whose digest is due at `local_now` (a tech lead's local time), or None before
-    the day's digest time."""
-    return local_now.date() if local_now.time() >= at else None
-
-
-def digest_key(person_id: int, day: date) -> str:
-    return f"error-digest:{person_id}:{day.isoformat()}"
+def digest_key(person_id: int, day: date, batch: str = "") -> str:
+    """One digest per lead and day, and per calendar and cadence when they have several."""
+    return f"error-digest:{person_id}:{day.isoformat()}" + (f":{batch}" if batch else "")
 
 
 @dataclass(frozen=True)
@@ -45,16 +44,23 @@ class AnnoyingDigest:
             .where(ErrorIssue.impact == "annoying", ErrorIssue.digested_at.is_(None))
             .order_by(ErrorIssue.id)
         ).all()
-        by_lead: dict[int, list[tuple[ErrorIssue, Service]]] = {}
+        every = dict(session.execute(select(ErrorDigest.service_id, ErrorDigest.every)).all())
+        known = calendars.calendars(session, {s.calendar for _, s in rows if s.calendar})
+        batches: dict[tuple[int, str, str], list[tuple[ErrorIssue, Service]]] = {}
         for issue, service in rows:
             lead = notices.tech_lead(session, service)
             if lead is not None:  # a service with no tech lead has nobody to tell
-                by_lead.setdefault(lead.id, []).append((issue, service))
+                name = service.calendar if service.calendar in known else ""
+                cadence = every.get(service.id, "daily")
+                batches.setdefault((lead.id, name, cadence), []).append((issue, service))
         written = 0
-        for person_id, found in by_lead.items():
+        for (person_id, name, cadence), found in batches.items():
             person = session.get_one(Person, person_id)
-            day = digest_day(now.astimezone(ZoneInfo(person.time_zone)))
-            if day is None or self._sent(session, digest_key(person.id, day)):
+            zone = ZoneInfo(person.time_zone)
+            day = due_day(known.get(name), cadence, now, zone)
+            batch = "" if (name, cadence) == ("", "daily") else f"{name or 'local'}:{cadence}"
+            key = digest_key(person.id, day, batch) if day else ""
+            if day is None or self._sent(session, key):
                 continue
             words = notices.Words(
                 title=f"Annoying errors to look at: {len(found)}",
@@ -64,7 +70,7 @@ class AnnoyingDigest:
                 session,
                 notices.to_person(
                     person, incident_id=None, kind=KIND, urgency="low",
-                    key=digest_key(person.id, day), words=words, now=now,
+                    key=key, words=words, now=now,
                 ),
                 now,
             )  # fmt: skip

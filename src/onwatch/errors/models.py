@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     ForeignKey,
     Index,
     LargeBinary,
@@ -102,6 +103,19 @@ class ErrorRule(Base):
         ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
     rules: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ErrorDigest(Base):
+    """How often a service's annoying issues reach its tech lead (config `error_digests:`):
+    daily or weekly, at close of business by the service's calendar. No row: daily."""
+
+    __tablename__ = "error_digest"
+    __table_args__ = (CheckConstraint("every IN ('daily', 'weekly')", name="every_known"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    every: Mapped[str] = mapped_column(String(8))
 
 
 class ErrorEvent(Base):

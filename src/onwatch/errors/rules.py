@@ -15,10 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onwatch.audit.actions import record_change
-from onwatch.core.changes import Change, Outcome, deleted, diff
-from onwatch.core.errors import Invalid, NotFound
+from onwatch.core.changes import Change, Outcome
 from onwatch.core.naming import Slug
+from onwatch.directory import per_service
 from onwatch.directory.models import Service
 from onwatch.errors.models import ErrorRule
 
@@ -141,40 +140,17 @@ def rule_specs(session: Session) -> list[ErrorRulesSpec]:
 def put_rules(
     session: Session, specs: list[ErrorRulesSpec], *, actor: str, now: datetime
 ) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    for spec in specs:
-        service_id = session.scalar(select(Service.id).where(Service.name == spec.service))
-        if service_id is None:
-            outcomes.append(Invalid(f"no service {spec.service!r}", "service"))
-            continue
-        row = session.get(ErrorRule, service_id)
-        after = [rule.model_dump(mode="json", exclude_none=True) for rule in spec.rules]
-        change = diff("error rules", spec.service, {"rules": row.rules} if row else None,
-                      {"rules": after})  # fmt: skip
-        if change is not None:
-            if row is None:
-                row = ErrorRule(service_id=service_id)
-                session.add(row)
-            row.rules = after
-            session.flush()
-            record_change(session, change, actor=actor, at=now)
-        outcomes.append(change)
-    return outcomes
+    return per_service.put_rows(
+        session, ErrorRule, "error rules", specs,
+        lambda spec: {
+            "rules": [rule.model_dump(mode="json", exclude_none=True) for rule in spec.rules]
+        },
+        actor=actor, now=now,
+    )  # fmt: skip
 
 
 def delete_rules(session: Session, service: str, *, actor: str, now: datetime) -> Change:
-    row = session.scalar(
-        select(ErrorRule)
-        .join(Service, Service.id == ErrorRule.service_id)
-        .where(Service.name == service)
-    )
-    if row is None:
-        raise NotFound(f"no error rules for service {service!r}")
-    change = deleted("error rules", service, {"rules": row.rules})
-    session.delete(row)
-    session.flush()
-    record_change(session, change, actor=actor, at=now)
-    return change
+    return per_service.delete_row(session, ErrorRule, "error rules", service, actor=actor, now=now)
 
 
 SUMMARY = (

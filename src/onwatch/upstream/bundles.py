@@ -1,13 +1,14 @@
 """Evidence bundles of an upstream outage: the window asked for, checked; the bundle built
-from the incident's alerts (nothing written); and attaching it to the upstream report: kept as
-a snapshot at a stable URL, on the timeline, audited, and e-mailed (Markdown and JSON attached)
-to the upstream owner and the product owner. In the caller's transaction."""
+from the incident's alerts and the error events of its linked error issues (nothing written);
+and attaching it to the upstream report: kept as a snapshot at a stable URL, on the timeline,
+audited, and e-mailed (Markdown and JSON attached) to the upstream owner and the product owner.
+In the caller's transaction."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from onwatch.core.errors import FieldError, Invalid
 from onwatch.directory.models import Service
 from onwatch.incidents import actions as incidents
 from onwatch.incidents.models import Incident
-from onwatch.upstream import evidence, queries
+from onwatch.upstream import error_evidence, evidence, queries
 from onwatch.upstream.actions import (
     Telling,
     checked_source,
@@ -27,7 +28,7 @@ from onwatch.upstream.actions import (
 )
 from onwatch.upstream.models import EvidenceBundle
 
-MAX_EVIDENCE_WINDOW = timedelta(days=31)
+MAX_EVIDENCE_WINDOW = evidence.MAX_WINDOW
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,18 @@ def evidence_window(
     samples: int | None,
     now: datetime,
 ) -> Window:
-    """The window asked for, checked: by default from the incident's first alert (or its
-    opening, or the longest window before `until`, whichever is latest) to now. Invalid naming
-    each field."""
+    """The window asked for, checked: by default from the incident's first alert or first error
+    event of a linked error issue (or its opening, or the longest window before `until`,
+    whichever is latest) to now. Invalid naming each field."""
     end = until or now
     start = since
     if start is None:
-        first = queries.earliest_alert(session, incident.id) or incident.opened_at
-        start = max(min(first, incident.opened_at), end - MAX_EVIDENCE_WINDOW)
+        firsts = [
+            incident.opened_at,
+            queries.earliest_alert(session, incident.id),
+            *(i.first_seen_at for i in error_evidence.linked_issues(session, incident.id)),
+        ]
+        start = max(min(f for f in firsts if f is not None), end - MAX_EVIDENCE_WINDOW)
     if since is None and until is None:
         end = max(end, start)  # an incident opened this instant: an empty window, no error
     count = evidence.DEFAULT_SAMPLES if samples is None else samples
@@ -85,12 +90,15 @@ def build_evidence(
     samples: int | None = None,
     now: datetime,
 ) -> evidence.Bundle:
-    """The evidence bundle of the incident's alerts in the window (nothing is written)."""
+    """The evidence bundle of the incident's alerts and the error events of its linked error
+    issues in the window (nothing is written)."""
     incident = incidents.get(session, incident_id)
     window = evidence_window(session, incident, since=since, until=until, samples=samples, now=now)
     service = session.get(Service, incident.service_id)
     upstream = queries.upstream_service(session, incident)
     read = queries.failures(session, incident.id, window.since, window.until)
+    errors = error_evidence.incident_failures(session, incident.id, window.since, window.until)
+    failures = sorted([*read.failures, *errors.failures], key=lambda f: f.at)
     subject = evidence.Subject(
         incident_id=incident.id,
         title=incident.title,
@@ -98,10 +106,11 @@ def build_evidence(
         upstream_service=upstream.name if upstream else None,
         upstream_url=incident.upstream_url,
     )
-    return evidence.bundle(
-        subject, read.failures, since=window.since, until=window.until, now=now,
-        samples=window.samples, notes=read.notes,
+    found = evidence.bundle(
+        subject, failures, since=window.since, until=window.until, now=now,
+        samples=window.samples, notes=[*read.notes, *errors.notes],
     )  # fmt: skip
+    return replace(found, total_events=found.total_events + errors.unread)
 
 
 def bundle_path(incident_id: int, bundle_id: int) -> str:

@@ -1,10 +1,11 @@
 """The evidence bundle of an error issue (seed 000's escalation from Sentry-style errors): its
 events in a window as failures for the pure builder, each with its stored client IP, the full
-payload where a sample of the event is kept, and the sample's URL."""
+payload where a sample of the event is kept, and the sample's URL. The same failures feed the
+bundle of an incident that error issues are linked to (an urgent triage opened it)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,8 +15,15 @@ from onwatch.directory.models import Service
 from onwatch.errors import queries as errors
 from onwatch.errors.models import ErrorEvent, ErrorIssue, ErrorSample
 from onwatch.upstream import evidence
-from onwatch.upstream.bundles import MAX_EVIDENCE_WINDOW
-from onwatch.upstream.evidence import Failure
+from onwatch.upstream.evidence import MAX_WINDOW, Failure
+
+
+@dataclass(frozen=True)
+class Failures:
+    failures: list[Failure]
+    unread: int  # events in the window counted but not read
+    notes: list[str]
+
 
 # Events read for one bundle at most (newest first); the total still counts every event.
 MAX_FAILURES = 5000
@@ -54,6 +62,53 @@ def issue_failures(
     return found
 
 
+@dataclass(frozen=True)
+class Read:
+    failures: list[Failure]
+    total: int  # every event in the window, read or only counted
+
+
+def read_issue(session: Session, issue: ErrorIssue, since: datetime, until: datetime) -> Read:
+    """The issue's failures from `since` to `until`, up to MAX_FAILURES, and all its events
+    there counted."""
+    failures = issue_failures(session, issue, since, until)
+    total = len(failures)
+    if total == MAX_FAILURES:  # the rest are counted, not read: [since, until) plus those at until
+        total = errors.events_between(session, issue.id, since, until) + sum(
+            1 for f in failures if f.at == until
+        )
+    return Read(failures, total)
+
+
+def linked_issues(session: Session, incident_id: int) -> list[ErrorIssue]:
+    """The error issues whose urgent triage opened (or that were linked to) the incident."""
+    return list(
+        session.scalars(
+            select(ErrorIssue).where(ErrorIssue.incident_id == incident_id).order_by(ErrorIssue.id)
+        )
+    )
+
+
+def incident_failures(
+    session: Session, incident_id: int, since: datetime, until: datetime
+) -> Failures:
+    """The events of the incident's linked error issues from `since` to `until`: the failures
+    read (newest MAX_FAILURES per issue), how many more were only counted, and a note if any."""
+    found: list[Failure] = []
+    unread = 0
+    for issue in linked_issues(session, incident_id):
+        read = read_issue(session, issue, since, until)
+        found += read.failures
+        unread += read.total - len(read.failures)
+    notes = []
+    if unread:
+        notes.append(
+            f"Samples and client IPs leave out {unread} older error event(s); the total "
+            "counts them."
+        )
+    return Failures(sorted(found, key=lambda f: f.at), unread, notes)
+
+
 def issue_evidence(
     session: Session,
     issue_id: int,
@@ -64,17 +119,13 @@ def issue_evidence(
     now: datetime,
 ) -> evidence.Bundle:
     """The bundle of the issue's events in the window: by default from its first event (at
-    most MAX_EVIDENCE_WINDOW back) to now. Nothing is written."""
+    most MAX_WINDOW back) to now. Nothing is written."""
     issue = errors.issue(session, issue_id)
     end = until or now
-    start = since or max(issue.first_seen_at, end - MAX_EVIDENCE_WINDOW)
+    start = since or max(issue.first_seen_at, end - MAX_WINDOW)
     service = session.get(Service, issue.service_id)
-    failures = issue_failures(session, issue, start, end)
-    total = len(failures)
-    if total == MAX_FAILURES:  # the rest are counted, not read: [start, end) plus those at end
-        total = errors.events_between(session, issue.id, start, end) + sum(
-            1 for f in failures if f.at == end
-        )
+    read = read_issue(session, issue, start, end)
+    failures, total = read.failures, read.total
     notes = []
     if total > len(failures):
         notes.append(f"Samples and client IPs are from the latest {len(failures)} of {total}.")

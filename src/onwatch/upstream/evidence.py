@@ -20,7 +20,7 @@ import ipaddress
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 URL_KEYS = ("url", "requesturl", "httpurl", "urlfull", "uri", "endpoint")
@@ -35,6 +35,7 @@ MIN_SAMPLES = 3
 DEFAULT_SAMPLES = 5
 MAX_SAMPLES = 20
 MAX_PAYLOAD_CHARS = 4000
+MAX_WINDOW = timedelta(days=31)  # the longest window one bundle reads
 
 
 @dataclass(frozen=True)

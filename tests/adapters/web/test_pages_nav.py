@@ -85,6 +85,7 @@ def test_the_app_mounts_the_directory_and_admin_links(ctx: AppContext) -> None:
         "/incidents",
         "/alerts",
         "/errors",
+        "/deploys",
         "/schedules",
         "/escalation-policies",
         "/silences",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 13:40:40.689614
+Create Date: 2026-12-07 13:42:35.502333
 """
 
 from collections.abc import Sequence
@@ -437,6 +437,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_deploy_service_id_deployed_at', ['service_id', 'deployed_at'], unique=False)
         batch_op.create_index('ix_deploy_watched_at', ['watched_at'], unique=False)
 
+    op.create_table('deploy_watch',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.CheckConstraint('minutes >= 1 AND minutes <= 10080', name=op.f('ck_deploy_watch_minutes_bounded')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_deploy_watch_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_deploy_watch'))
+    )
     op.create_table('error_attachment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -450,6 +457,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_attachment_service_id_service'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_error_attachment')),
     sa.UniqueConstraint('service_id', 'event_id', 'filename', name=op.f('uq_error_attachment_service_id_event_id_filename'))
+    )
+    op.create_table('error_digest',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('every', sa.String(length=8), nullable=False),
+    sa.CheckConstraint("every IN ('daily', 'weekly')", name=op.f('ck_error_digest_every_known')),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_digest_service_id_service'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_error_digest'))
     )
     op.create_table('error_health_firing',
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -1371,7 +1385,9 @@ def downgrade() -> None:
     op.drop_table('error_ingestion')
     op.drop_table('error_health_rule')
     op.drop_table('error_health_firing')
+    op.drop_table('error_digest')
     op.drop_table('error_attachment')
+    op.drop_table('deploy_watch')
     with op.batch_alter_table('deploy', schema=None) as batch_op:
         batch_op.drop_index('ix_deploy_watched_at')
         batch_op.drop_index('ix_deploy_service_id_deployed_at')

@@ -233,6 +233,46 @@ def create_key(body: KeyIn, request: Request, who: Principal = Depends(admin)) -
         return key_view(key, body.service, ctx.settings.resolved_base_url())
 
 
+class RotateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    service: str = Field(description="The service whose keys are rotated.")
+    disable_old: bool = Field(
+        False,
+        description="true: its keys in use are disabled at once; false: they keep working until "
+        "disabled by hand (the grace while SDKs move to the new DSN).",
+    )
+
+
+@router.post("/keys/{key_id}/disable")
+def disable_key(key_id: Id, request: Request, who: Principal = Depends(admin)) -> dict[str, Any]:
+    """Disable a DSN key: intake answers 401 to it from now on. Disabling it again changes
+    nothing."""
+    ctx = context(request)
+    with ctx.db.transaction() as session:
+        key = keys.disable_key(session, str(key_id), actor=who.actor, now=ctx.clock.now())
+        service = session.get_one(Service, key.service_id).name
+        return key_view(key, service, ctx.settings.resolved_base_url())
+
+
+@router.post("/keys/rotate", status_code=201)
+def rotate_keys(
+    body: RotateIn, request: Request, who: Principal = Depends(admin)
+) -> dict[str, Any]:
+    """A new DSN key for the service; its keys in use disabled at once with `disable_old`, else
+    left working until disabled by hand."""
+    ctx = context(request)
+    base = ctx.settings.resolved_base_url()
+    with ctx.db.transaction() as session:
+        new, old = keys.rotate_keys(
+            session, service=body.service, disable_old=body.disable_old, actor=who.actor,
+            now=ctx.clock.now(),
+        )  # fmt: skip
+        return {
+            "key": key_view(new, body.service, base),
+            "previous": [key_view(k, body.service, base) for k in old],
+        }
+
+
 @router.get("/ingestion")
 def ingestion(
     request: Request,

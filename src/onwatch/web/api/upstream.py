@@ -158,7 +158,7 @@ def _as(document: dict[str, Any], format: Format) -> Response:
 def get_evidence(
     incident_id: Id,
     request: Request,
-    since: Instant | None = Query(None, description="ISO 8601 with zone; default first alert."),
+    since: Instant | None = Query(None, description="ISO 8601 with zone; default first failure."),
     until: Instant | None = Query(None, description="ISO 8601 with zone; default now."),
     samples: int = Query(
         evidence.DEFAULT_SAMPLES, ge=evidence.MIN_SAMPLES, le=evidence.MAX_SAMPLES
@@ -166,10 +166,10 @@ def get_evidence(
     format: Format = Query("json", description="json or md (Markdown)."),
     _: Principal = Depends(viewer),
 ) -> Response:
-    """The evidence bundle of the incident's alerts in the window, as it is now (not kept):
-    sample failures (timestamp, URL, payload, error id), the total events and the unique
-    client IPs. 422 naming `since` or `until` for a window that ends before it starts or is
-    longer than 31 days."""
+    """The evidence bundle of the incident's alerts and linked error issues' events in the
+    window, as it is now (not kept): sample failures (timestamp, URL, payload, error id), the
+    total events and the unique client IPs. 422 naming `since` or `until` for a window that
+    ends before it starts or is longer than 31 days."""
     ctx = context(request)
     now = ctx.clock.now()
     with ctx.db.read() as session:

@@ -15,8 +15,8 @@ from onwatch.web.params import Id
 from onwatch.web.security import context, viewer
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-# Reached from a deploy notice's link and the Errors page, not the navigation bar (full already).
-NAV: tuple[NavLink, ...] = ()
+# Beside Errors: after a deploy a responder looks at both.
+NAV = (NavLink("Deploys", "/deploys", 26),)
 
 
 @router.get("/deploys", response_class=HTMLResponse)

@@ -13,8 +13,9 @@ from onwatch.auth.roles import Principal, Role, has_role
 @dataclass(frozen=True)
 class NavLink:
     """One entry of the bar. `order` places it; leave gaps so later pages slot in between:
-    Incidents 10, Alerts 20, Schedules 30, Silences 40, Maintenance 45, Services 50, Teams 60,
-    People 70, admin pages 90+. `role` is the least role that sees the link."""
+    Incidents 10, Alerts 20, Errors 25, Deploys 26, Schedules 30, Silences 40, Maintenance 45,
+    Services 50, Teams 60, People 70, admin pages 90+. `role` is the least role that sees the
+    link."""
 
     label: str
     path: str
