@@ -9,7 +9,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, desc, func, select, update
+from sqlalchemy import Select, bindparam, case, desc, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,10 +26,17 @@ from onwatch.errors.models import (
     ErrorSample,
 )
 
+# Impact ranks urgent first, then annoying, then issues nobody triaged yet, noise last.
+IMPACT_RANK = case(
+    {"work_stopping": 4, "data_corrupting": 3, "annoying": 2, "noise": 0},
+    value=ErrorIssue.impact,
+    else_=1,
+)
 SORTS = {
     "last_seen": ErrorIssue.last_seen_at,
     "events": ErrorIssue.event_count,
     "users": ErrorIssue.user_count,
+    "impact": IMPACT_RANK,
 }
 
 
@@ -213,7 +220,9 @@ def issues(
         query = query.where(ErrorIssue.service_id == service_id)
     if status is not None:
         query = query.where(ErrorIssue.status == status)
-    query = query.order_by(desc(SORTS[sort]), desc(ErrorIssue.id)).limit(limit)
+    # Within one impact, the issue with more events first.
+    then = ErrorIssue.event_count if sort == "impact" else ErrorIssue.id
+    query = query.order_by(desc(SORTS[sort]), desc(then), desc(ErrorIssue.id)).limit(limit)
     return [(issue, name) for issue, name in session.execute(query)]
 
 
