@@ -82,9 +82,8 @@ def merge(
             issue.incident_id = None
         session.flush()
         target.incident_id = incident
-    # Deleted rows by rows: SQLite's foreign keys may not cascade.
-    for table in (ErrorHour, ErrorAffected):
-        session.execute(delete(table).where(table.issue_id.in_(ids)))
+    # Their hours and affected rows go with them (ON DELETE CASCADE; SQLite's is on too), as do
+    # deploy findings about them (errors may not reach into deploys to move those).
     for issue in merging:
         session.delete(issue)
     session.flush()

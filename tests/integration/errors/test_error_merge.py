@@ -18,7 +18,7 @@ from onwatch.directory.specs import ServiceSpec
 from onwatch.errors import actions, keys, merging, queries
 from onwatch.errors.envelope import Envelope, Item
 from onwatch.errors.keys import KeyGrant
-from onwatch.errors.models import ErrorEvent, ErrorIssue
+from onwatch.errors.models import ErrorAffected, ErrorEvent, ErrorHour, ErrorIssue, ErrorSample
 from tests.adapters.errors.envelopes import exception_event
 
 
@@ -71,6 +71,11 @@ def test_merged_issues_add_up_and_later_events_of_their_hash_land_in_the_target(
             select(func.count()).select_from(ErrorEvent).where(ErrorEvent.issue_id == pay.id)
         )
         assert merging.merged_into(session, cart.id) == pay.id
+        left = [
+            session.scalar(select(func.count()).select_from(table).where(table.issue_id != pay.id))
+            for table in (ErrorHour, ErrorAffected, ErrorSample)
+        ]
+    assert left == [0, 0, 0]  # nothing of the merged issues is left behind
     assert sum(count for _, count in hours) == 6 and events == 6
     assert [s.seq for s in samples] == [6, 5, 4]  # the newest three of all, numbered afresh
 
