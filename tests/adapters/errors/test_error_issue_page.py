@@ -23,6 +23,8 @@ def test_a_responder_merges_and_triages_noise_with_a_silence_from_the_page(
     csrf = csrf_token_for(sign_in(client, db, clock, role="responder"))
     page = client.get(f"/errors/{found['pay']}")
     assert f'name="issues" value="{found["cart"]}"' in page.text
+    assert "Ticket none (the team has no tracker)" in text_of(page.text)
+    assert f'action="/errors/{found["pay"]}/ticket"' not in page.text
     no_csrf = client.post(f"/errors/{found['pay']}/merge", data={"issues": [found["cart"]]})
     assert no_csrf.status_code == 403
     bad = client.post(f"/errors/{found['pay']}/merge", data={"issues": ["x"], "csrf_token": csrf})

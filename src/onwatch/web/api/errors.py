@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal
@@ -20,6 +21,7 @@ from onwatch.errors.grouping import innermost_exception
 from onwatch.errors.models import ErrorIngestion, ErrorIssue, ErrorKey
 from onwatch.errors.tickets import SUBJECT, ErrorTickets
 from onwatch.incidents.notices import tech_lead
+from onwatch.tickets.models import TicketTracker
 from onwatch.tickets.queries import tickets_of
 from onwatch.web.params import Id
 from onwatch.web.security import admin, context, responder, viewer
@@ -127,6 +129,9 @@ def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, An
     samples = queries.samples(session, issue.id)
     lead = tech_lead(session, service)
     team = session.get(Team, service.team_id) if service.team_id is not None else None
+    tracker = session.scalar(
+        select(TicketTracker.repository).where(TicketTracker.team_id == service.team_id)
+    )
     return {
         **issue_view(issue, service.name),
         "team": team.name if team else None,
@@ -139,6 +144,7 @@ def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, An
         "resolved_at": issue.resolved_at,
         "silence": issue.silence,
         "merged_from": list(issue.merged_from),
+        "tracker": tracker,  # the repository of its team's tracker, if it has one
         "tickets": [vars(t) for t in tickets_of(session, SUBJECT, issue.id)],
         "hours": [
             {"hour_at": at, "events": count}
