@@ -1,5 +1,5 @@
-"""`onwatch errors dsn|keys|ingestion|releases|list|show|resolve|silence|reopen|triage`: error
-tracking from a shell (`keys`: cli/error_keys.py)."""
+"""`onwatch errors dsn|keys|ingestion|releases|list|show|resolve|silence|reopen|triage|merge|
+ticket`: error tracking from a shell (`keys`: cli/error_keys.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from onwatch.core.clock import SystemClock
 from onwatch.core.durations import parse_duration
 from onwatch.core.errors import Invalid
 from onwatch.directory.queries import get_service
-from onwatch.errors import actions, keys, queries, triage
+from onwatch.errors import actions, keys, merging, queries, triage
+from onwatch.errors.tickets import ErrorTickets
 
 app = typer.Typer(no_args_is_help=True, help="Error tracking: DSNs for Sentry SDKs, error issues.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -100,7 +101,7 @@ def releases(
 def list_issues(
     service: str | None = typer.Option(None, "--service"),
     status: str | None = typer.Option(None, "--status", help="unresolved, resolved, silenced."),
-    sort: str = typer.Option("last_seen", "--sort", help="last_seen, events or users."),
+    sort: str = typer.Option("last_seen", "--sort", help="last_seen, events, users or impact."),
     as_json: bool = JSON,
 ) -> None:
     """Error issues, most recently seen first (or by events or users)."""
@@ -202,15 +203,58 @@ def triage_issue(
         ..., help="noise, annoying, data_corrupting (opens a paging incident) or work_stopping."
     ),
     fix_in_code: bool = typer.Option(False, "--fix-in-code", help="Noise to catch in code."),
+    silence: bool = typer.Option(False, "--silence", help="Noise: silence it as well."),
+    until: str | None = typer.Option(None, "--until", help="With --silence: ISO 8601 with zone."),
+    duration: str | None = typer.Option(None, "--for", help="With --silence: 30m, 2h, 1d."),
+    events: int | None = typer.Option(None, "--events", help="With --silence: N more events."),
+    users: int | None = typer.Option(None, "--users", help="With --silence: N more users."),
     as_json: bool = JSON,
 ) -> None:
-    """Triage an issue by impact."""
+    """Triage an issue by impact; noise takes its response too (--fix-in-code, --silence)."""
+    from onwatch.web.api.errors import SilenceIn  # startup speed, as in dsn
+
+    def triaged(session, now):  # type: ignore[no-untyped-def]
+        quiet = None
+        if silence:
+            body = checked(SilenceIn, until=until, events=events, users=users)
+            ends = now + parse_duration(duration) if duration else body.until
+            quiet = triage.Silence(until=ends, events=body.events, users=body.users)
+        return triage.triage(
+            session, issue_id, impact, fix_in_code=fix_in_code, silence=quiet, actor=actor(),
+            now=now,
+        )  # fmt: skip
+
+    _change(as_json, triaged)
+
+
+@app.command("merge")
+def merge(
+    target: int = typer.Argument(..., help="The issue that stays (keeps its id)."),
+    others: list[int] = typer.Argument(..., help="Issues of the same service to merge into it."),
+    as_json: bool = JSON,
+) -> None:
+    """Merge issues of one service into TARGET: their events, counts and samples move into it,
+    and their later events land in it."""
+    keep = settings().errors_samples
     _change(
         as_json,
-        lambda session, now: triage.triage(
-            session, issue_id, impact, fix_in_code=fix_in_code, actor=actor(), now=now
+        lambda session, now: merging.merge(
+            session, target, others, keep_samples=keep, actor=actor(), now=now
         ),
     )
+
+
+@app.command("ticket")
+def ticket(issue_id: int = typer.Argument(...), as_json: bool = JSON) -> None:
+    """Open the issue's ticket in its team's tracker (the one it has, if it has one); the engine
+    sends it, and `show` gives its link once the tracker answered."""
+    base = public_url(settings())
+
+    def ticketed(session, now):  # type: ignore[no-untyped-def]
+        ErrorTickets(base).open_now(session, issue_id, actor=actor(), now=now)
+        return queries.issue(session, issue_id)
+
+    _change(as_json, ticketed)
 
 
 def _change(as_json: bool, change) -> None:  # type: ignore[no-untyped-def]
@@ -239,6 +283,10 @@ def _print(detail: dict) -> None:  # type: ignore[type-arg]
          "events", "users", "client_ips", "first_seen_at", "last_seen_at", "last_release",
          "grouping"],
     )  # fmt: skip
+    if detail["merged_from"]:
+        typer.echo("  merged from " + ", ".join(f"#{n}" for n in detail["merged_from"]))
+    for found in detail["tickets"]:
+        typer.echo(f"  ticket {found['url'] or found['state']}")
     for sample in detail["samples"][:3]:
         typer.echo(f"  sample {sample['event_id']}  {at_text(sample['received_at'])}  "
                    f"{sample['url'] or ''}".rstrip())  # fmt: skip

@@ -19,7 +19,7 @@ from onwatch.calendars import queries as calendars
 from onwatch.directory.models import Person, Service
 from onwatch.errors.closing import DIGEST_AT, digest_day, due_day
 from onwatch.errors.models import ErrorDigest, ErrorIssue
-from onwatch.errors.triage import issue_path
+from onwatch.errors.paths import issue_path
 from onwatch.incidents import notices
 from onwatch.notifications.models import Notification
 from onwatch.notifications.outbox import write

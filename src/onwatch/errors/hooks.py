@@ -12,7 +12,7 @@ from onwatch.directory.models import Person, Service
 from onwatch.errors import queries, rules, triage
 from onwatch.errors.grouping import innermost_exception
 from onwatch.errors.models import ErrorIssue
-from onwatch.errors.triage import issue_path
+from onwatch.errors.paths import issue_path
 from onwatch.incidents import notices
 from onwatch.notifications.outbox import write
 

@@ -91,6 +91,23 @@ class ErrorIssue(Base):
     )
     # When the issue went into its tech lead's digest (annoying ones, once each).
     digested_at: Mapped[datetime | None]
+    # Ids of the issues merged into this one by hand (merging.py), oldest merge first.
+    merged_from: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ErrorAlias(Base):
+    """The hash of an issue merged into another: its later events land in `issue_id`. Read by
+    intake only when no issue has the hash itself (queries.issue_for)."""
+
+    __tablename__ = "error_alias"
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("error_issue.id", ondelete="CASCADE"), index=True
+    )
+    # The id the merged issue had: its old address leads to the issue it is now part of.
+    merged_id: Mapped[int] = mapped_column(unique=True)
 
 
 class ErrorRule(Base):

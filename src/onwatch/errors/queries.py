@@ -9,7 +9,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, bindparam, desc, func, select, update
+from sqlalchemy import Select, bindparam, case, desc, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from onwatch.directory.models import Service
 from onwatch.errors.envelope import COUNTED, PROCESSED
 from onwatch.errors.models import (
     ErrorAffected,
+    ErrorAlias,
     ErrorEvent,
     ErrorHour,
     ErrorIngestion,
@@ -26,10 +27,17 @@ from onwatch.errors.models import (
     ErrorSample,
 )
 
+# Impact ranks urgent first, then annoying, then issues nobody triaged yet, noise last.
+IMPACT_RANK = case(
+    {"work_stopping": 4, "data_corrupting": 3, "annoying": 2, "noise": 0},
+    value=ErrorIssue.impact,
+    else_=1,
+)
 SORTS = {
     "last_seen": ErrorIssue.last_seen_at,
     "events": ErrorIssue.event_count,
     "users": ErrorIssue.user_count,
+    "impact": IMPACT_RANK,
 }
 
 
@@ -46,12 +54,15 @@ def keys_of(session: Session, service_id: int | None = None) -> list[tuple[Error
 
 
 def issue_for(session: Session, values: dict[str, Any]) -> SimpleNamespace:
-    """The issue of (service_id, fingerprint) as a mutable record of its columns, inserted with
-    `values` if there is none; locked for update. A concurrent insert of the same issue makes
-    ours do nothing (the unique index) and we read theirs, which PostgreSQL has by then
-    committed or is waiting on. Save changes with update_issue."""
+    """The issue of (service_id, fingerprint) as a mutable record of its columns (or of the issue
+    it was merged into), inserted with `values` if there is none; locked for update. A
+    concurrent insert of the same issue makes ours do nothing (the unique index) and we read
+    theirs, which PostgreSQL has by then committed or is waiting on. Save changes with
+    update_issue."""
     key = {"service_id": values["service_id"], "fingerprint": values["fingerprint"]}
     row = _run(session, "issue_select", key).first()
+    if row is None:
+        row = _run(session, "issue_aliased", key).first()  # the hash of a merged issue
     if row is None:
         _run(session, "issue_insert", values)
         row = _run(session, "issue_select", key).one()
@@ -124,7 +135,7 @@ def _statements(dialect: str) -> dict[str, Any]:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     key, issue, event = ErrorKey.__table__, ErrorIssue.__table__, ErrorEvent.__table__
     hour, sample, ingestion = ErrorHour.__table__, ErrorSample.__table__, ErrorIngestion.__table__
-    affected = ErrorAffected.__table__
+    affected, alias = ErrorAffected.__table__, ErrorAlias.__table__
     counted, sampled = insert(ingestion), insert(sample)
     return {
         "key": select(key.c.id, key.c.service_id, key.c.disabled_at, key.c.rate_limit).where(
@@ -139,6 +150,13 @@ def _statements(dialect: str) -> dict[str, Any]:
             issue.c.fingerprint == bindparam("fingerprint"),
         )
         .with_for_update(),
+        "issue_aliased": select(issue)
+        .join(alias, alias.c.issue_id == issue.c.id)
+        .where(
+            alias.c.service_id == bindparam("service_id"),
+            alias.c.fingerprint == bindparam("fingerprint"),
+        )
+        .with_for_update(of=issue),
         "issue_update": update(issue).where(issue.c.id == bindparam("issue_id_")),
         "event_insert": insert(event)
         .on_conflict_do_nothing(index_elements=["service_id", "event_id"])
@@ -215,7 +233,9 @@ def issues(
         query = query.where(ErrorIssue.service_id == service_id)
     if status is not None:
         query = query.where(ErrorIssue.status == status)
-    query = query.order_by(desc(SORTS[sort]), desc(ErrorIssue.id)).limit(limit)
+    # Within one impact, the issue with more events first.
+    then = ErrorIssue.event_count if sort == "impact" else ErrorIssue.id
+    query = query.order_by(desc(SORTS[sort]), desc(then), desc(ErrorIssue.id)).limit(limit)
     return [(issue, name) for issue, name in session.execute(query)]
 
 

@@ -17,7 +17,7 @@ from onwatch.core.errors import Conflict
 from onwatch.directory.models import Service, Team
 from onwatch.errors import queries
 from onwatch.errors.models import ErrorIssue
-from onwatch.errors.triage import issue_path
+from onwatch.errors.paths import issue_path
 from onwatch.tickets import actions
 from onwatch.tickets.models import Ticket, TicketTracker
 
@@ -66,6 +66,25 @@ class ErrorTickets:
             opened += 1
         return opened
 
+    def open_now(self, session: Session, issue_id: int, *, actor: str, now: datetime) -> Ticket:
+        """The issue's ticket in its team's tracker, opened now if it has none (a responder's
+        "ticket it": whatever its status or impact); the existing one if it has. Conflict when
+        the service's team has no tracker."""
+        issue = queries.issue(session, issue_id, lock=True)
+        service = session.get_one(Service, issue.service_id)
+        found = session.execute(
+            select(TicketTracker, Team.name)
+            .join(Team, Team.id == TicketTracker.team_id)
+            .where(TicketTracker.team_id == service.team_id)
+        ).first()
+        if found is None:
+            raise Conflict(f"the team of {service.name} has no ticket tracker (ticket_trackers:)")
+        tracker, team = found
+        ticket = actions.ticket_of(session, tracker.id, SUBJECT, issue.id)
+        if ticket is not None:
+            return ticket
+        return self._open(session, tracker, issue, service, team, now, actor)
+
     def comment_due(self, session: Session, now: datetime) -> int:
         """A comment on each open ticket whose issue had events since the last told, when the
         last comment is older than `comment_every`."""
@@ -105,7 +124,7 @@ class ErrorTickets:
 
     def _open(
         self, session: Session, tracker: TicketTracker, issue: ErrorIssue, service: Service,
-        team: str, now: datetime,
+        team: str, now: datetime, actor: str = ACTOR,
     ) -> Ticket:  # fmt: skip
         body = "\n".join(
             [
@@ -127,5 +146,5 @@ class ErrorTickets:
         return actions.open_issue(
             session, tracker, subject_kind=SUBJECT, subject_id=issue.id,
             title=f"[{service.name}] {issue.title}", body=body, labels=list(tracker.labels),
-            actor=ACTOR, now=now, told_through=issue.event_count,
+            actor=actor, now=now, told_through=issue.event_count,
         )  # fmt: skip

@@ -6,6 +6,7 @@ contacts at once (incidents/impact.py). One incident per issue. In the caller's 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -13,16 +14,23 @@ from sqlalchemy.orm import Session
 from onwatch.audit.actions import record
 from onwatch.core.errors import Invalid
 from onwatch.directory.models import Service
-from onwatch.errors import queries
+from onwatch.errors import actions, queries
 from onwatch.errors.models import IMPACTS, URGENT_IMPACTS, ErrorIssue
+from onwatch.errors.paths import issue_path
 from onwatch.incidents import declaring, impact
 from onwatch.incidents.models import Incident
 
 SEVERITY = "sev1"
 
 
-def issue_path(issue_id: int) -> str:
-    return f"/errors/{issue_id}"
+@dataclass(frozen=True)
+class Silence:
+    """Noise's other response: silenced until a time, N more events or N more users (first
+    wins; none of them: until lifted by hand)."""
+
+    until: datetime | None = None
+    events: int | None = None
+    users: int | None = None
 
 
 def checked_impact(value: str | None) -> str:
@@ -38,12 +46,17 @@ def triage(
     impact_: str,
     *,
     fix_in_code: bool = False,
+    silence: Silence | None = None,
     actor: str,
     now: datetime,
 ) -> ErrorIssue:
     """Set the issue's impact; Invalid naming `impact` for an unknown one, NotFound for an
-    unknown issue. Urgent impacts open the issue's incident if it has none yet."""
+    unknown issue. Urgent impacts open the issue's incident if it has none yet. Noise takes its
+    response in the same action: marked fix in code, silenced, or both (silenced until the
+    fix ships); a silence with another impact is refused naming `silence`."""
     found = checked_impact(impact_)
+    if silence is not None and found != "noise":
+        raise Invalid("only noise is silenced by triage", "silence")
     issue = queries.issue(session, issue_id, lock=True)
     before = view(issue)
     issue.impact, issue.impact_by, issue.impact_at = found, actor, now
@@ -55,6 +68,11 @@ def triage(
         session, actor=actor, action="error_issue.triage", entity_type="error_issue",
         entity_key=str(issue.id), at=now, before=before, after=view(issue),
     )  # fmt: skip
+    if silence is not None:
+        actions.silence(
+            session, issue.id, until=silence.until, events=silence.events, users=silence.users,
+            actor=actor, now=now,
+        )  # fmt: skip
     return issue
 
 

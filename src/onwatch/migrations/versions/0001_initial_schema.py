@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 13:42:35.502333
+Create Date: 2026-12-07 13:47:08.344008
 """
 
 from collections.abc import Sequence
@@ -836,6 +836,7 @@ def upgrade() -> None:
     sa.Column('fix_in_code', sa.Boolean(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=True),
     sa.Column('digested_at', onwatch.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('merged_from', onwatch.core.db.JSONDoc(), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_error_issue_incident_id_incident'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_issue_service_id_service')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_error_issue')),
@@ -1181,6 +1182,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_affected_issue_id_error_issue'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('issue_id', 'kind', 'value', name=op.f('pk_error_affected'))
     )
+    op.create_table('error_alias',
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('issue_id', sa.Integer(), nullable=False),
+    sa.Column('merged_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['issue_id'], ['error_issue.id'], name=op.f('fk_error_alias_issue_id_error_issue'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], name=op.f('fk_error_alias_service_id_service')),
+    sa.PrimaryKeyConstraint('service_id', 'fingerprint', name=op.f('pk_error_alias')),
+    sa.UniqueConstraint('merged_id', name=op.f('uq_error_alias_merged_id'))
+    )
+    with op.batch_alter_table('error_alias', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_error_alias_issue_id'), ['issue_id'], unique=False)
+
     op.create_table('error_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('service_id', sa.Integer(), nullable=False),
@@ -1250,6 +1264,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_error_event_issue_id_received_at')
 
     op.drop_table('error_event')
+    with op.batch_alter_table('error_alias', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_error_alias_issue_id'))
+
+    op.drop_table('error_alias')
     op.drop_table('error_affected')
     with op.batch_alter_table('deploy_finding', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deploy_finding_deploy_id'))

@@ -1,5 +1,6 @@
 """Error tracking's API: DSN keys (listing needs viewer, issuing admin), ingestion counts, error
-issues (viewer) and resolving, silencing or triaging them (responder, audited)."""
+issues (viewer) and resolving, silencing, triaging, merging or ticketing them (responder,
+audited)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,26 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onwatch.auth.roles import Principal
 from onwatch.directory.models import Service, Team
 from onwatch.directory.queries import get_service
-from onwatch.errors import actions, attachments, keys, queries, releases, triage
+from onwatch.errors import actions, attachments, keys, merging, queries, releases, triage
 from onwatch.errors.envelope import COUNTED, PROCESSED
 from onwatch.errors.grouping import innermost_exception
 from onwatch.errors.health import crash_free_sessions, crash_free_users
 from onwatch.errors.models import ErrorIngestion, ErrorIssue, ErrorKey
+from onwatch.errors.tickets import SUBJECT, ErrorTickets
 from onwatch.incidents.notices import tech_lead
+from onwatch.tickets.models import TicketTracker
+from onwatch.tickets.queries import tickets_of
 from onwatch.web.params import Id
 from onwatch.web.security import admin, context, responder, viewer
 
 router = APIRouter(prefix="/api/v1/errors", tags=["errors"])
-HOURS_SHOWN = timedelta(hours=48)
+HOURS_SHOWN = timedelta(days=14)  # the page charts the last 14 days
 
 
 class KeyIn(BaseModel):
@@ -53,6 +58,17 @@ class TriageIn(BaseModel):
     )
     fix_in_code: bool = Field(
         False, description="With noise: to be caught and logged in the code, not sent."
+    )
+    silence: SilenceIn | None = Field(
+        None, description="With noise: silence it in the same action (until a time, N more "
+        "events or N more users); refused with another impact."
+    )  # fmt: skip
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    issues: list[int] = Field(
+        min_length=1, max_length=100, description="Issues of the same service to merge into this."
     )
 
 
@@ -147,6 +163,9 @@ def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, An
         files.setdefault(row.event_id, []).append(attachment_view(row))
     lead = tech_lead(session, service)
     team = session.get(Team, service.team_id) if service.team_id is not None else None
+    tracker = session.scalar(
+        select(TicketTracker.repository).where(TicketTracker.team_id == service.team_id)
+    )
     return {
         **issue_view(issue, service.name),
         "team": team.name if team else None,
@@ -158,6 +177,9 @@ def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, An
         "resolution": issue.resolution,
         "resolved_at": issue.resolved_at,
         "silence": issue.silence,
+        "merged_from": list(issue.merged_from),
+        "tracker": tracker,  # the repository of its team's tracker, if it has one
+        "tickets": [vars(t) for t in tickets_of(session, SUBJECT, issue.id)],
         "hours": [
             {"hour_at": at, "events": count}
             for at, count in queries.hours(session, issue.id, now - HOURS_SHOWN)
@@ -167,6 +189,8 @@ def issue_detail(session: Session, issue_id: int, now: datetime) -> dict[str, An
                 "event_id": s.event_id,
                 "received_at": s.received_at,
                 "url": s.url,
+                "user": _user(s.payload),
+                "tags": _tags(s.payload),
                 "stacktrace": _stacktrace(s.payload),
                 "payload": s.payload,
                 "attachments": files.get(s.event_id, []),
@@ -201,10 +225,35 @@ def _stacktrace(payload: dict[str, Any]) -> list[dict[str, Any]]:
             "line": f.get("lineno"),
             "in_app": f.get("in_app") is True,
             "context_line": f.get("context_line"),
+            "pre_context": _lines(f.get("pre_context")),
+            "post_context": _lines(f.get("post_context")),
         }
         for f in reversed(frames)
         if isinstance(f, dict)
     ]
+
+
+def _user(payload: dict[str, Any]) -> dict[str, str]:
+    user = payload.get("user")
+    if not isinstance(user, dict):
+        return {}
+    wanted = ("id", "email", "username", "ip_address")
+    return {k: str(user[k]) for k in wanted if isinstance(user.get(k), (str, int))}
+
+
+def _tags(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    tags = payload.get("tags")
+    pairs = tags.items() if isinstance(tags, dict) else tags if isinstance(tags, list) else []
+    found = [
+        (str(pair[0]), str(pair[1]))
+        for pair in pairs
+        if isinstance(pair, (list, tuple)) and len(pair) == 2
+    ]
+    return found[:50]
+
+
+def _lines(value: Any) -> list[str]:
+    return [str(line) for line in value[-5:]] if isinstance(value, list) else []
 
 
 def _service_id(session: Session, service: str | None) -> int | None:
@@ -305,7 +354,7 @@ def list_issues(
     request: Request,
     service: str | None = Query(None),
     status: Literal["unresolved", "resolved", "silenced"] | None = Query(None),
-    sort: Literal["last_seen", "events", "users"] = Query("last_seen"),
+    sort: Literal["last_seen", "events", "users", "impact"] = Query("last_seen"),
     limit: int = Query(100, ge=1, le=1000),
     _: Principal = Depends(viewer),
 ) -> list[dict[str, Any]]:
@@ -399,7 +448,42 @@ def triage_issue(
     ctx = context(request)
     now = ctx.clock.now()
     with ctx.db.transaction() as session:
+        silence = triage.Silence(**body.silence.model_dump()) if body.silence else None
         triage.triage(
-            session, issue_id, body.impact, fix_in_code=body.fix_in_code, actor=who.actor, now=now
-        )
+            session, issue_id, body.impact, fix_in_code=body.fix_in_code, silence=silence,
+            actor=who.actor, now=now,
+        )  # fmt: skip
         return issue_detail(session, issue_id, now)
+
+
+@router.post("/issues/{issue_id}/merge")
+def merge(
+    issue_id: Id, body: MergeIn, request: Request, who: Principal = Depends(responder)
+) -> dict[str, Any]:
+    """Merge other issues of the same service into this one, which keeps its id: their events,
+    counts, samples and tags move here, and later events of their hashes land here. 422 naming
+    `issues` for an issue of another service."""
+    ctx = context(request)
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        merging.merge(
+            session, issue_id, body.issues, keep_samples=ctx.settings.errors_samples,
+            actor=who.actor, now=now,
+        )  # fmt: skip
+        return issue_detail(session, issue_id, now)
+
+
+@router.post("/issues/{issue_id}/ticket")
+def ticket(issue_id: Id, request: Request, who: Principal = Depends(responder)) -> dict[str, Any]:
+    """Open the issue's ticket in its team's tracker now (labelled as the tracker says, e.g.
+    prod-alert); the one it has if it has one. 409 when the team has no tracker. The engine
+    sends it; the ticket's number and link appear once the tracker answered."""
+    ctx = context(request)
+    now = ctx.clock.now()
+    with ctx.db.transaction() as session:
+        ErrorTickets(ctx.settings.resolved_base_url()).open_now(
+            session, issue_id, actor=who.actor, now=now
+        )
+        detail = issue_detail(session, issue_id, now)
+    ctx.engine_wakeup.set()  # after the commit: the engine sends what is now stored
+    return detail
