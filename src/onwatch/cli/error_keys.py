@@ -21,7 +21,7 @@ JSON = typer.Option(False, "--json", help="Print JSON.")
 
 def _views(rows: list[tuple[Any, str]]) -> list[dict[str, Any]]:
     # The API's view (and FastAPI under it) only when a command prints: startup speed.
-    from onwatch.web.api.errors import key_view
+    from onwatch.web.api.error_setup import key_view
 
     base = public_url(settings())
     return [key_view(key, name, base) for key, name in rows]

@@ -30,7 +30,7 @@ def dsn(
 ) -> None:
     """Issue a new DSN for a service and print it (configure a Sentry SDK with it)."""
     # The API's views (and FastAPI under them) only for the commands that print them: startup.
-    from onwatch.web.api.errors import key_view
+    from onwatch.web.api.error_setup import key_view
 
     config = settings()
     db = open_database(config)
@@ -49,7 +49,7 @@ def ingestion(
     as_json: bool = JSON,
 ) -> None:
     """Envelope items received by type: processed, counted, or skipped."""
-    from onwatch.web.api.errors import ingestion_view  # startup speed, as in dsn
+    from onwatch.web.api.error_setup import ingestion_view  # startup speed, as in dsn
 
     db = open_database(settings())
     with reported(), db.read() as session:
@@ -71,7 +71,7 @@ def releases(
     as_json: bool = JSON,
 ) -> None:
     """Release health: sessions, crash-free sessions and users per release and environment."""
-    from onwatch.web.api.errors import release_views  # startup speed, as in dsn
+    from onwatch.web.api.error_setup import release_views  # startup speed, as in dsn
 
     db = open_database(settings())
     with reported(), db.read() as session:

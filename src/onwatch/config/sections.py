@@ -25,7 +25,7 @@ from onwatch.directory import actions as directory
 from onwatch.directory import rows as directory_rows
 from onwatch.directory.specs import PersonSpec, ServiceSpec, TeamSpec
 from onwatch.errors.digest_config import error_digest_sections
-from onwatch.errors.health_rules import health_rule_sections
+from onwatch.errors.health.rules import health_rule_sections
 from onwatch.errors.rules import error_rule_sections
 from onwatch.escalation import policies as escalation_policies
 from onwatch.escalation.specs import PolicySpec

@@ -1,5 +1,5 @@
 """Release health rules as an engine step: each service's rules judged against the releases that
-had sessions in the last day (errors/health.py decides), and what changed sent through alert
+had sessions in the last day (errors/health/rates.py decides), and what changed sent through alert
 intake as any monitor would: a trigger when a rule starts firing for a release and environment, a
 resolve when its rate recovers or the rule goes away. Also forgets finished sessions' state."""
 
@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from onwatch.alerts.events import AlertEvent
 from onwatch.alerts.ingest import Routed, ingest
 from onwatch.directory.models import Service
-from onwatch.errors import releases
-from onwatch.errors.health import Counts, Verdict, counts_in_window, dedup_key, verdict
-from onwatch.errors.health_rules import HealthRuleSpec, all_rules
+from onwatch.errors.health import queries as health_queries
+from onwatch.errors.health.rates import Counts, Verdict, counts_in_window, dedup_key, verdict
+from onwatch.errors.health.rules import HealthRuleSpec, all_rules
 from onwatch.errors.models import ErrorHealthFiring, ErrorHealthRule
 
 ACTOR = "engine:release_health"
@@ -32,7 +32,7 @@ def evaluate_release_health(session: Session, now: datetime) -> int:
     services = all_rules(session, lock=True)
     firing = _firing(session, [service_id for service_id, _, _ in services])
     for service_id, service, specs in services:
-        for health in releases.release_health(session, service_id, since=now - ACTIVE):
+        for health in health_queries.release_health(session, service_id, since=now - ACTIVE):
             for spec in specs:
                 found = _judged(session, service_id, spec, health)
                 if found is None:
@@ -66,7 +66,7 @@ def evaluate_release_health(session: Session, now: datetime) -> int:
         session.delete(row)
         _send(session, key[0], names[key[0]], _resolve(key, "rule removed", now))
         sent += 1
-    releases.forget_sessions(session, now)
+    health_queries.forget_sessions(session, now)
     session.flush()
     return sent
 
@@ -87,7 +87,7 @@ def _firing(session: Session, service_ids: list[int]) -> dict[FiringKey, ErrorHe
 
 
 def _judged(
-    session: Session, service_id: int, spec: HealthRuleSpec, health: releases.ReleaseHealth
+    session: Session, service_id: int, spec: HealthRuleSpec, health: health_queries.ReleaseHealth
 ) -> Verdict | None:
     rule = spec.rule()
     if rule.environment is not None and rule.environment != health.environment:
@@ -95,9 +95,9 @@ def _judged(
     counts = health.counts
     if rule.window is not None:
         end = health.first_hour_at + rule.window
-        hours = releases.hours_of(session, service_id, health.release, health.environment)
+        hours = health_queries.hours_of(session, service_id, health.release, health.environment)
         sessions = counts_in_window(hours, health.first_hour_at, rule.window)
-        users, crashed = releases.users_before(
+        users, crashed = health_queries.users_before(
             session, service_id, health.release, health.environment, end
         )
         counts = sessions + Counts(users=users, crashed_users=crashed)
@@ -107,7 +107,7 @@ def _judged(
 def _trigger(
     spec: HealthRuleSpec,
     service: str,
-    health: releases.ReleaseHealth,
+    health: health_queries.ReleaseHealth,
     found: Verdict,
     now: datetime,
 ) -> AlertEvent:

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onwatch.errors import attachments, sessions
+from onwatch.errors import attachments
 from onwatch.errors.envelope import Envelope, Item
+from onwatch.errors.health import sessions
 from onwatch.errors.keys import KeyGrant
 
 Reader = Callable[[Item, dict[str, Any], str], Any]

@@ -212,7 +212,7 @@ class ErrorIngestion(Base):
 
 class ErrorSession(Base):
     """A session an SDK sent updates of (`session` items): its status so far, so that an update
-    sent again, or its terminal update after the first, is counted once (errors/health.py)."""
+    sent again, or its terminal update after the first, is counted once (errors/health/rates.py)."""
 
     __tablename__ = "error_session"
 

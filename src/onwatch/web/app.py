@@ -19,6 +19,7 @@ from onwatch.web.api import (
     declare,
     deploys,
     directory,
+    error_setup,
     errors_intake,
     escalation_metrics,
     escalation_policies,
@@ -127,6 +128,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         postmortems.router,
         declare.router,
         tickets.router,
+        error_setup.router,
         error_issues.router,
         deploys.router,
     )

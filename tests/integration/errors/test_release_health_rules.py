@@ -18,7 +18,7 @@ from onwatch.core.clock import FakeClock
 from onwatch.core.db import Database
 from onwatch.engine.assembly import build_engine
 from onwatch.errors import keys
-from onwatch.errors.health_rules import EXAMPLE
+from onwatch.errors.health.rules import EXAMPLE
 from onwatch.errors.models import ErrorHealthFiring
 from onwatch.incidents.models import Incident
 from onwatch.notifications.models import Notification

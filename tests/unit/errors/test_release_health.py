@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from onwatch.errors.health import (
+from onwatch.errors.health.rates import (
     Counts,
     HealthRule,
     counts_in_window,

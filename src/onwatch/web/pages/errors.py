@@ -16,7 +16,8 @@ from onwatch.directory.queries import get_service
 from onwatch.errors import actions, chart, merging, queries, triage
 from onwatch.errors.models import IMPACTS
 from onwatch.errors.tickets import ErrorTickets
-from onwatch.web.api.errors import ingestion_view, issue_detail, issue_view, release_views
+from onwatch.web.api.error_setup import ingestion_view, release_views
+from onwatch.web.api.errors import issue_detail, issue_view
 from onwatch.web.pages.nav import NavLink
 from onwatch.web.pages.render import PageRoute, page
 from onwatch.web.pages.silences import utc_instant

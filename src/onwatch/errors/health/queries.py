@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from onwatch.errors.health import Counts, session_delta
+from onwatch.errors.health.rates import Counts, session_delta
 from onwatch.errors.models import ErrorReleaseHour, ErrorReleaseUser, ErrorSession
 
 # A session with no update for this long is forgotten: a late update of it counts it again.

@@ -73,7 +73,7 @@ METRICS = {"crash_free_sessions": crash_free_sessions, "crash_free_users": crash
 
 @dataclass(frozen=True)
 class HealthRule:
-    """What a rule asks (errors/health_rules.py declares it in config)."""
+    """What a rule asks (errors/health/rules.py declares it in config)."""
 
     name: str
     metric: str  # crash_free_sessions | crash_free_users

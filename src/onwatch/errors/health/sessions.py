@@ -1,7 +1,7 @@
 """Release health from the SDKs' `session` items (one session's update: counted once, its first
-terminal status wins, as errors/health.py decides) and `sessions` items (counts the SDK already
+terminal status wins, as rates.py decides) and `sessions` items (counts the SDK already
 aggregated by minute, added as they come). Read before the transaction, refusing a malformed
-item by name; kept in intake's transaction (errors/releases.py)."""
+item by name; kept in intake's transaction (queries.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onwatch.core.errors import Invalid
-from onwatch.errors import releases
 from onwatch.errors.envelope import Item, json_payload
-from onwatch.errors.health import STATUSES, Counts
+from onwatch.errors.health import queries as health_queries
+from onwatch.errors.health.rates import STATUSES, Counts
 from onwatch.errors.keys import KeyGrant
 
 DEFAULT_ENVIRONMENT = "production"  # what Sentry assumes when an SDK names none
@@ -95,10 +95,10 @@ def keep(
 ) -> None:
     if isinstance(value, SessionUpdate):
         hour_at = _hour(value.started_at, now)
-        releases.update_session(
+        health_queries.update_session(
             session,
             grant.service_id,
-            releases.Update(
+            health_queries.Update(
                 value.sid,
                 value.attrs.release,
                 value.attrs.environment,
@@ -111,7 +111,7 @@ def keep(
         )
         return
     for bucket in value.buckets:
-        releases.add_counts(
+        health_queries.add_counts(
             session,
             grant.service_id,
             (value.attrs.release, value.attrs.environment),

@@ -18,7 +18,7 @@ from onwatch.core.durations import parse_duration
 from onwatch.core.errors import Invalid, NotFound
 from onwatch.core.naming import Slug
 from onwatch.directory.models import Service
-from onwatch.errors.health import HealthRule
+from onwatch.errors.health.rates import HealthRule
 from onwatch.errors.models import ErrorHealthRule
 
 Severity = Literal["critical", "error", "warning", "info"]
