@@ -1,17 +1,21 @@
 """Where the Sentry SDKs post: `POST /api/{project_id}/envelope/` and `/store/`, keyed by a DSN's
 public key (X-Sentry-Auth or ?sentry_key=), gzip or deflate or plain, with CORS for browser SDKs.
-One transaction per request; 200 `{"id": event_id}` only once it has committed."""
+Parsed and grouped on the event loop, stored by a group-commit writer (web/group_commit.py: the
+requests that arrive together share one transaction, each in a savepoint); 200
+`{"id": event_id}` only once that transaction has committed."""
 
 from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.types import Scope
 
 from onwatch.core.errors import Invalid, OnwatchError, RateLimited
@@ -19,6 +23,7 @@ from onwatch.errors import actions, envelope, items, keys
 from onwatch.integrations.limits import RateLimits
 from onwatch.web.context import AppContext
 from onwatch.web.errors import error_body, status_of
+from onwatch.web.group_commit import GroupCommit
 from onwatch.web.middleware import DirectEndpoint
 from onwatch.web.params import MAX_ID, Id
 
@@ -58,6 +63,7 @@ class ErrorsIntake:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.limits = RateLimits(ctx.settings.errors_rate_limit)
+        self.writer = GroupCommit(ctx.db, ctx.clock, name="onwatch-errors-intake")
 
     def find(self, path: str) -> tuple[str, DirectEndpoint] | None:
         if not path.startswith("/api/") or path.startswith("/api/v1/"):
@@ -109,8 +115,8 @@ class ErrorsIntake:
             public_key = envelope.sentry_key(auth, fallback)
             events, counts = actions.parse_events(parsed)
             kept = items.read(parsed)
-            receipt = await run_in_threadpool(
-                self._store, project_id, public_key, events, counts, kept, peer
+            receipt = await self.writer.run(
+                partial(self._store, project_id, public_key, events, counts, kept, peer)
             )
         except OnwatchError as error:
             return _refusal(error)
@@ -126,25 +132,26 @@ class ErrorsIntake:
         counts: dict[str, tuple[int, int]],
         kept: list[items.Kept],
         peer: str | None,
+        session: Session,
+        now: datetime,
     ) -> actions.Receipt:
-        now = self.ctx.clock.now()
-        with self.ctx.db.transaction() as session:
-            grant = keys.grant_for(session, public_key, project_id)
-            if not self.limits.admit(grant.key_id, max(len(events), 1), grant.rate_limit, now):
-                raise RateLimited(
-                    "this DSN key is over its rate limit",
-                    _retry_after(grant.rate_limit, self.limits.default_per_minute),
-                )
-            return actions.receive(
-                session,
-                grant,
-                events,
-                counts,
-                peer=peer,
-                now=now,
-                keep_samples=self.ctx.settings.errors_samples,
-                kept=kept,
+        """One request's unit of work, in the writer's transaction (a savepoint of its own)."""
+        grant = keys.grant_for(session, public_key, project_id)
+        if not self.limits.admit(grant.key_id, max(len(events), 1), grant.rate_limit, now):
+            raise RateLimited(
+                "this DSN key is over its rate limit",
+                _retry_after(grant.rate_limit, self.limits.default_per_minute),
             )
+        return actions.receive(
+            session,
+            grant,
+            events,
+            counts,
+            peer=peer,
+            now=now,
+            keep_samples=self.ctx.settings.errors_samples,
+            kept=kept,
+        )
 
 
 def _retry_after(rate: int | None, default: int) -> int:

@@ -1,0 +1,150 @@
+"""Group commit: one writer thread per process runs the units of work that arrive while it is
+busy in one transaction, each in a savepoint of its own, commits once, and only then answers
+each of them, so an answer still means "committed".
+
+Why: on SQLite writes take turns (one writer at a time, BEGIN IMMEDIATE behind Database's write
+lock), so N request threads each opening a transaction mostly wait for the lock, and each pays a
+BEGIN and a COMMIT. One transaction for many requests costs little more than for one: throughput
+grows with the load instead of requests queueing for the lock. On PostgreSQL it saves a commit
+(a WAL flush) per request; the requests of one process are written by one connection.
+
+How one request cannot harm the others:
+- a unit of work that raises OnwatchError (a bad key, over the rate limit) has its savepoint
+  rolled back, so it wrote nothing, and that error is its answer;
+- one that fails otherwise (PostgreSQL found a deadlock with another process's batch, a
+  serialisation failure, a bug) has its savepoint rolled back and runs again, alone, in a
+  transaction of its own once the batch has committed, which is how it ran before group commit;
+  a lone unit of work's failure is its answer;
+- a batch whose commit fails runs again request by request.
+Rows locked by earlier units of a batch stay locked until the batch commits: only one writer per
+process takes them, so a process cannot deadlock itself, and a deadlock with another process is
+the second case above."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from onwatch.core.clock import Clock
+from onwatch.core.db import Database
+from onwatch.core.errors import OnwatchError
+
+log = logging.getLogger("onwatch.group_commit")
+T = TypeVar("T")
+Item = TypeVar("Item")
+Work = Callable[[Session, datetime], Any]
+Answer = Callable[[Any], None]  # called with the result, or the exception that is the answer
+MAX_BATCH = 64  # units of work per transaction
+IDLE_SECONDS = 5.0  # the writer thread ends after this long without work
+
+
+class WriterThread(Generic[Item]):
+    """One thread that takes what requests hand it in batches: `_commit` stores a batch and
+    calls each item's answer. Started on first use and gone after a quiet spell, not tied to the
+    app: an app that takes no intake (a test, a CLI command) keeps no thread."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._queue: queue.SimpleQueue[tuple[Item, Answer]] = queue.SimpleQueue()
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    async def submit(self, item: Item) -> Any:
+        """The answer `_commit` gives `item`, waiting without holding a thread; raised when it
+        is an exception."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Any] = loop.create_future()
+
+        def answer(result: Any) -> None:
+            loop.call_soon_threadsafe(settle, done, result)
+
+        self._queue.put((item, answer))
+        with self._start_lock:
+            if not self._started:
+                threading.Thread(target=self._loop, name=self.name, daemon=True).start()
+                self._started = True
+        return await done
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                batch = [self._queue.get(timeout=IDLE_SECONDS)]
+            except queue.Empty:
+                with self._start_lock:
+                    # submit() puts before it starts, so an item put now is seen here.
+                    if self._queue.empty():
+                        self._started = False
+                        return
+                continue
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[Item, Answer]]) -> None:
+        raise NotImplementedError
+
+
+class GroupCommit(WriterThread[Work]):
+    def __init__(self, db: Database, clock: Clock, *, name: str) -> None:
+        super().__init__(name)
+        self.db, self.clock = db, clock
+
+    async def run(self, work: Callable[[Session, datetime], T]) -> T:
+        """`work(session, now)`'s result once the transaction it ran in has committed, waiting
+        without holding a thread; raises what `work` raised (nothing of it is then written)."""
+        result: T = await self.submit(work)
+        return result
+
+    def _commit(self, batch: list[tuple[Work, Answer]], *, again: bool = True) -> None:
+        answers: list[tuple[Answer, Any]] = []
+        alone: list[tuple[Work, Answer]] = []
+        try:
+            now = self.clock.now()
+            with self.db.busy_transaction() as session:
+                for work, answer in batch:
+                    try:
+                        with session.begin_nested():
+                            answers.append((answer, work(session, now)))
+                    except OnwatchError as error:
+                        answers.append((answer, error))
+                    except Exception:
+                        if len(batch) == 1:
+                            raise
+                        alone.append((work, answer))
+        except Exception as error:
+            if again and isinstance(error, DBAPIError) and error.connection_invalidated:
+                # The server dropped the connection (a restart, a failover): the pool has let
+                # go of all of them, so this goes to a fresh one.
+                self._commit(batch, again=False)
+            elif len(batch) > 1:
+                for item in batch:
+                    self._commit([item])
+            else:
+                log.error("a unit of work of %s failed", self.name, exc_info=error)
+                batch[0][1](error)
+            return
+        for answer, result in answers:
+            answer(result)
+        for item in alone:
+            self._commit([item])
+
+
+def settle(done: asyncio.Future[Any], result: Any) -> None:
+    """Give a waiting request its answer: a result, or the exception to raise."""
+    if done.cancelled():  # the client went away; what it sent is stored all the same
+        return
+    if isinstance(result, BaseException):
+        done.set_exception(result)
+    else:
+        done.set_result(result)
