@@ -135,8 +135,12 @@ class ErrorsIntake:
         session: Session,
         now: datetime,
     ) -> actions.Receipt:
-        """One request's unit of work, in the writer's transaction (a savepoint of its own)."""
-        grant = keys.grant_for(session, public_key, project_id)
+        """One request's unit of work, in the writer's transaction (a savepoint of its own).
+        The key is looked up once a transaction: the requests of a batch mostly share one."""
+        grants = session.info.setdefault("errors_intake_grants", {})
+        grant = grants.get((public_key, project_id))
+        if grant is None:
+            grant = grants[public_key, project_id] = keys.grant_for(session, public_key, project_id)
         if not self.limits.admit(grant.key_id, max(len(events), 1), grant.rate_limit, now):
             raise RateLimited(
                 "this DSN key is over its rate limit",
