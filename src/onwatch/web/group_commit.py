@@ -159,7 +159,9 @@ def _in_savepoint(session: Session, work: Work, now: datetime) -> Any:
     savepoint), and after a rollback it forgets every object it holds (those of earlier units
     are flushed, so nothing is lost; those of the failed unit are gone from the database). A
     failed flush leaves the session unusable: the batch's commit then fails and each request
-    runs again alone."""
+    runs again alone. A connection the server dropped fails here outside SQLAlchemy, but the
+    transaction's end (a rollback or commit, through SQLAlchemy) finds it and invalidates it,
+    so _commit's retry on a fresh connection still happens."""
     cursor = session.connection().connection.driver_connection.cursor()
     try:
         cursor.execute("SAVEPOINT onwatch_unit")
