@@ -146,7 +146,7 @@ class _Direct:
         self.steps = [(name, processors.get(name)) for name in names]
         columns = list(getattr(statement, "selected_columns", ()))
         self.readers = [c.type._cached_result_processor(dialect, None) for c in columns]
-        self.make = namedtuple("Row", [c.key for c in columns]) if columns else tuple  # type: ignore[misc]
+        self.make = namedtuple("Row", [c.key for c in columns]) if columns else tuple
 
     def arguments(self, params: dict[str, Any]) -> Any:
         values = []
@@ -181,19 +181,14 @@ class _Rows:
         return iter(self.rows)
 
 
-_DIRECT: dict[tuple[str, str, tuple[str, ...]], _Direct | None] = {}
-
-
+@cache
 def _direct(dialect: Any, name: str, keys: tuple[str, ...]) -> _Direct | None:
     """The statement `name` compiled for parameters `keys`, or None when SQLAlchemy must run it
     (an insert leaving a column to its Python-side default, which SQLAlchemy computes)."""
-    cache_key = (dialect.name, name, keys)
-    if cache_key not in _DIRECT:
-        statement = _statements(dialect.name)[name]
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-        defaults = compiled.insert_prefetch or compiled.update_prefetch
-        _DIRECT[cache_key] = None if defaults else _Direct(statement, compiled, dialect)
-    return _DIRECT[cache_key]
+    statement = _statements(dialect.name)[name]
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    defaults = compiled.insert_prefetch or compiled.update_prefetch
+    return None if defaults else _Direct(statement, compiled, dialect)
 
 
 @cache
