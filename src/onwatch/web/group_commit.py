@@ -15,7 +15,8 @@ How one request cannot harm the others:
   serialisation failure, a bug) has its savepoint rolled back and runs again, alone, in a
   transaction of its own once the batch has committed, which is how it ran before group commit;
   a lone unit of work's failure is its answer;
-- a batch whose commit fails runs again request by request.
+- a unit whose ORM flush fails (SQLAlchemy then rolls the whole transaction back, the earlier
+  units' work with it), and a batch whose commit fails, run again request by request.
 Rows locked by earlier units of a batch stay locked until the batch commits: only one writer per
 process takes them, so a process cannot deadlock itself, and a deadlock with another process is
 the second case above."""
@@ -129,6 +130,8 @@ class GroupCommit(WriterThread[Work]):
                         answers.append((answer, _in_savepoint(session, work, now)))
                     except OnwatchError as error:
                         answers.append((answer, error))
+                    except _TransactionLost:
+                        raise  # with the units before it: the batch runs again one by one
                     except Exception:
                         if len(batch) == 1:
                             raise
@@ -142,6 +145,8 @@ class GroupCommit(WriterThread[Work]):
                 for item in batch:
                     self._commit([item])
             else:
+                if isinstance(error, _TransactionLost) and error.__cause__ is not None:
+                    error = error.__cause__  # type: ignore[assignment]
                 log.error("a unit of work of %s failed", self.name, exc_info=error)
                 batch[0][1](error)
             return
@@ -158,8 +163,9 @@ def _in_savepoint(session: Session, work: Work, now: datetime) -> Any:
     session is flushed before the release (so what a unit added is written inside its
     savepoint), and after a rollback it forgets every object it holds (those of earlier units
     are flushed, so nothing is lost; those of the failed unit are gone from the database). A
-    failed flush leaves the session unusable: the batch's commit then fails and each request
-    runs again alone. A connection the server dropped fails here outside SQLAlchemy, but the
+    flush that fails makes SQLAlchemy roll the whole transaction back, the earlier units' work
+    with it: _TransactionLost then ends the batch, which runs again request by request. A
+    connection the server dropped fails here outside SQLAlchemy, but the
     transaction's end (a rollback or commit, through SQLAlchemy) finds it and invalidates it,
     so _commit's retry on a fresh connection still happens."""
     cursor = session.connection().connection.driver_connection.cursor()
@@ -168,7 +174,9 @@ def _in_savepoint(session: Session, work: Work, now: datetime) -> Any:
         try:
             result = work(session, now)
             session.flush()
-        except BaseException:
+        except BaseException as error:
+            if not session.is_active:  # a failed flush rolled the whole transaction back
+                raise _TransactionLost from error
             cursor.execute("ROLLBACK TO SAVEPOINT onwatch_unit")
             session.expunge_all()
             raise
@@ -176,6 +184,10 @@ def _in_savepoint(session: Session, work: Work, now: datetime) -> Any:
         return result
     finally:
         cursor.close()
+
+
+class _TransactionLost(Exception):
+    """A unit of work failed in a way that rolled the batch's whole transaction back."""
 
 
 def settle_all(answers: list[tuple[asyncio.Future[Any], Any]]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
@@ -181,3 +182,28 @@ def test_a_lone_unit_is_answered_with_its_result_or_its_refusal(
     answer = asyncio.run(one())
     assert isinstance(answer, Invalid) if refuse else answer == "lone"
     assert _stored(db) == ([] if refuse else ["lone"])
+
+
+def test_a_unit_whose_rows_the_database_refuses_fails_alone_and_the_others_are_stored(
+    db: Database, clock: FakeClock
+) -> None:
+    writer = GroupCommit(db, clock, name="test-group-commit")
+
+    def good(key: str) -> Any:
+        def work(session: Session, now: datetime) -> str:
+            _audit(session, key, now)
+            return key
+
+        return work
+
+    def refused_row(session: Session, now: datetime) -> str:
+        # NOT NULL broken: the session's flush fails, which leaves the session unusable.
+        entry = AuditEntry(at=now, actor=None, action="x", entity_type="unit", entity_key="bad")
+        session.add(entry)
+        return "bad"
+
+    before, bad, after = asyncio.run(_batch(writer, good("before"), refused_row, good("after")))
+
+    assert (before, after) == ("before", "after")
+    assert isinstance(bad, IntegrityError)
+    assert _stored(db) == ["after", "before", "gate"]
