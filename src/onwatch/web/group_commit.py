@@ -16,7 +16,8 @@ How one request cannot harm the others:
   transaction of its own once the batch has committed, which is how it ran before group commit;
   a lone unit of work's failure is its answer;
 - a unit whose ORM flush fails (SQLAlchemy then rolls the whole transaction back, the earlier
-  units' work with it), and a batch whose commit fails, run again request by request.
+  units' work with it), one after which the savepoint is gone (the database rolled everything
+  back) and a batch whose commit fails: the batch runs again request by request.
 Rows locked by earlier units of a batch stay locked until the batch commits: only one writer per
 process takes them, so a process cannot deadlock itself, and a deadlock with another process is
 the second case above."""
@@ -177,7 +178,10 @@ def _in_savepoint(session: Session, work: Work, now: datetime) -> Any:
         except BaseException as error:
             if not session.is_active:  # a failed flush rolled the whole transaction back
                 raise _TransactionLost from error
-            cursor.execute("ROLLBACK TO SAVEPOINT onwatch_unit")
+            try:
+                cursor.execute("ROLLBACK TO SAVEPOINT onwatch_unit")
+            except Exception:  # the database rolled it all back itself (SQLite: disk full)
+                raise _TransactionLost from error
             session.expunge_all()
             raise
         cursor.execute("RELEASE SAVEPOINT onwatch_unit")

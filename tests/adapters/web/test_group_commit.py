@@ -207,3 +207,28 @@ def test_a_unit_whose_rows_the_database_refuses_fails_alone_and_the_others_are_s
     assert (before, after) == ("before", "after")
     assert isinstance(bad, IntegrityError)
     assert _stored(db) == ["after", "before", "gate"]
+
+
+def test_a_unit_after_which_the_database_rolled_everything_back_loses_no_other_unit(
+    db: Database, clock: FakeClock
+) -> None:
+    writer = GroupCommit(db, clock, name="test-group-commit")
+
+    def good(key: str) -> Any:
+        def work(session: Session, now: datetime) -> str:
+            _audit(session, key, now)
+            session.flush()
+            return key
+
+        return work
+
+    def rolled_back(session: Session, now: datetime) -> str:
+        # What SQLite does of itself on a full disk: the whole transaction is gone.
+        session.connection().exec_driver_sql("ROLLBACK")
+        raise RuntimeError("disk full")
+
+    before, lost, after = asyncio.run(_batch(writer, good("before"), rolled_back, good("after")))
+
+    assert (before, after) == ("before", "after")
+    assert isinstance(lost, RuntimeError) and str(lost) == "disk full"
+    assert _stored(db) == ["after", "before", "gate"]
