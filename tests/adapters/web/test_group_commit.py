@@ -31,6 +31,18 @@ def _stored(db: Database) -> list[str]:
         return sorted(session.scalars(select(AuditEntry.entity_key)))
 
 
+def _auditing(key: str) -> Any:
+    """A unit of work that writes an audit row keyed `key` (flushed: in the database, inside
+    its savepoint) and returns `key`."""
+
+    def work(session: Session, now: datetime) -> str:
+        _audit(session, key, now)
+        session.flush()
+        return key
+
+    return work
+
+
 class _Gate:
     """A first unit of work that holds the writer until the test has queued the rest, so that
     they make the next batch together."""
@@ -189,20 +201,15 @@ def test_a_unit_whose_rows_the_database_refuses_fails_alone_and_the_others_are_s
 ) -> None:
     writer = GroupCommit(db, clock, name="test-group-commit")
 
-    def good(key: str) -> Any:
-        def work(session: Session, now: datetime) -> str:
-            _audit(session, key, now)
-            return key
-
-        return work
-
     def refused_row(session: Session, now: datetime) -> str:
         # NOT NULL broken: the session's flush fails, which leaves the session unusable.
         entry = AuditEntry(at=now, actor=None, action="x", entity_type="unit", entity_key="bad")
         session.add(entry)
         return "bad"
 
-    before, bad, after = asyncio.run(_batch(writer, good("before"), refused_row, good("after")))
+    before, bad, after = asyncio.run(
+        _batch(writer, _auditing("before"), refused_row, _auditing("after"))
+    )
 
     assert (before, after) == ("before", "after")
     assert isinstance(bad, IntegrityError)
@@ -214,20 +221,14 @@ def test_a_unit_after_which_the_database_rolled_everything_back_loses_no_other_u
 ) -> None:
     writer = GroupCommit(db, clock, name="test-group-commit")
 
-    def good(key: str) -> Any:
-        def work(session: Session, now: datetime) -> str:
-            _audit(session, key, now)
-            session.flush()
-            return key
-
-        return work
-
     def rolled_back(session: Session, now: datetime) -> str:
         # What SQLite does of itself on a full disk: the whole transaction is gone.
         session.connection().exec_driver_sql("ROLLBACK")
         raise RuntimeError("disk full")
 
-    before, lost, after = asyncio.run(_batch(writer, good("before"), rolled_back, good("after")))
+    before, lost, after = asyncio.run(
+        _batch(writer, _auditing("before"), rolled_back, _auditing("after"))
+    )
 
     assert (before, after) == ("before", "after")
     assert isinstance(lost, RuntimeError) and str(lost) == "disk full"
