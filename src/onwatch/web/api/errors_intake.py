@@ -1,17 +1,21 @@
 """Where the Sentry SDKs post: `POST /api/{project_id}/envelope/` and `/store/`, keyed by a DSN's
 public key (X-Sentry-Auth or ?sentry_key=), gzip or deflate or plain, with CORS for browser SDKs.
-One transaction per request; 200 `{"id": event_id}` only once it has committed."""
+Parsed and grouped on the event loop, stored by a group-commit writer (web/group_commit.py: the
+requests that arrive together share one transaction, each in a savepoint); 200
+`{"id": event_id}` only once that transaction has committed."""
 
 from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.types import Scope
 
 from onwatch.core.errors import Invalid, OnwatchError, RateLimited
@@ -20,6 +24,7 @@ from onwatch.integrations import sentry_checkins
 from onwatch.integrations.limits import RateLimits
 from onwatch.web.context import AppContext
 from onwatch.web.errors import error_body, status_of
+from onwatch.web.group_commit import GroupCommit
 from onwatch.web.middleware import DirectEndpoint
 from onwatch.web.params import MAX_ID, Id
 
@@ -59,6 +64,7 @@ class ErrorsIntake:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.limits = RateLimits(ctx.settings.errors_rate_limit)
+        self.writer = GroupCommit(ctx.db, ctx.clock, name="onwatch-errors-intake")
 
     def find(self, path: str) -> tuple[str, DirectEndpoint] | None:
         if not path.startswith("/api/") or path.startswith("/api/v1/"):
@@ -117,8 +123,8 @@ class ErrorsIntake:
                 ),
             )
             checkins = sentry_checkins.read(parsed)
-            receipt = await run_in_threadpool(
-                self._store, project_id, public_key, events, counts, kept, checkins, peer
+            receipt = await self.writer.run(
+                partial(self._store, project_id, public_key, events, counts, kept, checkins, peer)
             )
         except OnwatchError as error:
             return _refusal(error)
@@ -135,28 +141,33 @@ class ErrorsIntake:
         kept: list[items.Kept],
         checkins: list[sentry_checkins.CheckIn],
         peer: str | None,
+        session: Session,
+        now: datetime,
     ) -> actions.Receipt:
-        now = self.ctx.clock.now()
-        with self.ctx.db.transaction() as session:
-            grant = keys.grant_for(session, public_key, project_id)
-            if not self.limits.admit(grant.key_id, max(len(events), 1), grant.rate_limit, now):
-                raise RateLimited(
-                    "this DSN key is over its rate limit",
-                    _retry_after(grant.rate_limit, self.limits.default_per_minute),
-                )
-            receipt = actions.receive(
-                session,
-                grant,
-                events,
-                counts,
-                peer=peer,
-                now=now,
-                keep_samples=self.ctx.settings.errors_samples,
-                kept=kept,
+        """One request's unit of work, in the writer's transaction (a savepoint of its own).
+        The key is looked up once a transaction: the requests of a batch mostly share one."""
+        grants = session.info.setdefault("errors_intake_grants", {})
+        grant = grants.get((public_key, project_id))
+        if grant is None:
+            grant = grants[public_key, project_id] = keys.grant_for(session, public_key, project_id)
+        if not self.limits.admit(grant.key_id, max(len(events), 1), grant.rate_limit, now):
+            raise RateLimited(
+                "this DSN key is over its rate limit",
+                _retry_after(grant.rate_limit, self.limits.default_per_minute),
             )
-            # Check-ins beat heartbeats (alerts/), which errors/ may not import: kept here.
-            sentry_checkins.keep(session, grant, checkins, now)
-            return receipt
+        receipt = actions.receive(
+            session,
+            grant,
+            events,
+            counts,
+            peer=peer,
+            now=now,
+            keep_samples=self.ctx.settings.errors_samples,
+            kept=kept,
+        )
+        # Check-ins beat heartbeats (alerts/), which errors/ may not import: kept here.
+        sentry_checkins.keep(session, grant, checkins, now)
+        return receipt
 
 
 def _retry_after(rate: int | None, default: int) -> int:

@@ -8,11 +8,7 @@ fail the others."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import queue
-import threading
-from collections.abc import Callable
 
 from sqlalchemy.exc import DBAPIError
 
@@ -21,64 +17,24 @@ from onwatch.integrations.intake import Delivery, Receipt
 from onwatch.integrations.limits import RateLimits
 from onwatch.integrations.seen import SeenBodies
 from onwatch.web.context import AppContext
+from onwatch.web.group_commit import Answer, WriterThread
 
 log = logging.getLogger("onwatch.intake")
-MAX_BATCH = 64  # requests per transaction
-IDLE_SECONDS = 5.0  # the writer thread ends after this long without work
-Answer = Receipt | BaseException
 
 
-class IntakeWriter:
+class IntakeWriter(WriterThread[Delivery]):
     def __init__(self, ctx: AppContext, limits: RateLimits) -> None:
+        super().__init__("onwatch-intake")
         self.ctx, self.limits = ctx, limits
         self.seen = SeenBodies()  # bodies parsed before: a repeat is not parsed again
-        self._queue: queue.SimpleQueue[tuple[Delivery, Callable[[Answer], None]]]
-        self._queue = queue.SimpleQueue()
-        self._started = False
-        self._start_lock = threading.Lock()
 
     async def store(self, delivery: Delivery) -> Receipt:
         """Wait, without holding a thread, until `delivery` is committed; its receipt. Raises
         the OnwatchError that is its answer (bad key, bad body, over the rate limit)."""
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[Receipt] = loop.create_future()
+        receipt: Receipt = await self.submit(delivery)
+        return receipt
 
-        def answer(result: Answer) -> None:
-            loop.call_soon_threadsafe(_settle, done, result)
-
-        self._queue.put((delivery, answer))
-        self._start()
-        return await done
-
-    def _start(self) -> None:
-        # Started on first use and gone after a quiet spell, not tied to the app: an app that
-        # takes no intake (a test, a CLI command) keeps no thread.
-        with self._start_lock:
-            if not self._started:
-                threading.Thread(target=self._run, name="onwatch-intake", daemon=True).start()
-                self._started = True
-
-    def _run(self) -> None:
-        while True:
-            try:
-                batch = [self._queue.get(timeout=IDLE_SECONDS)]
-            except queue.Empty:
-                with self._start_lock:
-                    # store() puts before it starts, so an item put now is seen here.
-                    if self._queue.empty():
-                        self._started = False
-                        return
-                continue
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._commit(batch)
-
-    def _commit(
-        self, batch: list[tuple[Delivery, Callable[[Answer], None]]], *, again: bool = True
-    ) -> None:
+    def _commit(self, batch: list[tuple[Delivery, Answer]], *, again: bool = True) -> None:
         ctx = self.ctx
         now = ctx.clock.now()
         try:
@@ -100,9 +56,7 @@ class IntakeWriter:
         for (_, answer), result in zip(batch, answers, strict=True):
             answer(result)
 
-    def _failed(
-        self, batch: list[tuple[Delivery, Callable[[Answer], None]]], error: Exception
-    ) -> None:
+    def _failed(self, batch: list[tuple[Delivery, Answer]], error: Exception) -> None:
         """A batch that could not be stored: each of its requests again on its own, so that one
         bad request cannot fail the others; a lone request gets the error as its answer."""
         if len(batch) > 1:
@@ -111,12 +65,3 @@ class IntakeWriter:
             return
         log.error("storing an intake request failed", exc_info=error)
         batch[0][1](error)
-
-
-def _settle(done: asyncio.Future[Receipt], result: Answer) -> None:
-    if done.cancelled():  # the client went away; what it sent is stored all the same
-        return
-    if isinstance(result, BaseException):
-        done.set_exception(result)
-    else:
-        done.set_result(result)
