@@ -229,8 +229,12 @@ def triage_issue(
 
 @app.command("merge")
 def merge(
-    target: int = typer.Argument(..., help="The issue that stays (keeps its id)."),
-    others: list[int] = typer.Argument(..., help="Issues of the same service to merge into it."),
+    target: int = typer.Argument(
+        ..., min=1, max=2**31 - 1, help="The issue that stays (keeps its id)."
+    ),
+    others: list[int] = typer.Argument(
+        ..., min=1, max=2**31 - 1, help="Issues of the same service to merge into it."
+    ),
     as_json: bool = JSON,
 ) -> None:
     """Merge issues of one service into TARGET: their events, counts and samples move into it,

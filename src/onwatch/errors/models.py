@@ -23,7 +23,8 @@ from onwatch.core.db import Base
 
 STATUSES = ("unresolved", "resolved", "silenced")
 # Triage by impact (seed 003): noise is silenced or fixed in code, annoying goes into the tech
-# lead's daily digest, data-corrupting and work-stopping open an incident that pages at once.
+# lead's digest (daily or weekly), data-corrupting and work-stopping open an incident that pages
+# at once.
 IMPACTS = ("noise", "annoying", "data_corrupting", "work_stopping")
 URGENT_IMPACTS = ("data_corrupting", "work_stopping")
 SUBSTATUSES = ("new", "ongoing", "regressed")

@@ -1,8 +1,9 @@
 """Triage of an error issue by impact (seed 003), each with its own response: noise is silenced
-or marked to be fixed in code (nobody is told); annoying waits for the tech lead's daily digest
-(digest.py); data-corrupting or work-stopping opens a sev1 incident on the issue's service, which
-pages its on-call through its escalation policy and tells the service's tech lead and the urgent
-contacts at once (incidents/impact.py). One incident per issue. In the caller's transaction."""
+or marked to be fixed in code (nobody is told); annoying waits for the tech lead's digest, daily
+or weekly at close of business (digest.py); data-corrupting or work-stopping opens a sev1
+incident on the issue's service, which pages its on-call through its escalation policy and tells
+the service's tech lead and the urgent contacts at once (incidents/impact.py). One incident per
+issue. In the caller's transaction."""
 
 from __future__ import annotations
 

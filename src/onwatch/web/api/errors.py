@@ -46,7 +46,7 @@ class SilenceIn(BaseModel):
 class TriageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     impact: Literal["noise", "annoying", "data_corrupting", "work_stopping"] = Field(
-        description="noise: nobody is told; annoying: the tech lead's daily digest; "
+        description="noise: nobody is told; annoying: the tech lead's digest (daily or weekly); "
         "data_corrupting or work_stopping: a sev1 incident that pages at once."
     )
     fix_in_code: bool = Field(
@@ -60,7 +60,7 @@ class TriageIn(BaseModel):
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    issues: list[int] = Field(
+    issues: list[Id] = Field(
         min_length=1, max_length=100, description="Issues of the same service to merge into this."
     )
 
