@@ -24,6 +24,7 @@ from onwatch.core.db import Database
 from onwatch.deploys.actions import DeploySpec, Watch, record
 from onwatch.directory.queries import get_service
 from onwatch.errors import actions as error_actions
+from onwatch.errors import items as error_items
 from onwatch.errors import keys as error_keys
 from onwatch.errors.envelope import Envelope, Item
 from onwatch.errors.models import ErrorIssue
@@ -277,7 +278,8 @@ def _deploy(db: Database, clock: FakeClock, service: str) -> int:
 
 
 def _error_issue(db: Database, clock: FakeClock, service: str) -> int:
-    """An error issue with long names everywhere the issue page shows them."""
+    """An error issue with long names everywhere the issue page shows them, and sessions of a
+    long-named release (one crashed) for the service's release health table."""
     event = exception_event(
         module="claims_document_ingestion.workers.ocr_pipeline_batch_scheduler",
         function="reschedule_partner_upload_batches_after_worker_memory_pressure",
@@ -285,13 +287,25 @@ def _error_issue(db: Database, clock: FakeClock, service: str) -> int:
                  "partner-upload-0042/documents?include=ocr-results,page-images"},
         tags={"partner_upload_batch_identifier": "partner-upload-0042-eu-west-1-canary"},
     )  # fmt: skip
-    items = [Item("event", {"type": "event"}, orjson.dumps(event))]
-    events, counts = error_actions.parse_events(Envelope({}, items))
+    attrs = {
+        "release": "claims-document-ingestion@2026.03.02-build.4411-canary",
+        "environment": "production-eu-west-1-canary",
+    }
+    sessions = [
+        {"sid": f"{n:032x}", "did": f"partner-user-{n}", "status": status, "attrs": attrs}
+        for n, status in enumerate(("exited", "exited", "crashed"), start=1)
+    ]
+    items = [Item("event", {"type": "event"}, orjson.dumps(event))] + [
+        Item("session", {"type": "session"}, orjson.dumps(s)) for s in sessions
+    ]
+    envelope = Envelope({}, items)
+    events, counts = error_actions.parse_events(envelope)
+    kept = error_items.read(envelope)
     with db.transaction() as session:
         key = error_keys.create_key(session, service=service, actor="test", now=clock.now())
         grant = error_keys.grant_for(session, key.public_key, key.service_id)
         error_actions.receive(
-            session, grant, events, counts, peer=None, now=clock.now(), keep_samples=10
+            session, grant, events, counts, peer=None, now=clock.now(), keep_samples=10, kept=kept
         )
         return session.scalar(select(func.max(ErrorIssue.id))) or 0
 
