@@ -12,11 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onwatch.audit.actions import record_change
-from onwatch.core.changes import Change, Outcome, deleted, diff
+from onwatch.core.changes import Change, Outcome
 from onwatch.core.durations import parse_duration
-from onwatch.core.errors import Invalid, NotFound
 from onwatch.core.naming import Slug
+from onwatch.directory import per_service
 from onwatch.directory.models import Service
 from onwatch.errors.health.rates import HealthRule
 from onwatch.errors.models import ErrorHealthRule
@@ -103,40 +102,19 @@ def put_health_rules(
 ) -> list[Outcome]:
     """Make each service's rules these. An alert of a rule that goes away is resolved by the
     engine's next evaluation."""
-    outcomes: list[Outcome] = []
-    for spec in specs:
-        service_id = session.scalar(select(Service.id).where(Service.name == spec.service))
-        if service_id is None:
-            outcomes.append(Invalid(f"no service {spec.service!r}", "service"))
-            continue
-        row = session.get(ErrorHealthRule, service_id)
-        after = [rule.model_dump(mode="json", exclude_none=True) for rule in spec.rules]
-        before = {"rules": row.rules} if row else None
-        change = diff("release health rules", spec.service, before, {"rules": after})
-        if change is not None:
-            if row is None:
-                row = ErrorHealthRule(service_id=service_id)
-                session.add(row)
-            row.rules = after
-            session.flush()
-            record_change(session, change, actor=actor, at=now)
-        outcomes.append(change)
-    return outcomes
+    return per_service.put_rows(
+        session, ErrorHealthRule, "release health rules", specs,
+        lambda spec: {
+            "rules": [rule.model_dump(mode="json", exclude_none=True) for rule in spec.rules]
+        },
+        actor=actor, now=now,
+    )  # fmt: skip
 
 
 def delete_health_rules(session: Session, service: str, *, actor: str, now: datetime) -> Change:
-    row = session.scalar(
-        select(ErrorHealthRule)
-        .join(Service, Service.id == ErrorHealthRule.service_id)
-        .where(Service.name == service)
+    return per_service.delete_row(
+        session, ErrorHealthRule, "release health rules", service, actor=actor, now=now
     )
-    if row is None:
-        raise NotFound(f"no release health rules for service {service!r}")
-    change = deleted("release health rules", service, {"rules": row.rules})
-    session.delete(row)
-    session.flush()
-    record_change(session, change, actor=actor, at=now)
-    return change
 
 
 SUMMARY = (
