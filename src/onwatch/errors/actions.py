@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -223,15 +223,20 @@ def _count(issue: Any, facts: Facts, new_users: int, new_ips: int, now: datetime
 def merged_tags(tags: dict[str, Any], pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Tag value counts with one event's tags added: the first TAG_KEYS keys and the first
     TAG_VALUES values of each are counted; later ones are not."""
+    return counted_tags(tags, ((key, value, 1) for key, value in pairs))
+
+
+def counted_tags(tags: dict[str, Any], counted: Iterable[tuple[str, str, int]]) -> dict[str, Any]:
+    """Tag value counts with (key, value, count) added, under merged_tags' limits."""
     merged = {key: dict(values) for key, values in tags.items()}
-    for key, value in pairs:
+    for key, value, count in counted:
         values = merged.get(key)
         if values is None:
             if len(merged) >= TAG_KEYS:
                 continue
             values = merged[key] = {}
         if value in values or len(values) < TAG_VALUES:
-            values[value] = values.get(value, 0) + 1
+            values[value] = values.get(value, 0) + count
     return merged
 
 

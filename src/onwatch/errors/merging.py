@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from onwatch.audit.actions import record
 from onwatch.core.errors import Invalid, NotFound
-from onwatch.errors.actions import MAX_ENVIRONMENTS, MAX_RELEASES, merged_tags
+from onwatch.errors.actions import MAX_ENVIRONMENTS, MAX_RELEASES, counted_tags
 from onwatch.errors.models import (
     ErrorAffected,
     ErrorAlias,
@@ -163,13 +163,12 @@ def _combine(target: ErrorIssue, merging: list[ErrorIssue]) -> None:
             target.last_release = issue.last_release or target.last_release
         target.releases = _union(target.releases, issue.releases, MAX_RELEASES)
         target.environments = _union(target.environments, issue.environments, MAX_ENVIRONMENTS)
-        pairs = [
-            (key, value)
+        counted = [
+            (key, value, count)
             for key, values in issue.tags.items()
             for value, count in values.items()
-            for _ in range(count)
         ]
-        target.tags = merged_tags(target.tags, pairs)
+        target.tags = counted_tags(target.tags, counted)
         target.merged_from = [*target.merged_from, *issue.merged_from, issue.id]
 
 

@@ -107,3 +107,19 @@ def test_a_merge_is_refused_across_services_and_without_others_naming_issues(
         assert not session.scalars(
             select(AuditEntry).where(AuditEntry.action == "error_issue.merge")
         ).all()
+
+
+def test_a_busy_issues_tag_counts_are_added_not_replayed_one_by_one(
+    db: Database, clock: FakeClock
+) -> None:
+    shop = _grant(db, clock, "shop")
+    for function in ("pay", "cart"):
+        _send(db, shop, clock, exception_event(function, tags={"browser": "Firefox"}))
+    found = _issues(db)
+    pay, cart = found["shop.views in pay"], found["shop.views in cart"]
+    with db.transaction() as session:
+        # As if the issue had had a billion events: a merge adds the count, whatever its size.
+        session.get_one(ErrorIssue, cart.id).tags = {"browser": {"Firefox": 10**9}}
+    with db.transaction() as session:
+        merging.merge(session, pay.id, [cart.id], keep_samples=3, actor="ann", now=clock.now())
+    assert _issues(db)["shop.views in pay"].tags == {"browser": {"Firefox": 10**9 + 1}}
