@@ -77,4 +77,4 @@ def test_the_service_list_shows_release_health(
     assert answer.status_code == 200
     sign_in(client, db, clock)
     shown = text_of(client.get("/errors?service=checkout").text)
-    assert "checkout@9.1 production 4 (1 crashed) 75.00 % 0.00 % of 1" in shown
+    assert "checkout@9.1 production 4 (1 crashed) 75.00 % of 4 sessions 0.00 % of 1 users" in shown
