@@ -9,17 +9,12 @@ deep in the list. Prints p50/p95 per filter.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import psycopg
+from scratch_db import scratch_database
 from sqlalchemy import insert
 
 from onwatch.alerts import queries
@@ -31,26 +26,6 @@ from onwatch.migrations import runner
 SERVICES = 20
 CHUNK = 20_000
 QUERIES = 40  # per filter
-
-
-@contextmanager
-def database(postgres: str | None) -> Iterator[Database]:
-    if postgres is None:
-        with tempfile.TemporaryDirectory(prefix="onwatch-bench-") as scratch:
-            db = Database(f"sqlite:///{Path(scratch) / 'onwatch.db'}")
-            yield db
-            db.dispose()
-        return
-    name = f"onwatch_bench_list_{os.getpid()}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    db = Database(f"{postgres.rsplit('/', 1)[0]}/{name}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(postgres, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fill(db: Database, total: int) -> None:
@@ -109,7 +84,7 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=1_000_000)
     parser.add_argument("--postgres", help="PostgreSQL server URL (a scratch database is made)")
     args = parser.parse_args()
-    with database(args.postgres) as db:
+    with scratch_database(args.postgres, "list") as db:
         runner.upgrade(db)
         print(f"filling {db.dialect} with {args.alerts:,} alerts")
         fill(db, args.alerts)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import statistics
 import tempfile
 import threading
@@ -19,7 +18,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import psycopg
+from scratch_db import scratch_database
 from sqlalchemy import delete, func, select
 
 from onwatch.core.clock import SystemClock
@@ -60,24 +59,9 @@ class Receiver(ThreadingHTTPServer):
 
 @contextmanager
 def database(postgres: str | None) -> Iterator[Database]:
-    if postgres is None:
-        with tempfile.TemporaryDirectory(prefix="onwatch-bench-") as scratch:
-            db = Database(f"sqlite:///{Path(scratch) / 'onwatch.db'}")
-            runner.upgrade(db)
-            yield db
-            db.dispose()
-        return
-    name = f"onwatch_bench_delivery_{os.getpid()}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    db = Database(f"{postgres.rsplit('/', 1)[0]}/{name}")
-    try:
+    with scratch_database(postgres, "delivery") as db:
         runner.upgrade(db)
         yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(postgres, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def messages(receiver: Receiver, keys: list[str], clock: SystemClock) -> list[Outgoing]:

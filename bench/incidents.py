@@ -17,17 +17,15 @@ on SQLite, the page of an incident with 500 timeline entries under 250 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
 from fastapi.testclient import TestClient
+from scratch_db import scratch_database
 from typer.testing import CliRunner
 
 from onwatch.auth import actions as auth
@@ -42,26 +40,6 @@ from onwatch.web.security import SESSION_COOKIE
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "002-check-in.yaml"
 SERVICE = "arrival-kiosk"
-
-
-@contextmanager
-def database(postgres: str | None) -> Iterator[Database]:
-    if postgres is None:
-        with tempfile.TemporaryDirectory(prefix="onwatch-bench-") as scratch:
-            db = Database(f"sqlite:///{Path(scratch) / 'onwatch.db'}")
-            yield db
-            db.dispose()
-        return
-    name = f"onwatch_bench_incidents_{os.getpid()}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    db = Database(f"{postgres.rsplit('/', 1)[0]}/{name}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with psycopg.connect(postgres, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def timed(label: str, runs: int, call: Callable[[int], object]) -> None:
@@ -173,7 +151,7 @@ def main() -> None:
     print(f"onwatch incidents bench on {'PostgreSQL' if args.postgres else 'SQLite'}")
     with (
         tempfile.TemporaryDirectory(prefix="onwatch-bench-data-") as scratch,
-        database(args.postgres) as db,
+        scratch_database(args.postgres, "incidents") as db,
     ):
         run(db, args.declare, args.notes, Path(scratch))
 
