@@ -62,11 +62,7 @@ def read(envelope: Envelope) -> list[CheckIn]:
         config = payload.get("monitor_config")
         config = config if isinstance(config, dict) else {}
         margin = config.get("checkin_margin")
-        grace = (
-            timedelta(minutes=margin)
-            if isinstance(margin, int) and not isinstance(margin, bool) and margin >= 0
-            else None
-        )
+        grace = timedelta(minutes=margin) if _is_count(margin, 0) else None
         found.append(CheckIn(slug.strip().lower(), status, schedule_interval(config), grace))
     return found
 
@@ -102,6 +98,10 @@ def _created(session: Session, service_id: int, checkin: CheckIn, now: datetime)
     return heartbeats.locked(session, checkin.slug)
 
 
+# Schedule values and margins past this make no heartbeat (a million years at most).
+MAX_COUNT = 10**6
+
+
 def schedule_interval(config: dict[str, Any]) -> timedelta | None:
     """The longest wait between two runs of monitor_config's schedule: `interval` (value,
     unit) or `crontab` (five numeric fields; the longest gap over four years of dates, so a
@@ -112,8 +112,7 @@ def schedule_interval(config: dict[str, Any]) -> timedelta | None:
     value = schedule.get("value")
     if schedule.get("type") == "interval":
         unit = UNITS.get(str(schedule.get("unit")))
-        valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
-        return unit * value if unit is not None and valid else None
+        return unit * value if unit is not None and _is_count(value, 1) else None
     if schedule.get("type") == "crontab" and isinstance(value, str):
         return crontab_gap(value)
     return None
@@ -163,3 +162,10 @@ def _values(text: str, low: int, high: int) -> set[int]:
             return set()
         values.update(range(start, end + 1, step))
     return values
+
+
+def _is_count(value: Any, least: int) -> bool:
+    """A whole number a duration can be made of: from `least` up to MAX_COUNT (a larger one,
+    as many years or minutes, is past what a timedelta holds, so the config is not usable)."""
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    return is_int and least <= value <= MAX_COUNT

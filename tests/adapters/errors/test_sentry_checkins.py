@@ -148,3 +148,23 @@ def test_a_check_in_without_a_slug_or_with_a_strange_status_is_refused_naming_it
         assert answer.status_code == 400
         assert [f["field"] for f in answer.json()["error"]["fields"]] == [field]
     assert _check_ins(db) == (0, 0)
+
+
+def test_a_monitor_config_past_any_duration_is_not_used_and_not_an_error(
+    db: Database, project: Project, client: TestClient
+) -> None:
+    huge = 10**18  # minutes or days: past what a timedelta holds
+    configs = (
+        {"schedule": {"type": "interval", "value": huge, "unit": "day"}},
+        {"schedule": {"type": "interval", "value": 1, "unit": "hour"}, "checkin_margin": huge},
+    )
+    for n, config in enumerate(configs):
+        payload = {"monitor_slug": f"job-{n}", "status": "ok", "monitor_config": config}
+        body = envelope(({"type": "check_in"}, orjson.dumps(payload)))
+        answer = client.post(
+            f"/api/{project.project_id}/envelope/", content=body, headers=auth(project.public_key)
+        )
+        assert answer.status_code == 200, answer.text
+    # The schedule past any duration makes no heartbeat (an unknown monitor); the margin past
+    # any is not used, so that heartbeat has the default grace, as without one.
+    assert list(_beats(db)) == ["job-1"] and _check_ins(db) == (2, 1)
