@@ -5,6 +5,7 @@ and file name, and kept while their event is one of its issue's samples."""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,9 @@ from onwatch.errors.models import ErrorAttachment, ErrorIssue, ErrorSample
 
 DEFAULT_TYPE = "event.attachment"
 OCTET_STREAM = "application/octet-stream"
-_TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,63}"
-# A bare type/subtype (RFC 6838 names, no parameters): anything else is served as octet-stream.
+_TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,48}"
+# A bare type/subtype (RFC 6838 names, no parameters, 99 characters at most as its column
+# holds): anything else is served as octet-stream.
 _CONTENT_TYPE = re.compile(f"{_TOKEN}/{_TOKEN}")
 
 
@@ -40,20 +42,28 @@ def read(item: Item, headers: dict[str, Any], where: str) -> Attachment | None:
     filename = item.headers.get("filename")
     if not isinstance(filename, str) or not filename.strip():
         raise Invalid("an attachment needs a filename", f"{where}.filename")
-    event_id = headers.get("event_id")
-    if not isinstance(event_id, str) or not re.fullmatch(r"[0-9a-fA-F-]{32,36}", event_id):
+    event_id = _event_id(headers.get("event_id"))
+    if event_id is None:
         return None
     content_type = item.headers.get("content_type")
     if not isinstance(content_type, str) or not _CONTENT_TYPE.fullmatch(content_type):
         content_type = OCTET_STREAM
     kind = item.headers.get("attachment_type")
     return Attachment(
-        event_id=event_id.replace("-", "").lower(),
+        event_id=event_id,
         filename=filename.strip()[:255],
         content_type=content_type.lower(),
         attachment_type=kind[:64] if isinstance(kind, str) and kind else DEFAULT_TYPE,
         content=item.payload,
     )
+
+
+def _event_id(value: Any) -> str | None:
+    """32 hex digits of a UUID (as events' ids are stored), or None for anything else."""
+    try:
+        return uuid.UUID(value).hex if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def within_caps(sizes: list[int], each: int, total: int) -> list[bool]:

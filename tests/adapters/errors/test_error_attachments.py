@@ -178,3 +178,20 @@ def test_the_python_sdk_sends_an_attachment_with_its_event(
     assert (filename, size) == ("cart.txt", 6)
     with db.read() as session:
         assert session.scalar(select(ErrorSample.event_id)) == event_id
+
+
+def test_header_values_past_the_columns_are_not_a_server_error(
+    db: Database, project: Project, client: TestClient
+) -> None:
+    event = exception_event()
+    long_type = {"content_type": "a" * 64 + "/" + "b" * 64}
+    answer = _post(client, project, _with_files(event, ("long.bin", b"1", long_type)))
+    assert answer.status_code == 200
+    # 36 hex digits is no event id: the attachment has no event to belong to, and is counted.
+    items = [({"type": "event"}, orjson.dumps(exception_event()))]
+    items.append(({"type": "attachment", "filename": "x.txt"}, b"x"))
+    answer = _post(client, project, envelope(*items, event_id="f" * 36))
+    assert answer.status_code == 200
+    assert [name for _, name, _ in _attachments(db)] == ["long.bin"]
+    with db.read() as session:
+        assert session.scalar(select(ErrorAttachment.content_type)) == "application/octet-stream"
